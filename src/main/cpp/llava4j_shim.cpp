@@ -1,0 +1,236 @@
+// llava4j_shim.cpp: the extern "C" boundary over llama.cpp's internal CLIP API.
+// Every entry point validates its arguments (ggml asserts abort the process, so nothing invalid
+// may reach clip.cpp) and catches every C++ exception.
+#include "llava4j_shim.h"
+
+#include "clip.h"
+#include "clip-impl.h"
+#include "clip-model.h"
+
+#include <cstring>
+#include <exception>
+#include <string>
+#include <vector>
+
+struct llava4j_clip {
+    clip_ctx * ctx = nullptr;
+};
+
+namespace {
+
+thread_local std::string g_last_error;
+
+int fail(int code, const std::string & message) {
+    g_last_error = message;
+    return code;
+}
+
+int ok() {
+    g_last_error.clear();
+    return LLAVA4J_OK;
+}
+
+// clip_image_size::area() asserts on sides above this.
+constexpr int32_t kMaxSide = 46000;
+
+template <typename F>
+int guarded(const char * what, F && body) {
+    try {
+        return body();
+    } catch (const std::exception & e) {
+        return fail(LLAVA4J_ERR_INTERNAL, std::string(what) + ": " + e.what());
+    } catch (...) {
+        return fail(LLAVA4J_ERR_INTERNAL, std::string(what) + ": unknown C++ exception");
+    }
+}
+
+int check_handle(const llava4j_clip * clip, const void * out) {
+    if (clip == nullptr || clip->ctx == nullptr) {
+        return fail(LLAVA4J_ERR_INVALID_ARG, "vision encoder handle is null or closed");
+    }
+    if (out == nullptr) {
+        return fail(LLAVA4J_ERR_INVALID_ARG, "output pointer is null");
+    }
+    return LLAVA4J_OK;
+}
+
+llava4j_log_callback g_log_callback = nullptr;
+void * g_log_user_data = nullptr;
+
+void forward_log(enum ggml_log_level level, const char * text, void * /*user_data*/) {
+    if (g_log_callback != nullptr) {
+        g_log_callback((int) level, text, g_log_user_data);
+    }
+}
+
+} // namespace
+
+extern "C" {
+
+const char * llava4j_last_error(void) {
+    return g_last_error.c_str();
+}
+
+const char * llava4j_shim_version(void) {
+    return "llava4j-shim/1";
+}
+
+int llava4j_clip_load(const char * path, int use_gpu, int warmup, llava4j_clip ** out) {
+    return guarded("llava4j_clip_load", [&]() {
+        if (out == nullptr) {
+            return fail(LLAVA4J_ERR_INVALID_ARG, "output pointer is null");
+        }
+        *out = nullptr;
+        if (path == nullptr || *path == '\0') {
+            return fail(LLAVA4J_ERR_INVALID_ARG, "mmproj path is empty");
+        }
+        clip_context_params params{};
+        params.use_gpu = use_gpu != 0;
+        params.device = nullptr;
+        params.flash_attn_type = CLIP_FLASH_ATTN_TYPE_AUTO;
+        params.image_min_tokens = -1;
+        params.image_max_tokens = -1;
+        params.warmup = warmup != 0;
+        params.cb_eval = nullptr;
+        params.cb_eval_user_data = nullptr;
+        params.no_alloc = false;
+        params.progress_callback = nullptr;
+        params.progress_callback_user_data = nullptr;
+
+        clip_init_result res = clip_init(path, params);
+        if (res.ctx_a != nullptr) {
+            clip_free(res.ctx_a);
+        }
+        if (res.ctx_gen_a != nullptr) {
+            clip_free(res.ctx_gen_a);
+        }
+        if (res.ctx_v == nullptr) {
+            return fail(LLAVA4J_ERR_LOAD, std::string("cannot load a vision encoder from ") + path
+                                              + " (see the log for the reason)");
+        }
+        if (!clip_has_vision_encoder(res.ctx_v)) {
+            clip_free(res.ctx_v);
+            return fail(LLAVA4J_ERR_NO_VISION, std::string(path) + " has no vision encoder");
+        }
+        *out = new llava4j_clip{res.ctx_v};
+        return ok();
+    });
+}
+
+void llava4j_clip_free(llava4j_clip * clip) {
+    if (clip == nullptr) {
+        return;
+    }
+    try {
+        if (clip->ctx != nullptr) {
+            clip_free(clip->ctx);
+        }
+    } catch (...) {
+        // nothing sensible to report from a destructor path
+    }
+    delete clip;
+}
+
+int llava4j_clip_n_embd(const llava4j_clip * clip, int32_t * out) {
+    return guarded("llava4j_clip_n_embd", [&]() {
+        if (int rc = check_handle(clip, out)) return rc;
+        *out = clip_n_mmproj_embd(clip->ctx);
+        return ok();
+    });
+}
+
+int llava4j_clip_image_size(const llava4j_clip * clip, int32_t * out) {
+    return guarded("llava4j_clip_image_size", [&]() {
+        if (int rc = check_handle(clip, out)) return rc;
+        *out = clip_get_hparams(clip->ctx)->image_size;
+        return ok();
+    });
+}
+
+int llava4j_clip_patch_size(const llava4j_clip * clip, int32_t * out) {
+    return guarded("llava4j_clip_patch_size", [&]() {
+        if (int rc = check_handle(clip, out)) return rc;
+        *out = clip_get_hparams(clip->ctx)->patch_size;
+        return ok();
+    });
+}
+
+int llava4j_clip_projector(const llava4j_clip * clip, char * buf, size_t buf_len) {
+    return guarded("llava4j_clip_projector", [&]() {
+        if (int rc = check_handle(clip, buf)) return rc;
+        const projector_type type = clip_get_projector_type(clip->ctx);
+        auto it = PROJECTOR_TYPE_NAMES.find(type);
+        const std::string name = it == PROJECTOR_TYPE_NAMES.end() ? "unknown" : it->second;
+        if (buf_len < name.size() + 1) {
+            return fail(LLAVA4J_ERR_BUFFER_SIZE, "projector name needs " + std::to_string(name.size() + 1) + " bytes");
+        }
+        std::memcpy(buf, name.c_str(), name.size() + 1);
+        return ok();
+    });
+}
+
+static int check_image(const llava4j_clip * clip, int32_t width, int32_t height) {
+    if (width <= 0 || height <= 0 || width > kMaxSide || height > kMaxSide) {
+        return fail(LLAVA4J_ERR_IMAGE_SIZE, "image size " + std::to_string(width) + "x" + std::to_string(height)
+                                                + " is out of range (1.." + std::to_string(kMaxSide) + ")");
+    }
+    if (clip_is_llava(clip->ctx)) {
+        // The LLaVA graph has a fixed number of position embeddings: any other size asserts.
+        const int32_t side = clip_get_hparams(clip->ctx)->image_size;
+        if (width != side || height != side) {
+            return fail(LLAVA4J_ERR_IMAGE_SIZE, "this encoder takes " + std::to_string(side) + "x" + std::to_string(side)
+                                                    + " images, got " + std::to_string(width) + "x" + std::to_string(height));
+        }
+    }
+    return LLAVA4J_OK;
+}
+
+int llava4j_clip_n_tokens(const llava4j_clip * clip, int32_t width, int32_t height, int32_t * out) {
+    return guarded("llava4j_clip_n_tokens", [&]() {
+        if (int rc = check_handle(clip, out)) return rc;
+        if (int rc = check_image(clip, width, height)) return rc;
+        clip_image_f32 img;
+        img.set_size({width, height}, true, false);
+        *out = clip_n_output_tokens(clip->ctx, &img);
+        return ok();
+    });
+}
+
+int llava4j_clip_encode(llava4j_clip * clip, int32_t n_threads, const float * pixels, int32_t width, int32_t height,
+                        float * out, size_t out_len) {
+    return guarded("llava4j_clip_encode", [&]() {
+        if (int rc = check_handle(clip, out)) return rc;
+        if (pixels == nullptr) {
+            return fail(LLAVA4J_ERR_INVALID_ARG, "pixel pointer is null");
+        }
+        if (int rc = check_image(clip, width, height)) return rc;
+        if (n_threads <= 0) {
+            return fail(LLAVA4J_ERR_INVALID_ARG, "n_threads must be positive, got " + std::to_string(n_threads));
+        }
+        clip_image_f32 img;
+        img.set_size({width, height}, true, false);
+        const size_t n_tokens = (size_t) clip_n_output_tokens(clip->ctx, &img);
+        const size_t n_embd = (size_t) clip_n_mmproj_embd(clip->ctx);
+        if (out_len != n_tokens * n_embd) {
+            return fail(LLAVA4J_ERR_BUFFER_SIZE, "output buffer holds " + std::to_string(out_len) + " floats, the image needs "
+                                                     + std::to_string(n_tokens) + " x " + std::to_string(n_embd));
+        }
+        const size_t n_in = (size_t) width * (size_t) height * 3;
+        img.set_size({width, height}, false, false);
+        img.cpy_buf(std::vector<float>(pixels, pixels + n_in));
+        std::vector<float> result(out_len);
+        if (!clip_image_encode(clip->ctx, n_threads, &img, result)) {
+            return fail(LLAVA4J_ERR_ENCODE, "clip_image_encode failed (see the log)");
+        }
+        std::memcpy(out, result.data(), out_len * sizeof(float));
+        return ok();
+    });
+}
+
+void llava4j_clip_log_set(llava4j_log_callback callback, void * user_data) {
+    g_log_callback = callback;
+    g_log_user_data = user_data;
+    mtmd_log_set(callback != nullptr ? forward_log : nullptr, nullptr);
+}
+
+} // extern "C"

@@ -1,0 +1,87 @@
+/*
+ * llava4j_shim.h: a small C API over llama.cpp's internal C++ CLIP encoder (tools/mtmd/clip.h).
+ *
+ * Contract for every function:
+ *  - nothing throws and nothing aborts on bad arguments: inputs are checked first and C++
+ *    exceptions are caught at the boundary;
+ *  - functions return a status (LLAVA4J_OK on success); the message of the last failure on the
+ *    calling thread is read with llava4j_last_error();
+ *  - a handle is owned by exactly one caller and freed once with llava4j_clip_free.
+ */
+#ifndef LLAVA4J_SHIM_H
+#define LLAVA4J_SHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#  define LLAVA4J_API __declspec(dllexport)
+#else
+#  define LLAVA4J_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LLAVA4J_OK                0
+#define LLAVA4J_ERR_INVALID_ARG   1
+#define LLAVA4J_ERR_LOAD          2
+#define LLAVA4J_ERR_NO_VISION     3
+#define LLAVA4J_ERR_IMAGE_SIZE    4
+#define LLAVA4J_ERR_BUFFER_SIZE   5
+#define LLAVA4J_ERR_ENCODE        6
+#define LLAVA4J_ERR_INTERNAL      7
+
+/** Opaque vision encoder handle (a clip_ctx for the vision modality). */
+typedef struct llava4j_clip llava4j_clip;
+
+/** Message of the last failure on this thread; never NULL, "" when none. Valid until the next call. */
+LLAVA4J_API const char * llava4j_last_error(void);
+
+/** Version string of the shim ABI, "llava4j-shim/<n>". */
+LLAVA4J_API const char * llava4j_shim_version(void);
+
+/**
+ * Loads the vision part of an mmproj GGUF. use_gpu selects the first GPU backend when one is
+ * compiled in; warmup runs one dummy encode to reserve compute memory up front.
+ * On success *out receives the handle.
+ */
+LLAVA4J_API int llava4j_clip_load(const char * path, int use_gpu, int warmup, llava4j_clip ** out);
+
+/** Frees a handle; NULL is ignored. */
+LLAVA4J_API void llava4j_clip_free(llava4j_clip * clip);
+
+/** Width of one output embedding (the language model's input width). */
+LLAVA4J_API int llava4j_clip_n_embd(const llava4j_clip * clip, int32_t * out);
+
+/** Square input side the encoder expects (clip.vision.image_size). */
+LLAVA4J_API int llava4j_clip_image_size(const llava4j_clip * clip, int32_t * out);
+
+/** Patch side (clip.vision.patch_size). */
+LLAVA4J_API int llava4j_clip_patch_size(const llava4j_clip * clip, int32_t * out);
+
+/** Projector type name as stored in the mmproj (e.g. "mlp"), copied into buf (NUL-terminated). */
+LLAVA4J_API int llava4j_clip_projector(const llava4j_clip * clip, char * buf, size_t buf_len);
+
+/** Number of embeddings one width x height image produces. */
+LLAVA4J_API int llava4j_clip_n_tokens(const llava4j_clip * clip, int32_t width, int32_t height, int32_t * out);
+
+/**
+ * Encodes one image. pixels: width*height*3 floats, interleaved RGB, row-major (HWC), already
+ * normalised ((v/255 - mean) / std). out: n_tokens * n_embd floats, out_len is its length in floats
+ * and must match exactly.
+ */
+LLAVA4J_API int llava4j_clip_encode(llava4j_clip * clip, int32_t n_threads,
+                                    const float * pixels, int32_t width, int32_t height,
+                                    float * out, size_t out_len);
+
+/** Routes CLIP/mtmd log lines to callback (NULL restores the default stderr logger). */
+typedef void (*llava4j_log_callback)(int level, const char * text, void * user_data);
+LLAVA4J_API void llava4j_clip_log_set(llava4j_log_callback callback, void * user_data);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
