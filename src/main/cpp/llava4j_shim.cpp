@@ -6,7 +6,9 @@
 #include "clip.h"
 #include "clip-impl.h"
 #include "clip-model.h"
+#include "llama.h"
 
+#include <atomic>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -14,6 +16,10 @@
 
 struct llava4j_clip {
     clip_ctx * ctx = nullptr;
+};
+
+struct llava4j_cancel {
+    std::atomic<bool> requested{false};
 };
 
 namespace {
@@ -225,6 +231,45 @@ int llava4j_clip_encode(llava4j_clip * clip, int32_t n_threads, const float * pi
         std::memcpy(out, result.data(), out_len * sizeof(float));
         return ok();
     });
+}
+
+int64_t llava4j_logits_address(struct llama_context * ctx, int32_t i) {
+    if (ctx == nullptr) {
+        return 0;
+    }
+    try {
+        return (int64_t) (intptr_t) llama_get_logits_ith(ctx, i);
+    } catch (...) {
+        return 0;
+    }
+}
+
+static bool abort_requested(void * data) {
+    return static_cast<llava4j_cancel *>(data)->requested.load(std::memory_order_relaxed);
+}
+
+llava4j_cancel * llava4j_cancel_new(void) {
+    try {
+        return new llava4j_cancel();
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+void llava4j_cancel_free(llava4j_cancel * flag) {
+    delete flag;
+}
+
+void llava4j_cancel_set(llava4j_cancel * flag, int value) {
+    if (flag != nullptr) {
+        flag->requested.store(value != 0, std::memory_order_relaxed);
+    }
+}
+
+void llava4j_cancel_attach(struct llama_context * ctx, llava4j_cancel * flag) {
+    if (ctx != nullptr) {
+        llama_set_abort_callback(ctx, flag != nullptr ? abort_requested : nullptr, flag);
+    }
 }
 
 void llava4j_clip_log_set(llava4j_log_callback callback, void * user_data) {

@@ -76,6 +76,27 @@ LLAVA4J_API int llava4j_clip_encode(llava4j_clip * clip, int32_t n_threads,
                                     const float * pixels, int32_t width, int32_t height,
                                     float * out, size_t out_len);
 
+struct llama_context;
+
+/**
+ * Address of llama_get_logits_ith(ctx, i) as an integer, 0 when there are no logits for i.
+ * Java compares it with the address of the view it already holds, so reading the logits of every
+ * generated token allocates nothing.
+ */
+LLAVA4J_API int64_t llava4j_logits_address(struct llama_context * ctx, int32_t i);
+
+/**
+ * A cancellation flag read by llama.cpp's abort callback from native code, so that cancelling is
+ * a plain store and decoding makes no call back into the JVM.
+ */
+typedef struct llava4j_cancel llava4j_cancel;
+LLAVA4J_API llava4j_cancel * llava4j_cancel_new(void);
+LLAVA4J_API void llava4j_cancel_free(llava4j_cancel * flag);
+/** Sets (1) or clears (0) the flag; safe from any thread. */
+LLAVA4J_API void llava4j_cancel_set(llava4j_cancel * flag, int value);
+/** Installs the flag as ctx's abort callback: llama_decode returns 2 while it is set. */
+LLAVA4J_API void llava4j_cancel_attach(struct llama_context * ctx, llava4j_cancel * flag);
+
 /** Routes CLIP/mtmd log lines to callback (NULL restores the default stderr logger). */
 typedef void (*llava4j_log_callback)(int level, const char * text, void * user_data);
 LLAVA4J_API void llava4j_clip_log_set(llava4j_log_callback callback, void * user_data);

@@ -1,0 +1,115 @@
+package io.llava4j.cli;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.llava4j.gguf.GgufFile;
+import io.llava4j.gguf.GgufReader;
+import io.llava4j.gguf.GgufTensorInfo;
+import io.llava4j.gguf.GgufValue;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code llava4j info FILE.gguf}: metadata, tensors and sizes of a language model or an mmproj,
+ * read in pure Java (no native code, so it also explains files llama.cpp refuses).
+ */
+@Command(name = "info", mixinStandardHelpOptions = true,
+        description = "Show the metadata and tensors of a GGUF file (language model or mmproj).")
+final class InfoCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "FILE.gguf", description = "The GGUF file.")
+    Path file;
+
+    @Option(names = "--json", description = "Print one JSON object instead of text.")
+    boolean json;
+
+    @Option(names = "--max-array", paramLabel = "N", defaultValue = "8",
+            description = "Array elements shown per key (default: ${DEFAULT-VALUE}; -1 = all).")
+    int maxArray;
+
+    @Option(names = "--no-tensors", description = "Leave out the tensor list.")
+    boolean noTensors;
+
+    @Override
+    public Integer call() throws IOException {
+        GgufFile gguf = GgufReader.read(file);
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            writeJson(gguf, out);
+        } else {
+            writeText(gguf, out);
+        }
+        out.flush();
+        return 0;
+    }
+
+    private void writeText(GgufFile gguf, PrintWriter out) {
+        long tensorBytes = gguf.tensors().stream().mapToLong(GgufTensorInfo::byteSize).sum();
+        long params = gguf.tensors().stream().mapToLong(GgufTensorInfo::elementCount).sum();
+        out.printf("file:         %s%n", gguf.path());
+        out.printf("format:       GGUF v%d, alignment %d, %s%n", gguf.version(), gguf.alignment(),
+                Sizes.bytes(gguf.fileSize()));
+        out.printf("architecture: %s%n", gguf.optionalString("general.architecture").orElse("?"));
+        out.printf("name:         %s%n", gguf.optionalString("general.name").orElse("?"));
+        out.printf("tensors:      %d, %s, %s parameters%n", gguf.tensors().size(), Sizes.bytes(tensorBytes),
+                Sizes.count(params));
+        out.printf("%nmetadata (%d keys):%n", gguf.metadata().size());
+        int keyWidth = gguf.metadata().keySet().stream().mapToInt(String::length).max().orElse(10);
+        for (Map.Entry<String, GgufValue> e : gguf.metadata().entrySet()) {
+            out.printf("  %-" + keyWidth + "s  %-16s %s%n", e.getKey(), e.getValue().typeName(),
+                    ValueText.render(e.getValue(), maxArray));
+        }
+        if (!noTensors) {
+            out.printf("%ntensors:%n");
+            int nameWidth = gguf.tensors().stream().mapToInt(t -> t.name().length()).max().orElse(10);
+            for (GgufTensorInfo t : gguf.tensors()) {
+                out.printf("  %-" + nameWidth + "s  %-6s %-24s %s%n", t.name(), t.type().ggmlName(),
+                        Arrays.toString(t.dims()), Sizes.bytes(t.byteSize()));
+            }
+        }
+    }
+
+    private void writeJson(GgufFile gguf, PrintWriter out) throws IOException {
+        try (JsonGenerator g = new JsonFactory().createGenerator(out)) {
+            g.useDefaultPrettyPrinter();
+            g.writeStartObject();
+            g.writeStringField("file", gguf.path().toString());
+            g.writeNumberField("version", gguf.version());
+            g.writeNumberField("alignment", gguf.alignment());
+            g.writeNumberField("file_size", gguf.fileSize());
+            g.writeObjectFieldStart("metadata");
+            for (Map.Entry<String, GgufValue> e : gguf.metadata().entrySet()) {
+                g.writeFieldName(e.getKey());
+                ValueText.writeJson(g, e.getValue(), maxArray);
+            }
+            g.writeEndObject();
+            if (!noTensors) {
+                g.writeArrayFieldStart("tensors");
+                for (GgufTensorInfo t : gguf.tensors()) {
+                    g.writeStartObject();
+                    g.writeStringField("name", t.name());
+                    g.writeStringField("type", t.type().ggmlName());
+                    g.writeFieldName("shape");
+                    g.writeArray(t.dims(), 0, t.nDims());
+                    g.writeNumberField("offset", t.offset());
+                    g.writeNumberField("bytes", t.byteSize());
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+            }
+            g.writeEndObject();
+        }
+        out.println();
+    }
+}

@@ -1,0 +1,301 @@
+package io.llava4j.model;
+
+import io.llava4j.Llava4jException;
+import io.llava4j.Llava4jException.Code;
+import io.llava4j.nativeio.CallGuard;
+import io.llava4j.nativeio.NativeErrors;
+import io.llava4j.nativeio.bindings.LlamaLib;
+import io.llava4j.nativeio.bindings.LlamaLib.llama_batch;
+import io.llava4j.nativeio.bindings.LlamaLib.llama_context;
+import io.llava4j.nativeio.bindings.LlamaLib.llama_context_params;
+import io.llava4j.nativeio.bindings.LlamaLib.llava4j_cancel;
+import java.nio.FloatBuffer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.Pointer;
+
+/**
+ * One sequence of evaluated tokens (the KV cache) over a {@link LanguageModel}: feed it tokens or
+ * image embeddings, read the logits of the last position, truncate or clear.
+ *
+ * <p>Inputs longer than the batch size are split into {@code batchSize} pieces (llama.cpp aborts
+ * on larger batches); positions continue from {@link #position()}. Only the last position of a
+ * call produces logits.
+ *
+ * <p>Not thread-safe: one thread at a time (a second thread gets {@code ILLEGAL_STATE}), except
+ * {@link #cancel()}, which any thread may call. {@link #close()} while a decode runs on another
+ * thread throws {@link IllegalStateException}: cancel first. The context keeps its model alive.
+ */
+public final class InferenceContext implements AutoCloseable {
+    private final LanguageModel model;
+    private final llama_context handle;
+    private final CallGuard guard = new CallGuard("InferenceContext");
+    private final llava4j_cancel cancelFlag;
+    private final int contextLength;
+    private final int batchSize;
+    private final int embeddingWidth;
+    private final int vocabSize;
+    private final llama_batch tokenBatch;
+    private llama_batch embeddingBatch;
+    private int position;
+
+    private long logitsAddress;
+    private FloatBuffer logitsView;
+
+    InferenceContext(LanguageModel model, ContextOptions options) {
+        this.model = model;
+        int n = options.contextLength();
+        if (n == 0) {
+            n = Math.min(model.trainedContextLength(), ContextOptions.DEFAULT_MAX_CONTEXT);
+        }
+        llama_context_params params = LlamaLib.llama_context_default_params();
+        params.n_ctx(n);
+        params.n_batch(options.batchSize());
+        params.n_ubatch(options.microBatchSize());
+        params.n_seq_max(1);
+        params.n_threads(options.threads());
+        params.n_threads_batch(options.batchThreads());
+        if (options.flashAttention() != null) {
+            params.flash_attn_type(options.flashAttention() ? LlamaLib.LLAMA_FLASH_ATTN_TYPE_ENABLED
+                    : LlamaLib.LLAMA_FLASH_ATTN_TYPE_DISABLED);
+        }
+        params.no_perf(true);
+        llama_context ctx = LlamaLib.llama_init_from_model(model.handle(), params);
+        if (ctx == null || ctx.isNull()) {
+            throw new Llava4jException(Code.LOAD_FAILED, "llama.cpp could not create a context of " + n
+                    + " tokens for " + model.path() + " (out of memory? see the llama.cpp log)");
+        }
+        this.handle = ctx;
+        this.contextLength = (int) LlamaLib.llama_n_ctx(ctx);
+        this.batchSize = (int) LlamaLib.llama_n_batch(ctx);
+        this.embeddingWidth = model.embeddingWidth();
+        this.vocabSize = model.vocabulary().size();
+        this.cancelFlag = LlamaLib.llava4j_cancel_new();
+        LlamaLib.llava4j_cancel_attach(ctx, cancelFlag);
+        this.tokenBatch = LlamaLib.llama_batch_init(batchSize, 0, 1);
+        initSequenceIds(tokenBatch);
+    }
+
+    /** The model this context evaluates. */
+    public LanguageModel model() {
+        return model;
+    }
+
+    /** KV cache capacity in tokens. */
+    public int contextLength() {
+        return contextLength;
+    }
+
+    /** Largest number of tokens passed to one {@code llama_decode} call. */
+    public int batchSize() {
+        return batchSize;
+    }
+
+    /** Number of positions evaluated so far (the next token's position). */
+    public int position() {
+        return position;
+    }
+
+    /**
+     * Evaluates tokens at the next positions; the logits of the last one are then readable.
+     *
+     * @throws Llava4jException {@code CONTEXT_FULL} if they do not fit, {@code CANCELLED} if
+     *     {@link #cancel()} was called (the batches evaluated before stay in the cache)
+     */
+    public void decode(int[] tokens, int offset, int count) {
+        checkRange(tokens.length, offset, count);
+        guard.enter();
+        try {
+            checkFits(count);
+            for (int i = offset; i < offset + count; i++) {
+                checkToken(tokens[i]);
+            }
+            for (int done = 0; done < count; ) {
+                int n = Math.min(batchSize, count - done);
+                tokenBatch.n_tokens(n);
+                tokenBatch.token().put(tokens, offset + done, n);
+                fillPositions(tokenBatch, n, done + n == count);
+                run(tokenBatch, n, "decoding " + count + " tokens");
+                done += n;
+            }
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /** Evaluates one token (the generation step); allocates nothing. */
+    public void decode(int token) {
+        guard.enter();
+        try {
+            checkToken(token);
+            checkFits(1);
+            tokenBatch.n_tokens(1);
+            tokenBatch.token().put(0, token);
+            fillPositions(tokenBatch, 1, true);
+            run(tokenBatch, 1, "decoding a token");
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * Evaluates {@code count} input embeddings (e.g. an encoded image), each {@link
+     * LanguageModel#embeddingWidth()} floats, row after row in {@code embeddings} from {@code offset}.
+     */
+    public void decodeEmbeddings(float[] embeddings, int offset, int count) {
+        if (count < 0 || offset < 0 || (long) offset + (long) count * embeddingWidth > embeddings.length) {
+            throw new Llava4jException(Code.INVALID_ARGUMENT, count + " embeddings of width " + embeddingWidth
+                    + " from offset " + offset + " do not fit an array of " + embeddings.length + " floats");
+        }
+        guard.enter();
+        try {
+            checkFits(count);
+            if (embeddingBatch == null) {
+                embeddingBatch = LlamaLib.llama_batch_init(batchSize, embeddingWidth, 1);
+                initSequenceIds(embeddingBatch);
+            }
+            for (int done = 0; done < count; ) {
+                int n = Math.min(batchSize, count - done);
+                embeddingBatch.n_tokens(n);
+                embeddingBatch.embd().put(embeddings, offset + done * embeddingWidth, n * embeddingWidth);
+                fillPositions(embeddingBatch, n, done + n == count);
+                run(embeddingBatch, n, "decoding " + count + " embeddings");
+                done += n;
+            }
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * The logits of the last evaluated position: a view of llama.cpp's buffer, {@link
+     * Vocabulary#size()} floats, valid until the next decode, truncate or close. Not a copy.
+     *
+     * @throws Llava4jException {@code ILLEGAL_STATE} if nothing was decoded since the last truncate
+     */
+    public FloatBuffer logits() {
+        guard.enter();
+        try {
+            long address = LlamaLib.llava4j_logits_address(handle, -1);
+            if (address == 0) {
+                throw new Llava4jException(Code.ILLEGAL_STATE, "no logits: decode something first");
+            }
+            if (address != logitsAddress) {
+                logitsView = new FloatPointer(new RawAddress(address)).capacity(vocabSize).asBuffer();
+                logitsAddress = address;
+            }
+            return logitsView;
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /** Drops every position from {@code newPosition} on; the cache then holds the shared prefix. */
+    public void truncate(int newPosition) {
+        guard.enter();
+        try {
+            if (newPosition < 0 || newPosition > position) {
+                throw new Llava4jException(Code.INVALID_ARGUMENT, "cannot truncate to " + newPosition
+                        + ": the context holds " + position + " positions");
+            }
+            if (newPosition == 0) {
+                LlamaLib.llama_memory_clear(LlamaLib.llama_get_memory(handle), true);
+            } else if (!LlamaLib.llama_memory_seq_rm(LlamaLib.llama_get_memory(handle), 0, newPosition, -1)) {
+                throw new Llava4jException(Code.NATIVE, "llama.cpp could not truncate the KV cache to " + newPosition);
+            }
+            position = newPosition;
+            logitsAddress = 0;
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /** Empties the KV cache. */
+    public void clear() {
+        truncate(0);
+    }
+
+    /**
+     * Asks a running decode to stop; it ends with a {@code CANCELLED} exception within one graph
+     * evaluation. Safe from any thread; the request is cleared when the next call starts.
+     */
+    public void cancel() {
+        if (!guard.isClosed()) {
+            LlamaLib.llava4j_cancel_set(cancelFlag, 1);
+        }
+    }
+
+    /** Frees the context (idempotent) and releases the model. */
+    @Override
+    public void close() {
+        if (!guard.close()) {
+            return;
+        }
+        LlamaLib.llama_batch_free(tokenBatch);
+        if (embeddingBatch != null) {
+            LlamaLib.llama_batch_free(embeddingBatch);
+        }
+        LlamaLib.llama_free(handle);
+        LlamaLib.llava4j_cancel_free(cancelFlag);
+        logitsView = null;
+        model.release();
+    }
+
+    private void run(llama_batch batch, int n, String what) {
+        LlamaLib.llava4j_cancel_set(cancelFlag, 0);
+        int status = LlamaLib.llama_decode(handle, batch);
+        if (status != 0) {
+            // Whatever llama.cpp kept (earlier batches, or a partial one) defines the position.
+            position = LlamaLib.llama_memory_seq_pos_max(LlamaLib.llama_get_memory(handle), 0) + 1;
+            logitsAddress = 0;
+            NativeErrors.checkDecode(status, what);
+        }
+        position += n;
+    }
+
+    private void fillPositions(llama_batch batch, int n, boolean logitsForLast) {
+        IntPointer pos = batch.pos();
+        for (int i = 0; i < n; i++) {
+            pos.put(i, position + i);
+            batch.logits().put(i, (byte) 0);
+        }
+        if (logitsForLast) {
+            batch.logits().put(n - 1, (byte) 1);
+        }
+    }
+
+    private void initSequenceIds(llama_batch batch) {
+        for (int i = 0; i < batchSize; i++) {
+            batch.n_seq_id().put(i, 1);
+            new IntPointer(batch.seq_id().get(i)).put(0, 0);
+        }
+    }
+
+    private void checkToken(int token) {
+        if (token < 0 || token >= vocabSize) {
+            throw new Llava4jException(Code.INVALID_ARGUMENT, "token id " + token
+                    + " is outside the vocabulary (0.." + (vocabSize - 1) + ")");
+        }
+    }
+
+    private void checkFits(int count) {
+        if ((long) position + count > contextLength) {
+            throw new Llava4jException(Code.CONTEXT_FULL, count + " more positions do not fit: the context holds "
+                    + position + " of " + contextLength + " (use a larger context)");
+        }
+    }
+
+    private static void checkRange(int length, int offset, int count) {
+        if (offset < 0 || count < 0 || offset + count > length) {
+            throw new Llava4jException(Code.INVALID_ARGUMENT, "range " + offset + "+" + count
+                    + " is outside an array of " + length);
+        }
+    }
+
+    /** A pointer at a raw address, to view llama.cpp's logits buffer. */
+    private static final class RawAddress extends Pointer {
+        RawAddress(long address) {
+            this.address = address;
+        }
+    }
+}

@@ -1,0 +1,228 @@
+package io.llava4j.model;
+
+import io.llava4j.Llava4jException;
+import io.llava4j.Llava4jException.Code;
+import io.llava4j.nativeio.CallGuard;
+import io.llava4j.nativeio.NativeLibrary;
+import io.llava4j.nativeio.NativeStrings;
+import io.llava4j.nativeio.bindings.LlamaLib;
+import io.llava4j.nativeio.bindings.LlamaLib.llama_model;
+import io.llava4j.nativeio.bindings.LlamaLib.llama_model_params;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.bytedeco.javacpp.BytePointer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A language model loaded from a GGUF file: its weights, metadata and {@link Vocabulary}.
+ *
+ * <p>Thread-safety: metadata and vocabulary reads are safe from any thread. Close order: contexts
+ * keep their model alive, so {@link #close()} may be called while contexts are open; the native
+ * model is freed when the last of them closes. After close, creating a context throws {@code
+ * ILLEGAL_STATE}.
+ */
+public final class LanguageModel implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LanguageModel.class);
+
+    private final Path path;
+    private final ModelOptions options;
+    private final llama_model handle;
+    private final Vocabulary vocabulary;
+    private final CallGuard guard;
+    private final AtomicInteger references = new AtomicInteger(1);
+    private final String architecture;
+    private final int embeddingWidth;
+    private final int trainedContext;
+
+    private LanguageModel(Path path, ModelOptions options, llama_model handle) {
+        this.path = path;
+        this.options = options;
+        this.handle = handle;
+        this.guard = new CallGuard("LanguageModel " + path.getFileName());
+        this.vocabulary = new Vocabulary(LlamaLib.llama_model_get_vocab(handle));
+        this.architecture = metadata("general.architecture").orElse("unknown");
+        this.embeddingWidth = LlamaLib.llama_model_n_embd_inp(handle);
+        this.trainedContext = LlamaLib.llama_model_n_ctx_train(handle);
+    }
+
+    /**
+     * Loads a model. The file is validated in Java first (GGUF structure, key types, tensor shapes),
+     * so a malformed file is an exception, never a native crash.
+     *
+     * @throws Llava4jException {@code IO} if unreadable, {@code INVALID_FILE} if malformed or not a
+     *     language model, {@code LOAD_FAILED} if llama.cpp rejects it
+     */
+    public static LanguageModel load(Path path, ModelOptions options) {
+        ModelFileCheck.checkLanguageModel(path);
+        NativeLibrary.ensureLoaded();
+        llama_model_params params = LlamaLib.llama_model_default_params();
+        params.n_gpu_layers(options.gpuLayers());
+        params.load_mode(options.useMmap() ? LlamaLib.LLAMA_LOAD_MODE_MMAP : LlamaLib.LLAMA_LOAD_MODE_NONE);
+        params.vocab_only(options.vocabOnly());
+        long start = System.nanoTime();
+        llama_model model;
+        try (BytePointer p = NativeStrings.path(path)) {
+            model = LlamaLib.llama_model_load_from_file(p, params);
+        }
+        if (model == null || model.isNull()) {
+            throw new Llava4jException(Code.LOAD_FAILED,
+                    path + ": llama.cpp could not load this model (see the llama.cpp log lines above for the reason)");
+        }
+        LanguageModel lm = new LanguageModel(path, options, model);
+        LOG.debug("loaded {} ({}, {} layers, width {}) in {} ms", path, lm.architecture, lm.layerCount(),
+                lm.embeddingWidth, (System.nanoTime() - start) / 1_000_000);
+        return lm;
+    }
+
+    /** Loads with {@link ModelOptions#defaults()}. */
+    public static LanguageModel load(Path path) {
+        return load(path, ModelOptions.defaults());
+    }
+
+    /** Creates an inference context over this model; the caller closes it. */
+    public InferenceContext newContext(ContextOptions options) {
+        if (this.options.vocabOnly()) {
+            throw new Llava4jException(Code.ILLEGAL_STATE, path + " was loaded vocabulary-only; it has no weights");
+        }
+        retain();
+        try {
+            return new InferenceContext(this, options);
+        } catch (RuntimeException e) {
+            release();
+            throw e;
+        }
+    }
+
+    /** The file this model was loaded from. */
+    public Path path() {
+        return path;
+    }
+
+    public Vocabulary vocabulary() {
+        return vocabulary;
+    }
+
+    /** {@code general.architecture}, e.g. "llama", "qwen2". */
+    public String architecture() {
+        return architecture;
+    }
+
+    /** {@code general.name}, or the file name. */
+    public String name() {
+        return metadata("general.name").orElse(path.getFileName().toString());
+    }
+
+    /** Width of one input embedding ({@code llama_model_n_embd_inp}): what an mmproj must produce. */
+    public int embeddingWidth() {
+        return embeddingWidth;
+    }
+
+    /** The context length the model was trained with. */
+    public int trainedContextLength() {
+        return trainedContext;
+    }
+
+    public int layerCount() {
+        guard.checkOpen();
+        return LlamaLib.llama_model_n_layer(handle);
+    }
+
+    public long parameterCount() {
+        guard.checkOpen();
+        return LlamaLib.llama_model_n_params(handle);
+    }
+
+    /** Size of the weights in bytes. */
+    public long sizeBytes() {
+        guard.checkOpen();
+        return LlamaLib.llama_model_size(handle);
+    }
+
+    /** llama.cpp's one-line description, e.g. "llama 7B Q4_K - Medium". */
+    public String description() {
+        guard.checkOpen();
+        byte[] buf = new byte[256];
+        int n = LlamaLib.llama_model_desc(handle, buf, buf.length);
+        return new String(buf, 0, Math.max(0, Math.min(n, buf.length - 1)), StandardCharsets.UTF_8);
+    }
+
+    /** The chat template stored in the file ({@code tokenizer.chat_template}), if any. */
+    public Optional<String> chatTemplate() {
+        return metadata("tokenizer.chat_template");
+    }
+
+    /** One metadata value as llama.cpp renders it to a string (arrays are summarised). */
+    public Optional<String> metadata(String key) {
+        guard.checkOpen();
+        try (BytePointer k = NativeStrings.utf8(key)) {
+            int n = LlamaLib.llama_model_meta_val_str(handle, k, (BytePointer) null, 0);
+            if (n < 0) {
+                return Optional.empty();
+            }
+            byte[] buf = new byte[n + 1];
+            LlamaLib.llama_model_meta_val_str(handle, k, buf, buf.length);
+            return Optional.of(new String(buf, 0, n, StandardCharsets.UTF_8));
+        }
+    }
+
+    /** All metadata as llama.cpp sees it, in file order. */
+    public Map<String, String> metadata() {
+        guard.checkOpen();
+        Map<String, String> out = new LinkedHashMap<>();
+        int count = LlamaLib.llama_model_meta_count(handle);
+        for (int i = 0; i < count; i++) {
+            out.put(metaString(i, true), metaString(i, false));
+        }
+        return out;
+    }
+
+    private String metaString(int index, boolean key) {
+        int n = key ? LlamaLib.llama_model_meta_key_by_index(handle, index, (BytePointer) null, 0)
+                : LlamaLib.llama_model_meta_val_str_by_index(handle, index, (BytePointer) null, 0);
+        byte[] buf = new byte[Math.max(n, 0) + 1];
+        if (key) {
+            LlamaLib.llama_model_meta_key_by_index(handle, index, buf, buf.length);
+        } else {
+            LlamaLib.llama_model_meta_val_str_by_index(handle, index, buf, buf.length);
+        }
+        return new String(buf, 0, Math.max(n, 0), StandardCharsets.UTF_8);
+    }
+
+    llama_model handle() {
+        guard.checkOpen();
+        return handle;
+    }
+
+    void retain() {
+        guard.checkOpen();
+        references.incrementAndGet();
+    }
+
+    void release() {
+        if (references.decrementAndGet() == 0) {
+            LlamaLib.llama_model_free(handle);
+            handle.setNull();
+        }
+    }
+
+    /**
+     * Releases the caller's reference. The native model is freed now, or when the last open
+     * context closes. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (guard.close()) {
+            release();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "LanguageModel[" + path + ", " + architecture + "]";
+    }
+}

@@ -1,0 +1,213 @@
+package io.llava4j.model;
+
+import io.llava4j.gguf.GgufFile;
+import io.llava4j.gguf.GgufFormatException;
+import io.llava4j.gguf.GgufReader;
+import io.llava4j.gguf.GgufTensorInfo;
+import io.llava4j.gguf.GgufValue;
+import io.llava4j.gguf.GgufValueType;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Checks model files in Java before llama.cpp sees them. llama.cpp reads several keys with
+ * {@code gguf_get_val_*}/{@code gguf_get_arr_str}, which abort the process when the stored type
+ * differs, and the CLIP graph asserts on inconsistent tensor shapes; here each such problem becomes
+ * a {@link GgufFormatException} naming the file and the key or tensor.
+ */
+public final class ModelFileCheck {
+    /**
+     * Keys the pinned clip.cpp reads for vision models with the type its getter demands
+     * ({@code clip_model_loader::get_u32/get_f32/get_bool/get_string} in tools/mtmd/clip.cpp).
+     */
+    private static final Map<String, GgufValueType> CLIP_KEY_TYPES = Map.ofEntries(
+            Map.entry("general.name", GgufValueType.STRING),
+            Map.entry("general.description", GgufValueType.STRING),
+            Map.entry("clip.projector_type", GgufValueType.STRING),
+            Map.entry("clip.vision.projector_type", GgufValueType.STRING),
+            Map.entry("clip.vision.mm_patch_merge_type", GgufValueType.STRING),
+            Map.entry("clip.has_vision_encoder", GgufValueType.BOOL),
+            Map.entry("clip.has_audio_encoder", GgufValueType.BOOL),
+            Map.entry("clip.use_gelu", GgufValueType.BOOL),
+            Map.entry("clip.use_silu", GgufValueType.BOOL),
+            Map.entry("clip.vision.embedding_length", GgufValueType.UINT32),
+            Map.entry("clip.vision.attention.head_count", GgufValueType.UINT32),
+            Map.entry("clip.vision.attention.head_count_kv", GgufValueType.UINT32),
+            Map.entry("clip.vision.attention.head_dim", GgufValueType.UINT32),
+            Map.entry("clip.vision.feed_forward_length", GgufValueType.UINT32),
+            Map.entry("clip.vision.block_count", GgufValueType.UINT32),
+            Map.entry("clip.vision.projection_dim", GgufValueType.UINT32),
+            Map.entry("clip.vision.image_size", GgufValueType.UINT32),
+            Map.entry("clip.vision.patch_size", GgufValueType.UINT32),
+            Map.entry("clip.vision.image_min_pixels", GgufValueType.UINT32),
+            Map.entry("clip.vision.image_max_pixels", GgufValueType.UINT32),
+            Map.entry("clip.vision.spatial_merge_size", GgufValueType.UINT32),
+            Map.entry("clip.vision.attention.layer_norm_epsilon", GgufValueType.FLOAT32),
+            Map.entry("clip.minicpmv_version", GgufValueType.INT32));
+
+    /** Keys read as arrays: only the element kind is checked (clip.cpp converts int types itself). */
+    private static final Map<String, Boolean> CLIP_ARRAY_KEYS = Map.of(
+            "clip.vision.image_mean", true,
+            "clip.vision.image_std", true,
+            "clip.vision.image_grid_pinpoints", false,
+            "clip.vision.feature_layer", false);
+
+    private ModelFileCheck() {}
+
+    /**
+     * Validates a language-model GGUF: structure, that it is not an mmproj, and the tokenizer
+     * arrays llama.cpp reads without type checks.
+     *
+     * @return the parsed header, for callers that want metadata without loading the model
+     * @throws GgufFormatException naming the file and the problem
+     */
+    public static GgufFile checkLanguageModel(Path path) {
+        GgufFile file = GgufReader.read(path);
+        String arch = file.optionalString("general.architecture").orElseThrow(() ->
+                new GgufFormatException(path, "missing general.architecture: not a llama.cpp model file"));
+        if (arch.equals("clip")) {
+            throw new GgufFormatException(path, "this is an mmproj (vision encoder + projector), not a language"
+                    + " model; pass it as the mmproj (--mmproj)");
+        }
+        if (file.has("tokenizer.ggml.tokens")) {
+            int n = file.requireArray("tokenizer.ggml.tokens", GgufValueType.STRING).length();
+            checkArray(file, "tokenizer.ggml.scores", GgufValueType.FLOAT32, n);
+            checkArray(file, "tokenizer.ggml.token_type", GgufValueType.INT32, n);
+            if (file.has("tokenizer.ggml.merges")) {
+                file.requireArray("tokenizer.ggml.merges", GgufValueType.STRING);
+            }
+            if (file.has("tokenizer.ggml.model")) {
+                file.requireType("tokenizer.ggml.model", GgufValueType.STRING);
+            }
+        }
+        return file;
+    }
+
+    /**
+     * Validates an mmproj GGUF: structure, key types clip.cpp would abort on, and (for LLaVA's
+     * {@code mlp} projector) tensor shapes the graph asserts on.
+     *
+     * @return the parsed header
+     * @throws GgufFormatException naming the file and the key or tensor
+     */
+    public static GgufFile checkProjector(Path path) {
+        GgufFile file = GgufReader.read(path);
+        String arch = file.optionalString("general.architecture").orElse("");
+        if (!arch.equals("clip")) {
+            throw new GgufFormatException(path, "general.architecture is '" + arch + "', expected 'clip': this is "
+                    + (arch.isEmpty() ? "not an mmproj file" : "a language model, not an mmproj (pass it as --model)"));
+        }
+        CLIP_KEY_TYPES.forEach((key, type) -> {
+            if (file.has(key)) {
+                file.requireType(key, type);
+            }
+        });
+        CLIP_ARRAY_KEYS.forEach((key, isFloat) -> {
+            if (file.has(key)) {
+                GgufValue v = file.value(key);
+                if (!v.isArray() || (isFloat && v.elementType() != GgufValueType.FLOAT32)
+                        || (!isFloat && !v.elementType().isInteger())) {
+                    throw new GgufFormatException(path, "key " + key + " must be an array of "
+                            + (isFloat ? "FLOAT32" : "integers") + ", found " + v.typeName());
+                }
+            }
+        });
+        if (!file.optionalBool("clip.has_vision_encoder").orElse(false)) {
+            throw new GgufFormatException(path, "clip.has_vision_encoder is missing or false: this mmproj has no"
+                    + " vision encoder");
+        }
+        String projector = file.optionalString("clip.vision.projector_type")
+                .or(() -> file.optionalString("clip.projector_type")).orElse("mlp");
+        if (projector.equals("mlp")) {
+            checkLlavaShapes(file);
+        }
+        return file;
+    }
+
+    /** The shapes {@code clip_graph_llava} combines, in ggml order (ne0 first). */
+    private static void checkLlavaShapes(GgufFile file) {
+        Path path = file.path();
+        int imageSize = positive(file, "clip.vision.image_size");
+        int patch = positive(file, "clip.vision.patch_size");
+        int width = positive(file, "clip.vision.embedding_length");
+        int ff = positive(file, "clip.vision.feed_forward_length");
+        int blocks = positive(file, "clip.vision.block_count");
+        positive(file, "clip.vision.attention.head_count");
+        if (imageSize % patch != 0) {
+            throw new GgufFormatException(path, "clip.vision.image_size " + imageSize
+                    + " is not a multiple of clip.vision.patch_size " + patch);
+        }
+        long patches = (long) (imageSize / patch) * (imageSize / patch);
+        shape(file, "v.patch_embd.weight", patch, patch, 3, width);
+        shape(file, "v.class_embd", width);
+        shape(file, "v.position_embd.weight", width, patches + 1);
+        for (int i = 0; i < blocks; i++) {
+            String b = "v.blk." + i + ".";
+            shape(file, b + "attn_q.weight", width, width);
+            shape(file, b + "attn_k.weight", width, width);
+            shape(file, b + "attn_v.weight", width, width);
+            shape(file, b + "attn_out.weight", width, width);
+            shape(file, b + "ffn_up.weight", width, ff);
+            shape(file, b + "ffn_down.weight", ff, width);
+        }
+        GgufTensorInfo mm0 = require(file, "mm.0.weight");
+        if (mm0.dim(0) != width) {
+            throw wrongShape(file, mm0, "its first dimension must be the vision width " + width);
+        }
+        Optional<GgufTensorInfo> mm2 = file.findTensor("mm.2.weight");
+        if (mm2.isPresent() && mm2.get().dim(0) != mm0.dim(1)) {
+            throw wrongShape(file, mm2.get(), "its first dimension must match mm.0.weight's output " + mm0.dim(1));
+        }
+    }
+
+    /** The projector's output width (the LM width it must match), from mm.2 or mm.0. */
+    public static long projectorOutputWidth(GgufFile mmproj) {
+        return mmproj.findTensor("mm.2.weight").or(() -> mmproj.findTensor("mm.0.weight"))
+                .map(t -> t.dim(1))
+                .orElse(-1L);
+    }
+
+    private static int positive(GgufFile file, String key) {
+        if (!file.has(key)) {
+            throw new GgufFormatException(file.path(), "missing key " + key);
+        }
+        long v = file.getLong(key);
+        if (v <= 0 || v > 1 << 20) {
+            throw new GgufFormatException(file.path(), "key " + key + " has an unusable value " + v);
+        }
+        return (int) v;
+    }
+
+    private static void checkArray(GgufFile file, String key, GgufValueType type, int expectedLength) {
+        if (!file.has(key)) {
+            return;
+        }
+        GgufValue v = file.requireArray(key, type);
+        if (v.length() != expectedLength) {
+            throw new GgufFormatException(file.path(), "key " + key + " has " + v.length()
+                    + " entries but tokenizer.ggml.tokens has " + expectedLength);
+        }
+    }
+
+    private static GgufTensorInfo require(GgufFile file, String name) {
+        return file.findTensor(name).orElseThrow(() ->
+                new GgufFormatException(file.path(), "missing tensor " + name));
+    }
+
+    private static void shape(GgufFile file, String name, long... dims) {
+        GgufTensorInfo t = require(file, name);
+        boolean same = t.nDims() >= dims.length;
+        for (int i = 0; same && i < t.nDims(); i++) {
+            same = t.dim(i) == (i < dims.length ? dims[i] : 1);
+        }
+        if (!same) {
+            throw wrongShape(file, t, "expected " + java.util.Arrays.toString(dims));
+        }
+    }
+
+    private static GgufFormatException wrongShape(GgufFile file, GgufTensorInfo t, String expectation) {
+        return new GgufFormatException(file.path(), "tensor " + t.name() + " has shape "
+                + java.util.Arrays.toString(t.dims()) + ": " + expectation);
+    }
+}
