@@ -38,6 +38,7 @@ public final class InferenceContext implements AutoCloseable {
     private final llama_batch tokenBatch;
     private llama_batch embeddingBatch;
     private int position;
+    private boolean hasLogits;
 
     private long logitsAddress;
     private FloatBuffer logitsView;
@@ -176,7 +177,7 @@ public final class InferenceContext implements AutoCloseable {
     public FloatBuffer logits() {
         guard.enter();
         try {
-            long address = LlamaLib.llava4j_logits_address(handle, -1);
+            long address = hasLogits ? LlamaLib.llava4j_logits_address(handle, -1) : 0;
             if (address == 0) {
                 throw new Llava4jException(Code.ILLEGAL_STATE, "no logits: decode something first");
             }
@@ -204,7 +205,7 @@ public final class InferenceContext implements AutoCloseable {
                 throw new Llava4jException(Code.NATIVE, "llama.cpp could not truncate the KV cache to " + newPosition);
             }
             position = newPosition;
-            logitsAddress = 0;
+            hasLogits = false;
         } finally {
             guard.exit();
         }
@@ -243,14 +244,15 @@ public final class InferenceContext implements AutoCloseable {
 
     private void run(llama_batch batch, int n, String what) {
         LlamaLib.llava4j_cancel_set(cancelFlag, 0);
+        hasLogits = false;
         int status = LlamaLib.llama_decode(handle, batch);
         if (status != 0) {
             // Whatever llama.cpp kept (earlier batches, or a partial one) defines the position.
             position = LlamaLib.llama_memory_seq_pos_max(LlamaLib.llama_get_memory(handle), 0) + 1;
-            logitsAddress = 0;
             NativeErrors.checkDecode(status, what);
         }
         position += n;
+        hasLogits = batch.logits().get(n - 1) != 0;
     }
 
     private void fillPositions(llama_batch batch, int n, boolean logitsForLast) {

@@ -148,8 +148,15 @@ public final class ModelFileCheck {
             shape(file, b + "attn_k.weight", width, width);
             shape(file, b + "attn_v.weight", width, width);
             shape(file, b + "attn_out.weight", width, width);
-            shape(file, b + "ffn_up.weight", width, ff);
-            shape(file, b + "ffn_down.weight", ff, width);
+            // The legacy converter swapped the names of fc1/fc2; clip.cpp swaps them back by shape.
+            GgufTensorInfo up = require(file, b + "ffn_up.weight");
+            GgufTensorInfo down = require(file, b + "ffn_down.weight");
+            boolean straight = is(up, width, ff) && is(down, ff, width);
+            boolean swapped = is(up, ff, width) && is(down, width, ff);
+            if (!straight && !swapped) {
+                throw wrongShape(file, up, "with " + down.name() + " " + java.util.Arrays.toString(down.dims())
+                        + " expected [" + width + ", " + ff + "] and [" + ff + ", " + width + "] (either order)");
+            }
         }
         GgufTensorInfo mm0 = require(file, "mm.0.weight");
         if (mm0.dim(0) != width) {
@@ -197,13 +204,17 @@ public final class ModelFileCheck {
 
     private static void shape(GgufFile file, String name, long... dims) {
         GgufTensorInfo t = require(file, name);
+        if (!is(t, dims)) {
+            throw wrongShape(file, t, "expected " + java.util.Arrays.toString(dims));
+        }
+    }
+
+    private static boolean is(GgufTensorInfo t, long... dims) {
         boolean same = t.nDims() >= dims.length;
         for (int i = 0; same && i < t.nDims(); i++) {
             same = t.dim(i) == (i < dims.length ? dims[i] : 1);
         }
-        if (!same) {
-            throw wrongShape(file, t, "expected " + java.util.Arrays.toString(dims));
-        }
+        return same;
     }
 
     private static GgufFormatException wrongShape(GgufFile file, GgufTensorInfo t, String expectation) {

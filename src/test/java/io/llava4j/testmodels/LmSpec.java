@@ -19,8 +19,8 @@ import java.util.Objects;
  * @param nCtx training context length ({@code <arch>.context_length})
  * @param rmsEps RMSNorm epsilon
  * @param ropeFreqBase rope base frequency
- * @param weightType type of the block matrices and {@code output.weight}: F32, F16 or BF16
- * @param embeddingType type of {@code token_embd.weight}: F32, F16 or BF16
+ * @param weightType type of the block matrices: F32, F16 or BF16
+ * @param embeddingType type of {@code token_embd.weight} and {@code output.weight}: F32, F16 or BF16
  * @param tiedOutput no {@code output.weight}: llama.cpp then uses {@code token_embd.weight}
  * @param seed weight seed (see {@link RandomWeights})
  */
@@ -56,11 +56,16 @@ public record LmSpec(String arch, String vocab, int nEmbd, int nLayer, int nHead
 
     /**
      * Qwen2 family (LLaVA-NeXT-Interleave-Qwen), tiny: width 64, 2 layers, 4 heads and 2 KV heads,
-     * F16 embedding (151936 tokens) tied to the output to keep the file small.
+     * F16 embedding and output (151936 tokens each, to keep the file small), F32 blocks.
+     *
+     * <p>The output is not tied to the embedding: with random weights a tied model's logits are
+     * dominated by each token's similarity to itself, so greedy decoding repeats the last prompt
+     * token forever. {@link #withTiedOutput} makes a tied one (llama.cpp falls back to
+     * {@code token_embd.weight}) for tests of that path.
      */
     public static LmSpec tinyQwen2() {
         return new LmSpec("qwen2", "qwen2", 64, 2, 4, 2, 128, 32768, 1e-6f, 1_000_000f,
-                GgmlType.F32, GgmlType.F16, true, 1);
+                GgmlType.F32, GgmlType.F16, false, 1);
     }
 
     /** The real LLaMA-2-7B / Vicuna-7B shape (as in LLaVA-1.5-7B), all F16: about 13.5 GB. */
@@ -80,7 +85,7 @@ public record LmSpec(String arch, String vocab, int nEmbd, int nLayer, int nHead
                 embeddingType, tiedOutput, seed);
     }
 
-    /** Other types for the block matrices and output, and for the token embedding. */
+    /** Other types for the block matrices, and for the token embedding and output. */
     public LmSpec withTypes(GgmlType weights, GgmlType embedding) {
         return new LmSpec(arch, vocab, nEmbd, nLayer, nHead, nHeadKv, nFf, nCtx, rmsEps, ropeFreqBase, weights,
                 embedding, tiedOutput, seed);

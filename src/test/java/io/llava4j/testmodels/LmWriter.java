@@ -14,8 +14,10 @@ import java.nio.file.Path;
  * {@code convert_hf_to_gguf.py} writes (counts UINT32, epsilon and rope base FLOAT32).
  */
 final class LmWriter {
-    /** Standard deviation of every random matrix, embedding and bias. */
+    /** Standard deviation of biases and of the noise on norm weights. */
     static final float STD = 0.02f;
+    /** Standard deviation of token embeddings. */
+    static final float EMBEDDING_STD = 1f;
 
     private LmWriter() {}
 
@@ -30,7 +32,7 @@ final class LmWriter {
                 .putString("general.architecture", a)
                 .putString("general.name", "llava4j tiny " + a + " (random weights, seed " + seed + ")")
                 .putString("general.description", "random weights for tests, written by io.llava4j.testmodels.TinyModels;"
-                        + " every tensor is mean + 0.02 * N(0,1)-like noise (norm weights: mean 1)")
+                        + " matrices N(0, 1/fan_in)-like, embeddings and biases 0.02 * N(0,1)-like, norms 1 + 0.02 * N(0,1)-like")
                 .putU32("general.file_type", f16 ? 1 : 0) // LLAMA_FTYPE_MOSTLY_F16 / LLAMA_FTYPE_ALL_F32
                 .putU32(a + ".context_length", s.nCtx())
                 .putU32(a + ".embedding_length", s.nEmbd())
@@ -47,10 +49,10 @@ final class LmWriter {
         long e = s.nEmbd();
         long kv = s.nEmbdKv();
         long ff = s.nFf();
-        matrix(w, seed, "token_embd.weight", s.embeddingType(), e, nVocab);
+        embedding(w, seed, "token_embd.weight", s.embeddingType(), e, nVocab, EMBEDDING_STD);
         norm(w, seed, "output_norm.weight", e);
         if (!s.tiedOutput()) {
-            matrix(w, seed, "output.weight", s.weightType(), e, nVocab);
+            matrix(w, seed, "output.weight", s.embeddingType(), e, nVocab);
         }
         for (int i = 0; i < s.nLayer(); i++) {
             String b = "blk." + i + ".";
@@ -72,9 +74,19 @@ final class LmWriter {
         w.write(out);
     }
 
-    /** A 2-D weight in ggml order: {@code ne0 = in} (the input width), {@code ne1 = out}. */
+    /**
+     * A 2-D weight in ggml order: {@code ne0 = in} (the input width), {@code ne1 = out}, with
+     * standard deviation {@code 1/sqrt(in)} so that activations keep unit scale through every layer
+     * (0.125 at width 64; 0.0156 at width 4096, close to LLaMA's 0.02).
+     */
     static void matrix(GgufWriter w, long seed, String name, GgmlType type, long in, long outDim) {
-        w.addTensor(name, type, new long[] {in, outDim}, RandomWeights.normal(seed, name, in * outDim, 0f, STD));
+        float std = (float) (1 / Math.sqrt(in));
+        w.addTensor(name, type, new long[] {in, outDim}, RandomWeights.normal(seed, name, in * outDim, 0f, std));
+    }
+
+    /** An embedding table {@code [width, rows]}. */
+    static void embedding(GgufWriter w, long seed, String name, GgmlType type, long width, long rows, float std) {
+        w.addTensor(name, type, new long[] {width, rows}, RandomWeights.normal(seed, name, width * rows, 0f, std));
     }
 
     /** A norm weight: F32, mean 1 with small noise. */

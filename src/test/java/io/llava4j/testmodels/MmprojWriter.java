@@ -68,9 +68,10 @@ final class MmprojWriter {
         LmWriter.vector(w, seed, "v.class_embd", e, 0f);
         long p = s.patchSize();
         // conv kernel, PyTorch [out=e, in=3, kh, kw] -> ggml ne [kw, kh, 3, e]; always F16 (ggml_conv_2d)
+        // (std 1/sqrt(fan_in), fan_in = 3 * p * p, like every matrix)
         w.addTensor("v.patch_embd.weight", GgmlType.F16, new long[] {p, p, 3, e},
-                RandomWeights.normal(seed, "v.patch_embd.weight", p * p * 3 * e, 0f, LmWriter.STD));
-        LmWriter.matrix(w, seed, "v.position_embd.weight", t2, e, s.nPatches() + 1L);
+                RandomWeights.normal(seed, "v.patch_embd.weight", p * p * 3 * e, 0f, (float) (1 / Math.sqrt(3.0 * p * p))));
+        LmWriter.embedding(w, seed, "v.position_embd.weight", t2, e, s.nPatches() + 1L, LmWriter.EMBEDDING_STD);
         LmWriter.norm(w, seed, "v.pre_ln.weight", e);
         LmWriter.vector(w, seed, "v.pre_ln.bias", e, 0f);
 

@@ -1,0 +1,174 @@
+package io.llava4j.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.llava4j.Llava4jException;
+import io.llava4j.Llava4jException.Code;
+import io.llava4j.gguf.GgufFile;
+import io.llava4j.gguf.GgufReader;
+import io.llava4j.gguf.GgufWriter;
+import io.llava4j.testmodels.TinyModels;
+import io.llava4j.vision.VisionEncoder;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Bad files and misuse end in typed exceptions while the JVM lives; KV truncation, embedding input
+ * and cancellation behave as documented.
+ */
+class NativeRobustnessTest {
+    @TempDir
+    static Path dir;
+    static TinyModels.Pair pair;
+
+    @BeforeAll
+    static void writeModels() {
+        pair = TinyModels.llava15(dir, 11);
+    }
+
+    private static ContextOptions small() {
+        return ContextOptions.defaults().withContextLength(512).withThreads(2);
+    }
+
+    @Test
+    void truncatedModelFilesAreRejectedBeforeNativeCode() throws IOException {
+        byte[] bytes = Files.readAllBytes(pair.lm());
+        for (int cut : new int[] {0, 3, 24, 1000, bytes.length / 2, bytes.length - 1}) {
+            Path p = dir.resolve("cut-" + cut + ".gguf");
+            Files.write(p, Arrays.copyOf(bytes, cut));
+            Llava4jException e = assertThrows(Llava4jException.class, () -> LanguageModel.load(p));
+            assertEquals(Code.INVALID_FILE, e.code(), e.getMessage());
+            assertTrue(e.getMessage().contains(p.getFileName().toString()), e.getMessage());
+        }
+    }
+
+    @Test
+    void missingFileIsAnIoError() {
+        Llava4jException e = assertThrows(Llava4jException.class,
+                () -> LanguageModel.load(dir.resolve("nope.gguf")));
+        assertEquals(Code.IO, e.code());
+    }
+
+    @Test
+    void mmprojLoadedAsLanguageModelIsExplained() {
+        Llava4jException e = assertThrows(Llava4jException.class, () -> LanguageModel.load(pair.mmproj()));
+        assertEquals(Code.INVALID_FILE, e.code());
+        assertTrue(e.getMessage().contains("--mmproj"), e.getMessage());
+    }
+
+    /** Regression: clip.cpp reads image_size with gguf_get_val_u32, which aborts on any other type. */
+    @Test
+    void mmprojKeyOfWrongTypeIsRejectedInsteadOfAborting() {
+        GgufFile src = GgufReader.read(pair.mmproj());
+        Path bad = dir.resolve("bad-type.gguf");
+        GgufWriter w = new GgufWriter().copyMetadata(src).putI32("clip.vision.image_size", 336);
+        src.tensors().forEach(t -> w.copyTensor(src, t.name()));
+        w.write(bad);
+        Llava4jException e = assertThrows(Llava4jException.class, () -> VisionEncoder.load(bad, false));
+        assertEquals(Code.INVALID_FILE, e.code());
+        assertTrue(e.getMessage().contains("clip.vision.image_size"), e.getMessage());
+    }
+
+    @Test
+    void truncateReusesThePrefixAndReproducesLogits() {
+        try (LanguageModel lm = LanguageModel.load(pair.lm()); InferenceContext ctx = lm.newContext(small())) {
+            int[] a = lm.vocabulary().tokenize("Hello world, this is a test", true, false);
+            int[] b = lm.vocabulary().tokenize(" of the cache", false, false);
+            ctx.decode(a, 0, a.length);
+            ctx.decode(b, 0, b.length);
+            float[] full = copy(ctx.logits());
+            assertEquals(a.length + b.length, ctx.position());
+            ctx.decode(b, 0, 2);
+            ctx.truncate(a.length);
+            assertEquals(a.length, ctx.position());
+            ctx.decode(b, 0, b.length);
+            assertArrayEquals(full, copy(ctx.logits()), 1e-4f);
+            ctx.clear();
+            assertEquals(0, ctx.position());
+            assertEquals(Code.ILLEGAL_STATE, assertThrows(Llava4jException.class, ctx::logits).code());
+        }
+    }
+
+    @Test
+    void longInputsAreSplitIntoBatchesAndOverflowIsContextFull() {
+        ContextOptions opts = small().withBatchSize(16);
+        try (LanguageModel lm = LanguageModel.load(pair.lm()); InferenceContext ctx = lm.newContext(opts)) {
+            int[] ids = new int[100];
+            Arrays.fill(ids, 100);
+            ctx.decode(ids, 0, ids.length);
+            assertEquals(100, ctx.position());
+            float[] embd = new float[50 * lm.embeddingWidth()];
+            ctx.decodeEmbeddings(embd, 0, 50);
+            assertEquals(150, ctx.position());
+            int[] tooMany = new int[ctx.contextLength()];
+            Llava4jException e = assertThrows(Llava4jException.class, () -> ctx.decode(tooMany, 0, tooMany.length));
+            assertEquals(Code.CONTEXT_FULL, e.code());
+            assertEquals(Code.INVALID_ARGUMENT, assertThrows(Llava4jException.class, () -> ctx.decode(-1)).code());
+            assertEquals(Code.INVALID_ARGUMENT, assertThrows(Llava4jException.class,
+                    () -> ctx.decode(lm.vocabulary().size())).code());
+            assertEquals(150, ctx.position());
+        }
+    }
+
+    @Test
+    void cancelStopsAPrefillAndTheContextStaysUsable() throws InterruptedException {
+        ContextOptions opts = ContextOptions.defaults().withContextLength(2048).withBatchSize(8).withThreads(1);
+        try (LanguageModel lm = LanguageModel.load(pair.lm()); InferenceContext ctx = lm.newContext(opts)) {
+            int[] ids = new int[2000];
+            Arrays.fill(ids, 200);
+            AtomicBoolean stop = new AtomicBoolean();
+            Thread canceller = new Thread(() -> {
+                while (!stop.get()) {
+                    ctx.cancel();
+                    Thread.onSpinWait();
+                }
+            });
+            canceller.start();
+            Llava4jException e;
+            try {
+                e = assertThrows(Llava4jException.class, () -> ctx.decode(ids, 0, ids.length));
+            } finally {
+                stop.set(true);
+                canceller.join();
+            }
+            assertEquals(Code.CANCELLED, e.code());
+            assertTrue(ctx.position() < ids.length, "cancelled before the end: " + ctx.position());
+            ctx.truncate(ctx.position());
+            ctx.decode(5);
+            assertTrue(Float.isFinite(ctx.logits().get(0)));
+        }
+    }
+
+    @Test
+    void contextKeepsModelAliveAndMisuseIsIllegalState() {
+        LanguageModel lm = LanguageModel.load(pair.lm());
+        InferenceContext ctx = lm.newContext(small());
+        lm.close();
+        ctx.decode(1);
+        assertTrue(Float.isFinite(ctx.logits().get(0)), "context works after its model was closed");
+        assertEquals(Code.ILLEGAL_STATE, assertThrows(Llava4jException.class, () -> lm.newContext(small())).code());
+        ctx.close();
+        ctx.close();
+        assertEquals(Code.ILLEGAL_STATE, assertThrows(Llava4jException.class, () -> ctx.decode(1)).code());
+        try (LanguageModel vocabOnly = LanguageModel.load(pair.lm(), ModelOptions.vocabularyOnly())) {
+            assertEquals(Code.ILLEGAL_STATE,
+                    assertThrows(Llava4jException.class, () -> vocabOnly.newContext(small())).code());
+        }
+    }
+
+    private static float[] copy(FloatBuffer b) {
+        float[] out = new float[b.limit()];
+        b.get(0, out);
+        return out;
+    }
+}
