@@ -1,0 +1,62 @@
+package io.llava4j.vision;
+
+import io.llava4j.gguf.GgufFile;
+import io.llava4j.gguf.GgufFormatException;
+import io.llava4j.vision.preprocess.AspectMode;
+import io.llava4j.vision.preprocess.GridPinpoints;
+import io.llava4j.vision.preprocess.PreprocessConfig;
+import io.llava4j.vision.preprocess.ResampleFilter;
+import io.llava4j.vision.preprocess.Resolution;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What llava4j needs from an mmproj's metadata to prepare images the way the original model was
+ * trained: the preprocessing ({@link PreprocessConfig}), the merge type and the
+ * {@code image_newline} embedding.
+ *
+ * <p>Choice of aspect mode: {@code clip.vision.image_grid_pinpoints} present → anyres
+ * (LLaVA-NeXT); otherwise a tower without a class embedding (SigLIP) → direct resize; otherwise
+ * LLaVA-1.5's {@code pad}.
+ *
+ * @param preprocess how images become model inputs
+ * @param spatialUnpad whether tiles are merged with {@code spatial_unpad} (else {@code flat})
+ * @param newline the {@code image_newline} embedding, if the file has one ({@code v.image_newline},
+ *     or {@code model.image_newline} in files of the legacy converter)
+ */
+public record MmprojConfig(PreprocessConfig preprocess, boolean spatialUnpad, Optional<float[]> newline) {
+    static final String[] NEWLINE_TENSORS = {"v.image_newline", "model.image_newline"};
+
+    /**
+     * Reads the configuration of a validated mmproj header.
+     *
+     * @throws GgufFormatException if spatial_unpad is requested without an image_newline tensor
+     */
+    public static MmprojConfig from(GgufFile mmproj) {
+        int imageSize = mmproj.getInt("clip.vision.image_size");
+        int patchSize = mmproj.getInt("clip.vision.patch_size");
+        float[] mean = mmproj.optionalFloatArray("clip.vision.image_mean").orElse(PreprocessConfig.CLIP_MEAN);
+        float[] std = mmproj.optionalFloatArray("clip.vision.image_std").orElse(PreprocessConfig.CLIP_STD);
+        List<Resolution> pinpoints = mmproj.optionalIntArray("clip.vision.image_grid_pinpoints")
+                .map(GridPinpoints::fromFlat)
+                .orElse(List.of());
+        boolean siglip = !mmproj.hasTensor("v.class_embd");
+        AspectMode mode = !pinpoints.isEmpty() ? AspectMode.ANYRES : siglip ? AspectMode.SQUASH : AspectMode.PAD;
+        PreprocessConfig pre = new PreprocessConfig(imageSize, patchSize, mean, std, mode, pinpoints,
+                ResampleFilter.BICUBIC, 0);
+        Optional<float[]> newline = Optional.empty();
+        for (String name : NEWLINE_TENSORS) {
+            if (mmproj.hasTensor(name)) {
+                newline = Optional.of(mmproj.readTensorFloats(name));
+                break;
+            }
+        }
+        boolean unpad = mode == AspectMode.ANYRES
+                && mmproj.optionalString("clip.vision.mm_patch_merge_type").orElse("flat").equals("spatial_unpad");
+        if (unpad && newline.isEmpty()) {
+            throw new GgufFormatException(mmproj.path(), "clip.vision.mm_patch_merge_type is spatial_unpad but there"
+                    + " is no image_newline tensor (v.image_newline or model.image_newline)");
+        }
+        return new MmprojConfig(pre, unpad, newline);
+    }
+}
