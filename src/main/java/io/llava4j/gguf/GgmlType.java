@@ -5,7 +5,7 @@ package io.llava4j.gguf;
  * pinned llama.cpp), with the block geometry of {@code type_traits} in {@code ggml/src/ggml.c}.
  *
  * <p>A tensor row of {@code ne0} elements takes {@code ne0 / blockSize * typeSize} bytes, and
- * {@code ne0} must be a multiple of {@code blockSize} ({@code gguf_init_from_file_impl} rejects the
+ * {@code ne0} must be a multiple of {@code blockSize} ({@code gguf_init_from_reader} rejects the
  * file otherwise). Block sizes and byte sizes were taken from {@code ggml-common.h} ({@code QK*}
  * constants and {@code sizeof(block_*)}) at commit de3ff815. Ids that ggml has retired (4, 5, 31-33,
  * 36-38: the old Q4_2/Q4_3 and the repacked Q4_0_x_y / IQ4_NL_x_y) have no constant: a file using

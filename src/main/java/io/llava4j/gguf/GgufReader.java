@@ -19,22 +19,22 @@ import java.util.Set;
 /**
  * Reads and validates the header of a GGUF file: metadata and tensor infos, never tensor data.
  *
- * <p>The layout is the one {@code gguf_init_from_file_impl} in {@code ggml/src/gguf.cpp} of the
+ * <p>The layout is the one {@code gguf_init_from_reader} in {@code ggml/src/gguf.cpp} of the
  * pinned llama.cpp reads: magic {@code "GGUF"}, u32 version, u64 tensor count, u64 metadata count,
  * the metadata pairs, the tensor infos, padding to {@code general.alignment} (default 32), then the
- * data section, all little-endian. Everything that llama.cpp would refuse, and a few things it would
- * let through to crash later, is refused here with a {@link GgufFormatException} naming the file
- * and the problem: wrong magic, a version other than 2 or 3, truncation anywhere, counts and
- * lengths that cannot fit in the bytes left (checked before any allocation), unknown value or ggml
- * types, arrays of arrays, empty or duplicate keys and tensor names, tensor names of 64 bytes or
- * more, invalid UTF-8, a {@code general.alignment} that is not a UINT32 power of two, 0 or more than
- * 4 dimensions, non-positive or overflowing dimensions, a row size that is not a whole number of
+ * data section, all little-endian. Refused with a {@link GgufFormatException} naming the file and
+ * the problem: wrong magic, a version other than 2 or 3, truncation anywhere, counts and lengths
+ * that cannot fit in the bytes left (checked before any allocation), unknown value or ggml types,
+ * arrays of arrays, empty or duplicate keys and tensor names, tensor names of 64 bytes or more,
+ * invalid UTF-8, a {@code general.alignment} that is not a UINT32 power of two, 0 or more than 4
+ * dimensions, non-positive or overflowing dimensions, a row size that is not a whole number of
  * blocks, unaligned tensor offsets, tensor data past the end of the file, and overlapping tensors.
  *
  * <p>Where this reader and llama.cpp differ: llama.cpp accepts zero-sized dimensions and malformed
  * UTF-8, which this reader refuses; llama.cpp in turn demands that tensors are stored back to back
  * in header order, which this reader does not check (the Python {@code gguf} writer and
- * {@link GgufWriter} produce that layout anyway).
+ * {@link GgufWriter} produce that layout anyway). Every other refusal above is one llama.cpp makes
+ * too, or (past-the-end data, at load time) its model loader.
  *
  * <p>Thread-safe: {@link #read} keeps no state between calls.
  */

@@ -89,8 +89,9 @@ public final class GgufValue {
         return scalar(GgufValueType.BOOL, v);
     }
 
+    /** @throws IllegalArgumentException if {@code v} has an unpaired surrogate (it has no UTF-8 form) */
     public static GgufValue string(String v) {
-        return scalar(GgufValueType.STRING, Objects.requireNonNull(v, "string value"));
+        return scalar(GgufValueType.STRING, requireWellFormed(Objects.requireNonNull(v, "string value")));
     }
 
     public static GgufValue uint8Array(byte... v) {
@@ -139,13 +140,34 @@ public final class GgufValue {
         return array(GgufValueType.BOOL, v.clone());
     }
 
-    /** @throws NullPointerException if the list or an element is null */
+    /**
+     * @throws NullPointerException if the list or an element is null
+     * @throws IllegalArgumentException if an element has an unpaired surrogate
+     */
     public static GgufValue stringArray(List<String> v) {
         String[] a = v.toArray(new String[0]);
         for (String s : a) {
-            Objects.requireNonNull(s, "string array element");
+            requireWellFormed(Objects.requireNonNull(s, "string array element"));
         }
         return array(GgufValueType.STRING, a);
+    }
+
+    /**
+     * Returns {@code s} if it is well-formed UTF-16 (so that it has a UTF-8 encoding; Java's encoder
+     * would silently write '?' for an unpaired surrogate).
+     *
+     * @throws IllegalArgumentException otherwise
+     */
+    static String requireWellFormed(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new IllegalArgumentException("unpaired surrogate at index " + i + " has no UTF-8 encoding");
+            }
+        }
+        return s;
     }
 
     /** The value's type; {@link GgufValueType#ARRAY} for arrays. */

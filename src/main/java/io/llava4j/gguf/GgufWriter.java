@@ -33,7 +33,8 @@ import java.util.function.Predicate;
  * <p>Usage errors (a duplicate tensor name, a bad shape, a source that writes the wrong number of
  * bytes) throw {@link Llava4jException} with {@link Code#INVALID_ARGUMENT}; I/O failures throw it
  * with {@link Code#IO}. Not thread-safe. {@code put} on an existing key replaces the value and keeps
- * the key's position.
+ * the key's position. {@link #write} may be called more than once; each call runs every tensor
+ * source again.
  */
 public final class GgufWriter {
     /** Streams one tensor's data; see {@link GgufTensorOutput}. */
@@ -59,6 +60,11 @@ public final class GgufWriter {
         Objects.requireNonNull(value, "value");
         if (key == null || key.isEmpty()) {
             throw invalid("metadata key must not be empty");
+        }
+        try {
+            GgufValue.requireWellFormed(key);
+        } catch (IllegalArgumentException e) {
+            throw invalid("metadata key '" + key + "': " + e.getMessage());
         }
         if (key.equals(GgufReader.ALIGNMENT_KEY)) {
             long a = value.type() == GgufValueType.UINT32 ? value.asLong() : 0;
@@ -127,6 +133,13 @@ public final class GgufWriter {
     public GgufWriter addTensor(String name, GgmlType type, long[] dims, TensorSource source) {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(source, "source");
+        if (name != null) {
+            try {
+                GgufValue.requireWellFormed(name);
+            } catch (IllegalArgumentException e) {
+                throw invalid("tensor name '" + name + "': " + e.getMessage());
+            }
+        }
         int nameBytes = name == null ? 0 : name.getBytes(StandardCharsets.UTF_8).length;
         if (nameBytes == 0 || nameBytes >= GgufTensorInfo.MAX_NAME_BYTES) {
             throw invalid("tensor name '" + name + "' must be 1 to " + (GgufTensorInfo.MAX_NAME_BYTES - 1) + " bytes");
@@ -148,6 +161,15 @@ public final class GgufWriter {
      * change it before then.
      */
     public GgufWriter addTensor(String name, GgmlType type, long[] dims, ByteBuffer data) {
+        String problem = GgufTensorInfo.shapeProblem(type, dims);
+        if (problem != null) {
+            throw invalid("tensor '" + name + "' " + problem);
+        }
+        long expected = new GgufTensorInfo(name, type, dims, 0).byteSize();
+        if (data.remaining() != expected) {
+            throw invalid("tensor '" + name + "': " + data.remaining() + " bytes for " + type.ggmlName() + " shape "
+                    + java.util.Arrays.toString(dims) + ", which takes " + expected);
+        }
         ByteBuffer view = data.duplicate();
         return addTensor(name, type, dims, out -> out.writeBytes(view.duplicate()));
     }

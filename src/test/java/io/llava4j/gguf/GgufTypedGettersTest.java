@@ -125,10 +125,14 @@ class GgufTypedGettersTest {
         assertInvalidArgument(() -> w.addTensor("z", GgmlType.F32, new long[] {0}, new float[0]), "positive");
         assertInvalidArgument(() -> w.addTensor("z", GgmlType.F32, new long[] {1, 1, 1, 1, 1}, new float[1]), "dimensions");
         assertInvalidArgument(() -> w.addTensor("z", GgmlType.Q8_0, new long[] {48}, ByteBuffer.allocate(51)), "block size");
+        assertInvalidArgument(() -> w.addTensor("z", GgmlType.Q8_0, new long[] {64}, ByteBuffer.allocate(34)), "which takes 68");
         assertInvalidArgument(() -> w.addTensor("x".repeat(64), GgmlType.F32, new long[] {1}, new float[1]), "bytes");
         assertInvalidArgument(() -> w.addTensor("z", GgmlType.F32, new long[] {3}, new float[2]), "2 floats");
         assertInvalidArgument(() -> w.addTensor("z", GgmlType.Q4_0, new long[] {32}, new float[32]), "floats");
         assertInvalidArgument(() -> w.putU32("", 1), "empty");
+        assertInvalidArgument(() -> w.putU32("bad\uD800key", 1), "unpaired surrogate");
+        assertThrows(IllegalArgumentException.class, () -> GgufValue.string("x\uDC00"));
+        assertThrows(IllegalArgumentException.class, () -> GgufValue.stringArray(List.of("ok", "\uD83D")));
         assertInvalidArgument(() -> w.alignment(48), "power of two");
         assertInvalidArgument(() -> w.putI32("general.alignment", 64), "UINT32");
 

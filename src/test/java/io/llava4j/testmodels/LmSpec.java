@@ -48,9 +48,12 @@ public record LmSpec(String arch, String vocab, int nEmbd, int nLayer, int nHead
         }
     }
 
-    /** LLaVA-1.5 language model family (LLaMA-2 / Vicuna), tiny: width 64, 2 layers, 4 heads, F32. */
+    /**
+     * LLaVA-1.5 language model family (LLaMA-2 / Vicuna), tiny: width 64, 2 layers, 4 heads, F32,
+     * LLaMA-2's context of 4096 (an anyres image alone takes 5 x 576 = 2880 positions).
+     */
     public static LmSpec tinyLlama() {
-        return new LmSpec("llama", "llama-spm", 64, 2, 4, 4, 128, 2048, 1e-5f, 10000f,
+        return new LmSpec("llama", "llama-spm", 64, 2, 4, 4, 128, 4096, 1e-5f, 10000f,
                 GgmlType.F32, GgmlType.F32, false, 1);
     }
 

@@ -16,7 +16,7 @@ import java.nio.file.Path;
 final class LmWriter {
     /** Standard deviation of biases and of the noise on norm weights. */
     static final float STD = 0.02f;
-    /** Standard deviation of token embeddings. */
+    /** Standard deviation of token, position and class embeddings (see {@link TinyModels} for why 1). */
     static final float EMBEDDING_STD = 1f;
 
     private LmWriter() {}
@@ -26,14 +26,19 @@ final class LmWriter {
         long nVocab = vocab.getStringArray("tokenizer.ggml.tokens").size();
         String a = s.arch();
         long seed = s.seed();
-        boolean f16 = s.weightType() != GgmlType.F32 || s.embeddingType() != GgmlType.F32;
+        // llama_ftype: ALL_F32 = 0, MOSTLY_F16 = 1, MOSTLY_BF16 = 32 (by the block matrices' type)
+        int fileType = switch (s.weightType() != GgmlType.F32 ? s.weightType() : s.embeddingType()) {
+            case F16 -> 1;
+            case BF16 -> 32;
+            default -> 0;
+        };
 
         GgufWriter w = new GgufWriter()
                 .putString("general.architecture", a)
                 .putString("general.name", "llava4j tiny " + a + " (random weights, seed " + seed + ")")
                 .putString("general.description", "random weights for tests, written by io.llava4j.testmodels.TinyModels;"
-                        + " matrices N(0, 1/fan_in)-like, embeddings and biases 0.02 * N(0,1)-like, norms 1 + 0.02 * N(0,1)-like")
-                .putU32("general.file_type", f16 ? 1 : 0) // LLAMA_FTYPE_MOSTLY_F16 / LLAMA_FTYPE_ALL_F32
+                        + " with z ~ N(0,1)-like: matrices z/sqrt(fan_in), embeddings z, biases 0.02z, norms 1+0.02z")
+                .putU32("general.file_type", fileType)
                 .putU32(a + ".context_length", s.nCtx())
                 .putU32(a + ".embedding_length", s.nEmbd())
                 .putU32(a + ".block_count", s.nLayer())
@@ -94,8 +99,13 @@ final class LmWriter {
         vector(w, seed, name, n, 1f);
     }
 
-    /** A 1-D F32 tensor: {@code mean} + noise. */
+    /** A 1-D F32 tensor: {@code mean} + {@link #STD} noise. */
     static void vector(GgufWriter w, long seed, String name, long n, float mean) {
-        w.addTensor(name, GgmlType.F32, new long[] {n}, RandomWeights.normal(seed, name, n, mean, STD));
+        vector(w, seed, name, n, mean, STD);
+    }
+
+    /** A 1-D F32 tensor: {@code mean} + {@code std} noise. */
+    static void vector(GgufWriter w, long seed, String name, long n, float mean, float std) {
+        w.addTensor(name, GgmlType.F32, new long[] {n}, RandomWeights.normal(seed, name, n, mean, std));
     }
 }

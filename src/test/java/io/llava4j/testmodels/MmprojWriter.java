@@ -65,7 +65,7 @@ final class MmprojWriter {
             LmWriter.vector(w, seed, s.imageNewlineName(), lm, 0f);
         }
 
-        LmWriter.vector(w, seed, "v.class_embd", e, 0f);
+        LmWriter.vector(w, seed, "v.class_embd", e, 0f, LmWriter.EMBEDDING_STD);
         long p = s.patchSize();
         // conv kernel, PyTorch [out=e, in=3, kh, kw] -> ggml ne [kw, kh, 3, e]; always F16 (ggml_conv_2d)
         // (std 1/sqrt(fan_in), fan_in = 3 * p * p, like every matrix)
