@@ -26,8 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * vocabulary (152064 logits in a direct buffer, as llama.cpp hands them over).
  *
  * <p>The logits are reproducible: {@link #realisticLogits} (Gaussian bulk plus a few strongly
- * preferred tokens) uses SplitMix64 and Box-Muller so that {@code src/test/cpp/native_sampler_bench.cpp} in this
- * directory can build the same array for llama.cpp's own sampler chain.
+ * preferred tokens) uses SplitMix64 and Box-Muller so that {@code src/test/cpp/native_sampler_bench.cpp}
+ * can build the same array for llama.cpp's own sampler chain.
  *
  * <p>Run with JMH ({@code org.openjdk.jmh.Main SamplerBench}), or run {@link #main} for a plain
  * loop that reports thread CPU time per token, which stays meaningful on a busy machine.
