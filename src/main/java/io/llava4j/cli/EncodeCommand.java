@@ -1,7 +1,5 @@
 package io.llava4j.cli;
 
-import io.llava4j.Llava4jException;
-import io.llava4j.Llava4jException.Code;
 import io.llava4j.gguf.GgufFile;
 import io.llava4j.image.ImageLoader;
 import io.llava4j.model.ModelFileCheck;
@@ -49,7 +47,7 @@ final class EncodeCommand implements Callable<Integer> {
     public Integer call() {
         GgufFile file = ModelFileCheck.checkProjector(mmproj);
         if (model != null) {
-            checkWidth(file, ModelFileCheck.checkLanguageModel(model));
+            ModelFileCheck.checkPair(file, ModelFileCheck.checkLanguageModel(model));
         }
         MmprojConfig config = MmprojConfig.from(file);
         var rgb = new ImageLoader().load(image);
@@ -62,17 +60,5 @@ final class EncodeCommand implements Callable<Integer> {
             stdout.flush();
         }
         return 0;
-    }
-
-    /** The mmproj's output must be as wide as the language model's input embeddings. */
-    static void checkWidth(GgufFile mmproj, GgufFile lm) {
-        long projected = ModelFileCheck.projectorOutputWidth(mmproj);
-        String arch = lm.architecture();
-        long width = lm.optionalLong(arch + ".embedding_length").orElse(-1);
-        if (projected > 0 && width > 0 && projected != width) {
-            throw new Llava4jException(Code.INCOMPATIBLE, mmproj.path().getFileName() + " produces embeddings of width "
-                    + projected + " but " + lm.path().getFileName() + " (" + arch + ") takes " + width
-                    + ": they are not a pair");
-        }
     }
 }

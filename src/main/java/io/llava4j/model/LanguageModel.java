@@ -2,6 +2,7 @@ package io.llava4j.model;
 
 import io.llava4j.Llava4jException;
 import io.llava4j.Llava4jException.Code;
+import io.llava4j.gguf.GgufFile;
 import io.llava4j.nativeio.CallGuard;
 import io.llava4j.nativeio.NativeLibrary;
 import io.llava4j.nativeio.NativeStrings;
@@ -30,6 +31,7 @@ public final class LanguageModel implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LanguageModel.class);
 
     private final Path path;
+    private final GgufFile header;
     private final ModelOptions options;
     private final llama_model handle;
     private final Vocabulary vocabulary;
@@ -39,8 +41,9 @@ public final class LanguageModel implements AutoCloseable {
     private final int embeddingWidth;
     private final int trainedContext;
 
-    private LanguageModel(Path path, ModelOptions options, llama_model handle) {
+    private LanguageModel(Path path, GgufFile header, ModelOptions options, llama_model handle) {
         this.path = path;
+        this.header = header;
         this.options = options;
         this.handle = handle;
         this.guard = new CallGuard("LanguageModel " + path.getFileName());
@@ -58,7 +61,7 @@ public final class LanguageModel implements AutoCloseable {
      *     language model, {@code LOAD_FAILED} if llama.cpp rejects it
      */
     public static LanguageModel load(Path path, ModelOptions options) {
-        ModelFileCheck.checkLanguageModel(path);
+        GgufFile header = ModelFileCheck.checkLanguageModel(path);
         NativeLibrary.ensureLoaded();
         llama_model_params params = LlamaLib.llama_model_default_params();
         params.n_gpu_layers(options.gpuLayers());
@@ -73,7 +76,7 @@ public final class LanguageModel implements AutoCloseable {
             throw new Llava4jException(Code.LOAD_FAILED,
                     path + ": llama.cpp could not load this model (see the llama.cpp log lines above for the reason)");
         }
-        LanguageModel lm = new LanguageModel(path, options, model);
+        LanguageModel lm = new LanguageModel(path, header, options, model);
         LOG.debug("loaded {} ({}, {} layers, width {}) in {} ms", path, lm.architecture, lm.layerCount(),
                 lm.embeddingWidth, (System.nanoTime() - start) / 1_000_000);
         return lm;
@@ -101,6 +104,11 @@ public final class LanguageModel implements AutoCloseable {
     /** The file this model was loaded from. */
     public Path path() {
         return path;
+    }
+
+    /** The validated GGUF header (metadata and tensor list) read before loading. */
+    public GgufFile header() {
+        return header;
     }
 
     public Vocabulary vocabulary() {

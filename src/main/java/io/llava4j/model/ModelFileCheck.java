@@ -168,6 +168,23 @@ public final class ModelFileCheck {
         }
     }
 
+    /**
+     * Checks that an mmproj belongs to a language model: its projector must produce embeddings as
+     * wide as the model's input ({@code <arch>.embedding_length}).
+     *
+     * @throws Llava4jException {@code INCOMPATIBLE} naming both files and widths
+     */
+    public static void checkPair(GgufFile mmproj, GgufFile lm) {
+        long projected = projectorOutputWidth(mmproj);
+        String arch = lm.architecture();
+        long width = lm.optionalLong(arch + ".embedding_length").orElse(-1);
+        if (projected > 0 && width > 0 && projected != width) {
+            throw new io.llava4j.Llava4jException(io.llava4j.Llava4jException.Code.INCOMPATIBLE,
+                    mmproj.path().getFileName() + " produces embeddings of width " + projected + " but "
+                    + lm.path().getFileName() + " (" + arch + ") takes " + width + ": they are not a pair");
+        }
+    }
+
     /** The projector's output width (the LM width it must match), from mm.2 or mm.0. */
     public static long projectorOutputWidth(GgufFile mmproj) {
         return mmproj.findTensor("mm.2.weight").or(() -> mmproj.findTensor("mm.0.weight"))

@@ -2,6 +2,7 @@ package io.llava4j.vision;
 
 import io.llava4j.Llava4jException;
 import io.llava4j.Llava4jException.Code;
+import io.llava4j.gguf.GgufFile;
 import io.llava4j.model.ModelFileCheck;
 import io.llava4j.nativeio.CallGuard;
 import io.llava4j.nativeio.NativeErrors;
@@ -25,6 +26,7 @@ import org.bytedeco.javacpp.FloatPointer;
  */
 public final class VisionEncoder implements AutoCloseable {
     private final Path path;
+    private final GgufFile header;
     private final llava4j_clip handle;
     private final CallGuard guard;
     private final int embeddingWidth;
@@ -32,8 +34,9 @@ public final class VisionEncoder implements AutoCloseable {
     private final int patchSize;
     private final String projector;
 
-    private VisionEncoder(Path path, llava4j_clip handle) {
+    private VisionEncoder(Path path, GgufFile header, llava4j_clip handle) {
         this.path = path;
+        this.header = header;
         this.handle = handle;
         this.guard = new CallGuard("VisionEncoder " + path.getFileName());
         int[] v = new int[1];
@@ -60,14 +63,14 @@ public final class VisionEncoder implements AutoCloseable {
      *     {@code LOAD_FAILED}
      */
     public static VisionEncoder load(Path path, boolean useGpu) {
-        ModelFileCheck.checkProjector(path);
+        GgufFile header = ModelFileCheck.checkProjector(path);
         NativeLibrary.ensureLoaded();
         llava4j_clip handle = new llava4j_clip();
         try (BytePointer p = NativeStrings.path(path)) {
             NativeErrors.checkShim(LlamaLib.llava4j_clip_load(p, useGpu ? 1 : 0, 1, handle), "loading " + path);
         }
         try {
-            return new VisionEncoder(path, handle);
+            return new VisionEncoder(path, header, handle);
         } catch (RuntimeException e) {
             LlamaLib.llava4j_clip_free(handle);
             throw e;
@@ -76,6 +79,11 @@ public final class VisionEncoder implements AutoCloseable {
 
     public Path path() {
         return path;
+    }
+
+    /** The validated GGUF header of the mmproj. */
+    public GgufFile header() {
+        return header;
     }
 
     /** Width of each output embedding; must equal the language model's input width. */
