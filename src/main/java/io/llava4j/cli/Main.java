@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Chat about images with LLaVA-family models on quantized GGUF weights.",
-        subcommands = {RunCommand.class, InfoCommand.class, TokenizeCommand.class, PreprocessCommand.class, EncodeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, ChatCommand.class, AnswerCommand.class, ConvertCommand.class,
+            QuantizeCommand.class, PullCommand.class, InfoCommand.class, TokenizeCommand.class, PreprocessCommand.class, EncodeCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     private Main() {}
 

@@ -1,22 +1,18 @@
 package io.llava4j.cli;
 
 import io.llava4j.conversation.Chat;
+import io.llava4j.conversation.ChatImage;
 import io.llava4j.conversation.GenerationResult;
 import io.llava4j.conversation.GenerationSettings;
 import io.llava4j.conversation.LlavaModel;
-import io.llava4j.image.ImageLoader;
-import io.llava4j.image.RgbImage;
-import io.llava4j.model.ContextOptions;
-import io.llava4j.model.ModelOptions;
-import io.llava4j.sampling.SamplerConfig;
+import io.llava4j.demo.DemoModel;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ThreadLocalRandom;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -28,102 +24,67 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Answer one question about images.",
-            "Defaults follow LLaVA's CLI: temperature 0.2, top-k 50, at most 512 new tokens."})
+            "Defaults follow LLaVA's CLI: temperature 0.2, top-k 50, at most 512 new tokens.",
+            "Without --model it runs a built-in demo pair with random weights on a bundled picture."})
 final class RunCommand implements Callable<Integer> {
+    /** The question of the demo run (LLAVA.md's worked example). */
+    static final String DEMO_PROMPT = "What is shown in this image?";
+
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, paramLabel = "LM.gguf", description = "Language model GGUF.")
-    Path model;
+    @Mixin
+    ModelOptionsMixin modelOptions;
 
-    @Option(names = "--mmproj", paramLabel = "MM.gguf", description = "Vision encoder + projector GGUF.")
-    Path mmproj;
+    @Mixin
+    SamplingOptionsMixin sampling;
 
     @Option(names = {"-i", "--image"}, paramLabel = "IMG",
-            description = "Image path, http(s) URL or data: URI; repeat for several images.")
+            description = "Image path, http(s) URL or data: URI; repeat for several images"
+                    + " (default with the demo model: a bundled picture).")
     List<String> images = new ArrayList<>();
 
-    @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "The question.")
+    @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT",
+            description = "The question; <image> marks where each image goes (default: before the text).")
     String prompt;
-
-    @Option(names = "--system", paramLabel = "TEXT", description = "System prompt (default: the template's).")
-    String system;
-
-    @Option(names = "--template", paramLabel = "NAME",
-            description = "Conversation template, e.g. llava_v1, vicuna_v1, llava_llama_2, mistral_instruct,"
-                    + " chatml_direct, llava_llama_3, qwen_1_5 (default: chosen from the model).")
-    String template;
-
-    @Option(names = "--temp", paramLabel = "T", defaultValue = "0.2", description = "Temperature; 0 = greedy (default: ${DEFAULT-VALUE}).")
-    double temperature;
-
-    @Option(names = "--top-k", paramLabel = "K", defaultValue = "50", description = "Top-k; 0 = off (default: ${DEFAULT-VALUE}).")
-    int topK;
-
-    @Option(names = "--top-p", paramLabel = "P", defaultValue = "1.0", description = "Top-p; 1 = off (default: ${DEFAULT-VALUE}).")
-    double topP;
-
-    @Option(names = "--min-p", paramLabel = "P", defaultValue = "0.0", description = "Min-p; 0 = off (default: ${DEFAULT-VALUE}).")
-    double minP;
-
-    @Option(names = "--repeat-penalty", paramLabel = "R", defaultValue = "1.0",
-            description = "Repetition penalty over the last 64 tokens; 1 = off (default: ${DEFAULT-VALUE}).")
-    double repeatPenalty;
-
-    @Option(names = "--seed", paramLabel = "N", description = "Random seed (default: random, printed on stderr).")
-    Long seed;
-
-    @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", defaultValue = "512",
-            description = "Most tokens to generate (default: ${DEFAULT-VALUE}).")
-    int maxTokens;
-
-    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "CPU threads (default: all).")
-    int threads = Runtime.getRuntime().availableProcessors();
-
-    @Option(names = {"-c", "--ctx"}, paramLabel = "N", defaultValue = "4096",
-            description = "Context length in tokens (default: ${DEFAULT-VALUE}).")
-    int ctx;
-
-    @Option(names = {"-ngl", "--gpu-layers"}, paramLabel = "N", defaultValue = "0",
-            description = "Layers to offload to the GPU; -1 = all (default: ${DEFAULT-VALUE}).")
-    int gpuLayers;
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (model == null) {
-            throw new ParameterException(spec.commandLine(), "--model is required");
-        }
-        if (prompt == null) {
+        modelOptions.validate(spec.commandLine(), !images.isEmpty());
+        if (prompt == null && !modelOptions.demo()) {
             throw new ParameterException(spec.commandLine(), "--prompt is required");
         }
-        if (!images.isEmpty() && mmproj == null) {
-            throw new ParameterException(spec.commandLine(), "--image needs --mmproj (the model's vision part)");
-        }
-        long actualSeed = seed != null ? seed : ThreadLocalRandom.current().nextLong() >>> 1;
-        SamplerConfig sampler = SamplerConfig.defaults().withTemperature(temperature).withTopK(topK).withTopP(topP)
-                .withMinP(minP).withRepeatPenalty(repeatPenalty).withSeed(actualSeed);
-        GenerationSettings settings = GenerationSettings.defaults().withSampler(sampler).withMaxTokens(maxTokens);
-        ImageLoader loader = new ImageLoader();
-        List<RgbImage> rgb = new ArrayList<>();
+        GenerationSettings settings = sampling.settings();
+        List<ChatImage> pictures = new ArrayList<>();
         for (String image : images) {
-            rgb.add(loader.load(image));
+            pictures.add(ChatImage.load(image));
         }
+        if (modelOptions.demo()) {
+            if (pictures.isEmpty()) {
+                pictures.add(ChatImage.of(DemoModel.image(), null));
+            }
+            if (prompt == null) {
+                prompt = DEMO_PROMPT;
+            }
+            err.println("llava4j: demo question \"" + prompt + "\" about " + (images.isEmpty()
+                    ? "the bundled picture (a house, a tree and the sun)" : "your image"));
+        }
+        modelOptions.useDemoPairIfNoModel(err);
         long t0 = System.nanoTime();
-        try (LlavaModel llava = LlavaModel.open(model, mmproj, ModelOptions.defaults().withGpuLayers(gpuLayers),
-                gpuLayers != 0, template);
-                Chat chat = llava.newChat(ContextOptions.defaults().withContextLength(ctx).withThreads(threads))) {
+        StreamingOutput stream = new StreamingOutput(out, err);
+        try (LlavaModel llava = modelOptions.open(stream);
+                Chat chat = llava.newChat(modelOptions.contextOptions())) {
+            stream.clearProgress();
             long loadMillis = (System.nanoTime() - t0) / 1_000_000;
             err.printf("llava4j: template %s (%s), seed %d%n", llava.template().template().name(),
-                    llava.template().reason(), actualSeed);
+                    llava.template().reason(), settings.sampler().seed());
             err.flush();
-            chat.setSystemPrompt(system);
-            chat.addUser(prompt, rgb);
-            GenerationResult r = chat.generate(settings, piece -> {
-                out.print(piece);
-                out.flush();
-            });
+            chat.setSystemPrompt(modelOptions.system);
+            chat.addUser(prompt, pictures);
+            GenerationResult r = chat.generate(settings, stream);
+            stream.clearProgress();
             out.println();
             out.flush();
             err.println(timings(loadMillis, r));

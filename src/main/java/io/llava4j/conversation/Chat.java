@@ -6,7 +6,6 @@ import io.llava4j.chat.ChatTemplate;
 import io.llava4j.chat.Message;
 import io.llava4j.chat.PromptLayout;
 import io.llava4j.chat.Role;
-import io.llava4j.image.RgbImage;
 import io.llava4j.model.ContextOptions;
 import io.llava4j.model.InferenceContext;
 import io.llava4j.model.Vocabulary;
@@ -14,22 +13,32 @@ import io.llava4j.sampling.Sampler;
 import io.llava4j.sampling.StopDetector;
 import io.llava4j.sampling.Utf8Streamer;
 import io.llava4j.vision.ImageEmbedder.ImageEmbedding;
+import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One conversation with a {@link LlavaModel}: messages with images, rendered with the model's
- * template, evaluated in its own KV cache.
+ * One conversation with a {@link LlavaModel}: turns with text and images, rendered with the
+ * model's template and evaluated in the chat's own KV cache.
  *
  * <p>Each {@link #generate} renders the whole conversation, keeps the longest prefix the KV cache
- * already holds and evaluates only the rest, so a follow-up question costs its own tokens. Images
- * are encoded once per chat.
+ * already holds ({@link PromptState}) and evaluates only the rest: a follow-up question costs its
+ * own tokens, and editing or truncating history re-evaluates from the first change. Images come
+ * from the model's {@link EmbeddingCache}, so a picture seen before is not encoded again.
  *
- * <p>Not thread-safe, except {@link #cancel()}. Closing frees the context, not the model.
+ * <p>Image placement: markers ({@code <image>}) in the text place the turn's images in order (as
+ * many as there are images); otherwise LLaVA's CLI rule puts {@code "<image>\n"} per image before
+ * the text. A prompt with one image uses the model's full layout (anyres tiles for LLaVA-NeXT);
+ * with several, each image uses LLaVA-NeXT's one-crop multi-image layout ({@link
+ * EmbeddingKey.Layout#MULTI}).
+ *
+ * <p>Threading: one thread uses a chat at a time; a call made while {@link #generate} runs throws
+ * {@code ILLEGAL_STATE}. {@link #cancel()} may be called from any thread. Closing frees the
+ * context, not the model; close every chat before its model.
  */
 public final class Chat implements AutoCloseable {
     private final LlavaModel model;
@@ -38,13 +47,14 @@ public final class Chat implements AutoCloseable {
     private final ChatTemplate template;
     private final Vocabulary vocab;
     private final Set<Integer> stopTokens = new HashSet<>();
-    private final List<Message> messages = new ArrayList<>();
-    private final List<RgbImage> images = new ArrayList<>();
-    private final Map<Integer, ImageEmbedding> embeddings = new HashMap<>();
-    /** What the KV cache holds: token ids, or -(i + 1) for all embeddings of image i. */
-    private final List<Integer> evaluated = new ArrayList<>();
+    private final List<ChatTurn> turns = new ArrayList<>();
+    private final PromptState state = new PromptState();
+    private final AtomicBoolean busy = new AtomicBoolean();
     private String systemPrompt;
+    private GenerationSettings settings = GenerationSettings.defaults();
+    private GenerationResult last;
     private volatile boolean cancelRequested;
+    private boolean closed;
 
     Chat(LlavaModel model, ContextOptions options) {
         this.model = model;
@@ -62,26 +72,120 @@ public final class Chat implements AutoCloseable {
 
     /** Sets the system prompt: null for the template's default, "" for none. */
     public void setSystemPrompt(String prompt) {
+        idle();
         this.systemPrompt = prompt;
     }
 
-    /**
-     * Adds a user turn. The images are placed where the template puts them (LLaVA: before the
-     * text), or at the {@code <image>} markers the text contains.
-     *
-     * @throws Llava4jException {@code ILLEGAL_STATE} if the previous user turn has no answer yet
-     */
-    public void addUser(String text, List<RgbImage> turnImages) {
-        if (!messages.isEmpty() && messages.get(messages.size() - 1).role() == Role.USER) {
-            throw new Llava4jException(Code.ILLEGAL_STATE, "the previous question has no answer yet: generate first");
-        }
-        messages.add(Message.user(text, turnImages.size()));
-        images.addAll(turnImages);
+    /** The system prompt set, or null for the template's default. */
+    public String systemPrompt() {
+        return systemPrompt;
     }
 
-    /** The messages so far, oldest first. */
+    /** The settings {@link #generate(GenerationListener)} uses (LLaVA's CLI defaults at first). */
+    public GenerationSettings settings() {
+        return settings;
+    }
+
+    public void setSettings(GenerationSettings settings) {
+        idle();
+        this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    /** Adds a user turn without images. */
+    public void addUser(String text) {
+        addUser(text, List.of());
+    }
+
+    /**
+     * Adds a user turn; see the class description for where its images go.
+     *
+     * @throws Llava4jException {@code ILLEGAL_STATE} if the previous question has no answer yet;
+     *     {@code INVALID_ARGUMENT} if the text has markers but not one per image
+     */
+    public void addUser(String text, List<ChatImage> images) {
+        idle();
+        if (!turns.isEmpty() && turns.get(turns.size() - 1).role() == Role.USER) {
+            throw new Llava4jException(Code.ILLEGAL_STATE,
+                    "the previous question has no answer yet: generate, or removeLastTurn() first");
+        }
+        int markers = PromptLayout.of(text).imageCount();
+        if (markers > 0 && markers != images.size()) {
+            throw new Llava4jException(Code.INVALID_ARGUMENT, "the text has " + markers + " " + Message.IMAGE_MARKER
+                    + " markers for " + images.size() + " images: give one marker per image, or none");
+        }
+        if (!images.isEmpty() && !model.canSee()) {
+            throw new Llava4jException(Code.INVALID_ARGUMENT, model.languageModel().path().getFileName()
+                    + " was opened without an mmproj: it cannot see images");
+        }
+        turns.add(new ChatTurn(Role.USER, text, images));
+    }
+
+    /** The turns so far, oldest first. */
+    public List<ChatTurn> turns() {
+        return List.copyOf(turns);
+    }
+
+    /** The turns as the template sees them (image markers in place). */
     public List<Message> messages() {
-        return List.copyOf(messages);
+        List<Message> out = new ArrayList<>(turns.size());
+        for (ChatTurn t : turns) {
+            out.add(t.role() == Role.USER ? Message.user(t.promptText()) : Message.assistant(t.text()));
+        }
+        return out;
+    }
+
+    /**
+     * Keeps the first {@code count} turns and drops the rest; the next {@link #generate} reuses
+     * the KV cache up to the first dropped position.
+     */
+    public void truncate(int count) {
+        idle();
+        if (count < 0 || count > turns.size()) {
+            throw new Llava4jException(Code.INVALID_ARGUMENT, "cannot keep " + count + " of " + turns.size() + " turns");
+        }
+        turns.subList(count, turns.size()).clear();
+    }
+
+    /** Drops the last turn (e.g. a question whose evaluation was cancelled); nothing if empty. */
+    public void removeLastTurn() {
+        truncate(Math.max(0, turns.size() - 1));
+    }
+
+    /**
+     * Replaces the text of turn {@code index} (its images stay) and drops the turns after it.
+     */
+    public void edit(int index, String text) {
+        idle();
+        if (index < 0 || index >= turns.size()) {
+            throw new Llava4jException(Code.INVALID_ARGUMENT, "no turn " + index + " (there are " + turns.size() + ")");
+        }
+        ChatTurn t = turns.get(index);
+        truncate(index);
+        if (t.role() == Role.USER) {
+            addUser(text, t.images());
+        } else {
+            turns.add(new ChatTurn(Role.ASSISTANT, text, List.of()));
+        }
+    }
+
+    /** Forgets all turns (the system prompt and settings stay); cached images stay cached. */
+    public void clear() {
+        truncate(0);
+    }
+
+    /**
+     * Saves this conversation; see {@link ChatFile} for the format.
+     *
+     * @param withKvState also save the KV cache, so that resuming evaluates nothing again
+     */
+    public void save(Path file, boolean withKvState) {
+        idle();
+        ChatFile.save(this, file, withKvState);
+    }
+
+    /** The result of the last {@link #generate}, if any. */
+    public GenerationResult lastResult() {
+        return last;
     }
 
     /** The model's context for this chat. */
@@ -89,116 +193,40 @@ public final class Chat implements AutoCloseable {
         return ctx;
     }
 
+    /** The model this chat talks to. */
+    public LlavaModel model() {
+        return model;
+    }
+
+    /** Answers the last user turn with {@link #settings()}. */
+    public GenerationResult generate(GenerationListener listener) {
+        return generate(settings, listener);
+    }
+
     /**
-     * Answers the last user turn and appends the answer (also a partial one after a cancel).
+     * Answers the last user turn and appends the answer. After a cancel during generation the
+     * partial answer is appended; after a cancel during prompt evaluation nothing is appended and
+     * the question stays unanswered (generate again to go on where evaluation stopped, or
+     * {@link #removeLastTurn()}).
      *
      * @throws Llava4jException {@code CONTEXT_FULL} if the prompt does not fit, {@code ILLEGAL_STATE}
-     *     if the last message is not a user turn
+     *     if the last turn is not a user turn or a generation is already running
      */
     public GenerationResult generate(GenerationSettings settings, GenerationListener listener) {
-        if (messages.isEmpty() || messages.get(messages.size() - 1).role() != Role.USER) {
-            throw new Llava4jException(Code.ILLEGAL_STATE, "add a user message before generating");
+        if (!busy.compareAndSet(false, true)) {
+            throw new Llava4jException(Code.ILLEGAL_STATE, "this chat is already generating (one thread per chat)");
         }
-        cancelRequested = false;
-        String prompt = template.render(systemPrompt, messages);
-        PromptLayout layout = PromptLayout.of(prompt).requireImages(images.size());
-
-        long t0 = System.nanoTime();
-        List<Integer> units = new ArrayList<>();
-        for (PromptLayout.Part part : layout.parts()) {
-            if (part instanceof PromptLayout.Text text) {
-                for (int id : vocab.tokenize(text.text(), text.addBos(), true)) {
-                    units.add(id);
-                }
-            } else if (part instanceof PromptLayout.Image image) {
-                embeddings.computeIfAbsent(image.index(), i -> model.embed(images.get(i), options.batchThreads()));
-                units.add(-(image.index() + 1));
-            }
-        }
-        long t1 = System.nanoTime();
-
-        int promptPositions = positions(units, units.size());
-        int imagePositions = promptPositions - (int) units.stream().filter(u -> u >= 0).count();
-        if (promptPositions >= ctx.contextLength()) {
-            throw new Llava4jException(Code.CONTEXT_FULL, "the prompt needs " + promptPositions + " positions ("
-                    + imagePositions + " of them image embeddings) but the context holds " + ctx.contextLength()
-                    + ": use a larger context (--ctx) or fewer/smaller images");
-        }
-        int keep = commonPrefix(units);
-        if (keep == units.size()) {
-            keep--; // the last position must be evaluated again to have logits
-        }
-        int reused = positions(units, keep);
-        ctx.truncate(reused);
-        truncateEvaluated(keep);
-
-        Sampler sampler = Sampler.create(settings.sampler(), vocab.size());
-        StringBuilder answer = new StringBuilder();
-        List<String> stops = new ArrayList<>(template.stopStrings());
-        stops.addAll(settings.extraStopStrings());
-        StopDetector detector = new StopDetector(stops, piece -> {
-            answer.append(piece);
-            listener.onText(piece);
-        });
-        Utf8Streamer streamer = new Utf8Streamer(detector::offer);
-
-        FinishReason finish = null;
         try {
-            evaluate(units, keep);
-        } catch (Llava4jException e) {
-            if (e.code() != Code.CANCELLED) {
-                throw e;
+            checkOpen();
+            if (turns.isEmpty() || turns.get(turns.size() - 1).role() != Role.USER) {
+                throw new Llava4jException(Code.ILLEGAL_STATE, "add a user message before generating");
             }
-            finish = FinishReason.CANCELLED;
+            cancelRequested = false;
+            last = run(settings, listener);
+            return last;
+        } finally {
+            busy.set(false);
         }
-        long t2 = System.nanoTime();
-        int evaluatedPositions = ctx.position() - reused;
-        int generated = 0;
-        if (finish == null) {
-            for (int unit : units) {
-                if (unit >= 0) {
-                    sampler.accept(unit);
-                }
-            }
-            while (true) {
-                if (cancelRequested) {
-                    finish = FinishReason.CANCELLED;
-                    break;
-                }
-                int token = sampler.sample(ctx.logits());
-                generated++;
-                if (vocab.isEndOfGeneration(token) || stopTokens.contains(token)) {
-                    finish = FinishReason.STOP;
-                    break;
-                }
-                sampler.accept(token);
-                streamer.accept(vocab.piece(token));
-                if (detector.stopped()) {
-                    finish = FinishReason.STOP;
-                    break;
-                }
-                if (generated >= settings.maxTokens() || ctx.position() >= ctx.contextLength()) {
-                    finish = FinishReason.LENGTH;
-                    break;
-                }
-                try {
-                    ctx.decode(token);
-                } catch (Llava4jException e) {
-                    if (e.code() != Code.CANCELLED) {
-                        throw e;
-                    }
-                    finish = FinishReason.CANCELLED;
-                    break;
-                }
-                evaluated.add(token);
-            }
-        }
-        streamer.flush();
-        detector.flush();
-        long t3 = System.nanoTime();
-        messages.add(Message.assistant(answer.toString()));
-        return new GenerationResult(answer.toString(), finish, promptPositions, reused, evaluatedPositions,
-                imagePositions, generated, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000);
     }
 
     /**
@@ -210,80 +238,127 @@ public final class Chat implements AutoCloseable {
         ctx.cancel();
     }
 
+    /** Frees the context (idempotent). */
     @Override
     public void close() {
+        if (busy.get()) {
+            throw new IllegalStateException("close() while generating: cancel() and wait for generate to return");
+        }
+        closed = true;
         ctx.close();
     }
 
-    /** Evaluates units[from..] after the KV cache's prefix, tokens in runs, images whole. */
-    private void evaluate(List<Integer> units, int from) {
-        int i = from;
-        while (i < units.size()) {
-            if (cancelRequested) {
-                throw new Llava4jException(Code.CANCELLED, "cancelled");
-            }
-            int unit = units.get(i);
-            if (unit < 0) {
-                ImageEmbedding e = embeddings.get(-unit - 1);
-                decodeTracked(() -> ctx.decodeEmbeddings(e.data(), 0, e.tokens()), units, i, i + 1);
-                i++;
-            } else {
-                int j = i;
-                while (j < units.size() && units.get(j) >= 0) {
-                    j++;
-                }
-                int[] run = new int[j - i];
-                for (int k = i; k < j; k++) {
-                    run[k - i] = units.get(k);
-                }
-                decodeTracked(() -> ctx.decode(run, 0, run.length), units, i, j);
-                i = j;
-            }
+    private GenerationResult run(GenerationSettings settings, GenerationListener listener) {
+        long t0 = System.nanoTime();
+        PromptState.Prompt prompt = state.build(this, template.render(systemPrompt, messages()), listener);
+        long t1 = System.nanoTime();
+        if (prompt.positions() >= ctx.contextLength()) {
+            throw new Llava4jException(Code.CONTEXT_FULL, "the prompt needs " + prompt.positions() + " positions ("
+                    + prompt.imagePositions() + " of them image embeddings) but the context holds "
+                    + ctx.contextLength() + ": use a larger context (--ctx) or fewer/smaller images");
         }
-    }
-
-    /** Runs a decode of units[from, to) and records what the KV cache then holds, also on failure. */
-    private void decodeTracked(Runnable decode, List<Integer> units, int from, int to) {
-        int start = ctx.position();
+        int reused = state.reuse(ctx, prompt);
+        FinishReason finish = null;
         try {
-            decode.run();
-            evaluated.addAll(units.subList(from, to));
+            state.evaluate(this, ctx, prompt, listener, () -> cancelRequested);
         } catch (Llava4jException e) {
-            // keep whole units only: tokens that made it in, never half an image
-            int done = ctx.position() - start;
-            int k = from;
-            while (k < to && units.get(k) >= 0 && done > 0) {
-                evaluated.add(units.get(k));
-                k++;
-                done--;
+            if (e.code() != Code.CANCELLED) {
+                throw e;
             }
-            ctx.truncate(positions(units, k));
-            throw e;
+            finish = FinishReason.CANCELLED;
+        }
+        long t2 = System.nanoTime();
+        int evaluatedPositions = ctx.position() - reused;
+        if (finish != null) {
+            return new GenerationResult("", finish, prompt.positions(), reused, evaluatedPositions,
+                    prompt.imagePositions(), 0, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, 0);
+        }
+
+        Sampler sampler = Sampler.create(settings.sampler(), vocab.size());
+        StringBuilder answer = new StringBuilder();
+        List<String> stops = new ArrayList<>(template.stopStrings());
+        stops.addAll(settings.extraStopStrings());
+        StopDetector detector = new StopDetector(stops, piece -> {
+            answer.append(piece);
+            listener.onText(piece);
+        });
+        Utf8Streamer streamer = new Utf8Streamer(detector::offer);
+        prompt.acceptTokens(sampler);
+        int generated = 0;
+        while (true) {
+            if (cancelRequested) {
+                finish = FinishReason.CANCELLED;
+                break;
+            }
+            int token = sampler.sample(ctx.logits());
+            generated++;
+            if (vocab.isEndOfGeneration(token) || stopTokens.contains(token)) {
+                finish = FinishReason.STOP;
+                break;
+            }
+            sampler.accept(token);
+            streamer.accept(vocab.piece(token));
+            if (detector.stopped()) {
+                finish = FinishReason.STOP;
+                break;
+            }
+            if (generated >= settings.maxTokens() || ctx.position() >= ctx.contextLength()) {
+                finish = FinishReason.LENGTH;
+                break;
+            }
+            try {
+                ctx.decode(token);
+            } catch (Llava4jException e) {
+                if (e.code() != Code.CANCELLED) {
+                    throw e;
+                }
+                finish = FinishReason.CANCELLED;
+                break;
+            }
+            state.appendToken(token);
+        }
+        streamer.flush();
+        detector.flush();
+        long t3 = System.nanoTime();
+        turns.add(new ChatTurn(Role.ASSISTANT, answer.toString(), List.of()));
+        return new GenerationResult(answer.toString(), finish, prompt.positions(), reused, evaluatedPositions,
+                prompt.imagePositions(), generated, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000,
+                (t3 - t2) / 1_000_000);
+    }
+
+    /** The embeddings of one image, through the model's cache. */
+    ImageEmbedding embed(ChatImage image, EmbeddingKey.Layout layout, int index, int count, GenerationListener listener) {
+        return model.embed(image, layout, options.batchThreads(),
+                (done, total) -> listener.onImageEncoding(index, count, done, total));
+    }
+
+    PromptState state() {
+        return state;
+    }
+
+    Vocabulary vocabulary() {
+        return vocab;
+    }
+
+    /** Replaces all turns and settings (loading a saved conversation); the KV cache is left to the caller. */
+    void restore(String system, GenerationSettings s, List<ChatTurn> saved) {
+        idle();
+        systemPrompt = system;
+        settings = s;
+        turns.clear();
+        turns.addAll(saved);
+    }
+
+    private void idle() {
+        checkOpen();
+        if (busy.get()) {
+            throw new Llava4jException(Code.ILLEGAL_STATE, "this chat is generating: wait for it or cancel() first");
         }
     }
 
-    private int commonPrefix(List<Integer> units) {
-        int n = Math.min(units.size(), evaluated.size());
-        int k = 0;
-        while (k < n && units.get(k).equals(evaluated.get(k))) {
-            k++;
+    private void checkOpen() {
+        if (closed) {
+            throw new Llava4jException(Code.ILLEGAL_STATE, "this chat is closed");
         }
-        return k;
-    }
-
-    private void truncateEvaluated(int keep) {
-        while (evaluated.size() > keep) {
-            evaluated.remove(evaluated.size() - 1);
-        }
-    }
-
-    /** Positions taken by the first n units. */
-    private int positions(List<Integer> units, int n) {
-        int p = 0;
-        for (int i = 0; i < n; i++) {
-            int u = units.get(i);
-            p += u >= 0 ? 1 : embeddings.get(-u - 1).tokens();
-        }
-        return p;
     }
 }

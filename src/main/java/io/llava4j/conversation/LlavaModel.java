@@ -6,12 +6,13 @@ import io.llava4j.chat.ModelFacts;
 import io.llava4j.chat.TemplateChoice;
 import io.llava4j.chat.TemplateSelector;
 import io.llava4j.gguf.GgufFile;
-import io.llava4j.image.RgbImage;
 import io.llava4j.model.ContextOptions;
+import io.llava4j.model.FileIdentity;
 import io.llava4j.model.LanguageModel;
 import io.llava4j.model.ModelFileCheck;
 import io.llava4j.model.ModelOptions;
 import io.llava4j.vision.ImageEmbedder;
+import io.llava4j.vision.ImageEmbedder.EncodeProgress;
 import io.llava4j.vision.ImageEmbedder.ImageEmbedding;
 import io.llava4j.vision.MmprojConfig;
 import io.llava4j.vision.VisionEncoder;
@@ -36,12 +37,29 @@ public final class LlavaModel implements AutoCloseable {
     private final VisionEncoder encoder;
     private final ImageEmbedder embedder;
     private final TemplateChoice template;
+    private final EmbeddingCache cache;
+    private final String lmIdentity;
+    private final String mmprojIdentity;
 
-    private LlavaModel(LanguageModel lm, VisionEncoder encoder, ImageEmbedder embedder, TemplateChoice template) {
+    private LlavaModel(LanguageModel lm, VisionEncoder encoder, ImageEmbedder embedder, TemplateChoice template,
+            EmbeddingCache cache, String lmIdentity, String mmprojIdentity) {
         this.lm = lm;
         this.encoder = encoder;
         this.embedder = embedder;
         this.template = template;
+        this.cache = cache;
+        this.lmIdentity = lmIdentity;
+        this.mmprojIdentity = mmprojIdentity;
+    }
+
+    /** Opens a pair with default options: CPU, template from the metadata, an in-memory image cache. */
+    public static LlavaModel open(Path languageModel, Path mmproj) {
+        return builder(languageModel).mmproj(mmproj).open();
+    }
+
+    /** Starts configuring a model to open. */
+    public static LlavaModelBuilder builder(Path languageModel) {
+        return new LlavaModelBuilder(languageModel);
     }
 
     /**
@@ -54,18 +72,30 @@ public final class LlavaModel implements AutoCloseable {
      */
     public static LlavaModel open(Path languageModel, Path mmproj, ModelOptions options, boolean gpuVision,
             String templateName) {
+        return builder(languageModel).mmproj(mmproj).options(options).gpuVision(gpuVision).template(templateName).open();
+    }
+
+    static LlavaModel open(LlavaModelBuilder b) {
+        Path languageModel = b.languageModel;
+        Path mmproj = b.mmproj;
+        LoadListener progress = b.progress;
         GgufFile lmHeader = ModelFileCheck.checkLanguageModel(languageModel);
         if (mmproj != null) {
             ModelFileCheck.checkPair(ModelFileCheck.checkProjector(mmproj), lmHeader);
         }
-        TemplateChoice template = TemplateSelector.select(facts(lmHeader), templateName);
+        TemplateChoice template = TemplateSelector.select(facts(lmHeader), b.template);
         LOG.info("conversation template {}: {}", template.template().name(), template.reason());
-        LanguageModel lm = LanguageModel.load(languageModel, options);
+        String lmId = FileIdentity.of(languageModel);
+        String mmId = mmproj != null ? FileIdentity.of(mmproj) : "";
+        LanguageModel lm = LanguageModel.load(languageModel, b.options,
+                f -> progress.onLoad(languageModel, f));
         VisionEncoder encoder = null;
         try {
             ImageEmbedder embedder = null;
             if (mmproj != null) {
-                encoder = VisionEncoder.load(mmproj, gpuVision);
+                progress.onLoad(mmproj, 0);
+                encoder = VisionEncoder.load(mmproj, b.gpuVision);
+                progress.onLoad(mmproj, 1);
                 if (encoder.embeddingWidth() != lm.embeddingWidth()) {
                     throw new Llava4jException(Code.INCOMPATIBLE, mmproj.getFileName() + " produces embeddings of width "
                             + encoder.embeddingWidth() + " but " + languageModel.getFileName() + " takes "
@@ -73,7 +103,7 @@ public final class LlavaModel implements AutoCloseable {
                 }
                 embedder = new ImageEmbedder(encoder, MmprojConfig.from(encoder.header()));
             }
-            return new LlavaModel(lm, encoder, embedder, template);
+            return new LlavaModel(lm, encoder, embedder, template, b.cache, lmId, mmId);
         } catch (RuntimeException e) {
             if (encoder != null) {
                 encoder.close();
@@ -97,6 +127,40 @@ public final class LlavaModel implements AutoCloseable {
         return new Chat(this, options);
     }
 
+    /**
+     * Opens a conversation saved by {@link Chat#save} in a new chat (the caller closes it).
+     *
+     * @throws Llava4jException see {@link ChatFile#load}
+     */
+    public Chat resume(Path file, ContextOptions options) {
+        return ChatFile.load(this, file, options);
+    }
+
+    /** A new conversation with {@link ContextOptions#defaults()}. */
+    public Chat newChat() {
+        return newChat(ContextOptions.defaults());
+    }
+
+    /** Whether an mmproj was opened: the model can take images. */
+    public boolean canSee() {
+        return embedder != null;
+    }
+
+    /** The cache of encoded images shared by this model's chats. */
+    public EmbeddingCache embeddingCache() {
+        return cache;
+    }
+
+    /** {@link FileIdentity} of the language model file. */
+    public String languageModelIdentity() {
+        return lmIdentity;
+    }
+
+    /** {@link FileIdentity} of the mmproj file, "" without one. */
+    public String mmprojIdentity() {
+        return mmprojIdentity;
+    }
+
     public LanguageModel languageModel() {
         return lm;
     }
@@ -111,15 +175,20 @@ public final class LlavaModel implements AutoCloseable {
         return template;
     }
 
-    /** Preprocesses, encodes and merges one image; serialised across chats. */
-    ImageEmbedding embed(RgbImage image, int threads) {
+    /**
+     * The embeddings of one image in a layout, from the cache or encoded (serialised across chats).
+     */
+    ImageEmbedding embed(ChatImage image, EmbeddingKey.Layout layout, int threads, EncodeProgress progress) {
         if (embedder == null) {
             throw new Llava4jException(Code.INVALID_ARGUMENT, lm.path().getFileName()
                     + " was opened without an mmproj: it cannot see images");
         }
-        synchronized (embedder) {
-            return embedder.embed(image, threads);
-        }
+        return cache.get(new EmbeddingKey(image.sha256(), mmprojIdentity, layout), () -> {
+            synchronized (embedder) {
+                return layout == EmbeddingKey.Layout.SINGLE ? embedder.embed(image.pixels(), threads, progress)
+                        : embedder.embedOneOfSeveral(image.pixels(), threads, progress);
+            }
+        });
     }
 
     /** Closes the encoder and releases the language model (freed once the last chat closes). */

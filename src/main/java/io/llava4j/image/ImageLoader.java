@@ -2,6 +2,7 @@ package io.llava4j.image;
 
 import io.llava4j.Llava4jException;
 import io.llava4j.Llava4jException.Code;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -135,5 +136,26 @@ public final class ImageLoader {
                     + options.maxEncodedBytes(), -1, -1);
         }
         return ImageDecoder.decode(encoded, name, options);
+    }
+
+    /**
+     * Converts an image already decoded by the application, as Pillow's {@code convert("RGB")}
+     * would convert the same pixels: alpha is dropped (not composited), grey is replicated, a
+     * palette is looked up; colour models Pillow has no mode for go through Java's conversion.
+     *
+     * @throws ImageTooLargeException if it has more pixels than {@link ImageLoadOptions#maxPixels()}
+     */
+    public RgbImage fromBufferedImage(BufferedImage image) {
+        Objects.requireNonNull(image, "image");
+        long pixels = (long) image.getWidth() * image.getHeight();
+        if (pixels > options.maxPixels()) {
+            throw new ImageTooLargeException("a " + image.getWidth() + "x" + image.getHeight() + " image has more than "
+                    + options.maxPixels() + " pixels", image.getWidth(), image.getHeight());
+        }
+        byte[] rgb = PilRgbConverter.convert(image, false);
+        if (rgb == null) {
+            rgb = PilRgbConverter.viaJava(image);
+        }
+        return new RgbImage(image.getWidth(), image.getHeight(), rgb);
     }
 }

@@ -4,12 +4,20 @@ import io.llava4j.Llava4jException;
 import io.llava4j.Llava4jException.Code;
 import io.llava4j.nativeio.CallGuard;
 import io.llava4j.nativeio.NativeErrors;
+import io.llava4j.nativeio.NativeLog;
 import io.llava4j.nativeio.bindings.LlamaLib;
 import io.llava4j.nativeio.bindings.LlamaLib.llama_batch;
 import io.llava4j.nativeio.bindings.LlamaLib.llama_context;
 import io.llava4j.nativeio.bindings.LlamaLib.llama_context_params;
 import io.llava4j.nativeio.bindings.LlamaLib.llava4j_cancel;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntConsumer;
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Pointer;
@@ -31,6 +39,9 @@ public final class InferenceContext implements AutoCloseable {
     private final llama_context handle;
     private final CallGuard guard = new CallGuard("InferenceContext");
     private final llava4j_cancel cancelFlag;
+    /** Set with the native flag; checked between batches, where llama.cpp's abort callback is not asked. */
+    private volatile boolean cancelRequested;
+    private final BooleanSupplier cancelState = () -> cancelRequested;
     private final int contextLength;
     private final int batchSize;
     private final int embeddingWidth;
@@ -104,9 +115,20 @@ public final class InferenceContext implements AutoCloseable {
      *     {@link #cancel()} was called (the batches evaluated before stay in the cache)
      */
     public void decode(int[] tokens, int offset, int count) {
+        decode(tokens, offset, count, null);
+    }
+
+    /**
+     * As {@link #decode(int[], int, int)}, telling {@code progress} the positions done after each
+     * batch.
+     *
+     * @param progress told the running count (of {@code count}), or null
+     */
+    public void decode(int[] tokens, int offset, int count, IntConsumer progress) {
         checkRange(tokens.length, offset, count);
         guard.enter();
         try {
+            startCall();
             checkFits(count);
             for (int i = offset; i < offset + count; i++) {
                 checkToken(tokens[i]);
@@ -118,6 +140,9 @@ public final class InferenceContext implements AutoCloseable {
                 fillPositions(tokenBatch, n, done + n == count);
                 run(tokenBatch, n, "decoding " + count + " tokens");
                 done += n;
+                if (progress != null) {
+                    progress.accept(done);
+                }
             }
         } finally {
             guard.exit();
@@ -128,6 +153,7 @@ public final class InferenceContext implements AutoCloseable {
     public void decode(int token) {
         guard.enter();
         try {
+            startCall();
             checkToken(token);
             checkFits(1);
             tokenBatch.n_tokens(1);
@@ -144,12 +170,23 @@ public final class InferenceContext implements AutoCloseable {
      * LanguageModel#embeddingWidth()} floats, row after row in {@code embeddings} from {@code offset}.
      */
     public void decodeEmbeddings(float[] embeddings, int offset, int count) {
+        decodeEmbeddings(embeddings, offset, count, null);
+    }
+
+    /**
+     * As {@link #decodeEmbeddings(float[], int, int)}, telling {@code progress} the positions done
+     * after each batch.
+     *
+     * @param progress told the running count (of {@code count}), or null
+     */
+    public void decodeEmbeddings(float[] embeddings, int offset, int count, IntConsumer progress) {
         if (count < 0 || offset < 0 || (long) offset + (long) count * embeddingWidth > embeddings.length) {
             throw new Llava4jException(Code.INVALID_ARGUMENT, count + " embeddings of width " + embeddingWidth
                     + " from offset " + offset + " do not fit an array of " + embeddings.length + " floats");
         }
         guard.enter();
         try {
+            startCall();
             checkFits(count);
             if (embeddingBatch == null) {
                 embeddingBatch = LlamaLib.llama_batch_init(batchSize, embeddingWidth, 1);
@@ -162,6 +199,9 @@ public final class InferenceContext implements AutoCloseable {
                 fillPositions(embeddingBatch, n, done + n == count);
                 run(embeddingBatch, n, "decoding " + count + " embeddings");
                 done += n;
+                if (progress != null) {
+                    progress.accept(done);
+                }
             }
         } finally {
             guard.exit();
@@ -211,6 +251,85 @@ public final class InferenceContext implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes the KV cache (llama.cpp's sequence state: positions, keys and values) to {@code out};
+     * {@link #restoreState} on a context of the same model reads it back.
+     *
+     * @return the bytes written
+     * @throws Llava4jException {@code IO} if writing fails
+     */
+    public long saveState(WritableByteChannel out) {
+        guard.enter();
+        try {
+            long size = LlamaLib.llama_state_seq_get_size(handle, 0);
+            try (BytePointer buf = new BytePointer(size)) {
+                long got = LlamaLib.llama_state_seq_get_data(handle, buf, size, 0);
+                if (got != size) {
+                    throw new Llava4jException(Code.NATIVE, "llama.cpp wrote " + got + " of " + size + " state bytes");
+                }
+                for (long off = 0; off < size; ) {
+                    long n = Math.min(size - off, 1 << 24);
+                    ByteBuffer chunk = buf.position(off).limit(off + n).asBuffer();
+                    while (chunk.hasRemaining()) {
+                        out.write(chunk);
+                    }
+                    off += n;
+                }
+                return size;
+            } catch (IOException e) {
+                throw new Llava4jException(Code.IO, "cannot write the KV state: " + e.getMessage(), e);
+            }
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * Replaces the KV cache with a state written by {@link #saveState}; the context then holds
+     * {@code positions} positions, without logits (evaluate a token to get them).
+     *
+     * @param size bytes of state to read from {@code in}
+     * @param positions the positions the state holds (checked against it)
+     * @throws Llava4jException {@code INVALID_FILE} if llama.cpp refuses the state (another model,
+     *     a larger context than this one) or it does not hold {@code positions}; {@code IO} on a
+     *     read error. The cache is empty after a failure.
+     */
+    public void restoreState(ReadableByteChannel in, long size, int positions) {
+        guard.enter();
+        try (BytePointer buf = new BytePointer(size)) {
+            for (long off = 0; off < size; ) {
+                long n = Math.min(size - off, 1 << 24);
+                ByteBuffer chunk = buf.position(off).limit(off + n).asBuffer();
+                while (chunk.hasRemaining()) {
+                    if (in.read(chunk) < 0) {
+                        throw new Llava4jException(Code.INVALID_FILE, "the KV state ends after " + (off + n
+                                - chunk.remaining()) + " of " + size + " bytes");
+                    }
+                }
+                off += n;
+            }
+            buf.position(0).limit(size);
+            LlamaLib.llama_memory_clear(LlamaLib.llama_get_memory(handle), true);
+            position = 0;
+            hasLogits = false;
+            if (LlamaLib.llama_state_seq_set_data(handle, buf, size, 0) == 0) {
+                throw new Llava4jException(Code.INVALID_FILE, "llama.cpp refused the saved KV state (made by another"
+                        + " model, or larger than this context of " + contextLength + ")");
+            }
+            int held = LlamaLib.llama_memory_seq_pos_max(LlamaLib.llama_get_memory(handle), 0) + 1;
+            if (held != positions) {
+                LlamaLib.llama_memory_clear(LlamaLib.llama_get_memory(handle), true);
+                throw new Llava4jException(Code.INVALID_FILE, "the saved KV state holds " + held
+                        + " positions, the conversation " + positions);
+            }
+            position = held;
+        } catch (IOException e) {
+            throw new Llava4jException(Code.IO, "cannot read the KV state: " + e.getMessage(), e);
+        } finally {
+            guard.exit();
+        }
+    }
+
     /** Empties the KV cache. */
     public void clear() {
         truncate(0);
@@ -222,6 +341,7 @@ public final class InferenceContext implements AutoCloseable {
      */
     public void cancel() {
         if (!guard.isClosed()) {
+            cancelRequested = true;
             LlamaLib.llava4j_cancel_set(cancelFlag, 1);
         }
     }
@@ -242,8 +362,17 @@ public final class InferenceContext implements AutoCloseable {
         model.release();
     }
 
-    private void run(llama_batch batch, int n, String what) {
+    /** Clears a cancel request left from before this call; every public decode starts with it. */
+    private void startCall() {
+        cancelRequested = false;
+        NativeLog.setCancelState(cancelState);
         LlamaLib.llava4j_cancel_set(cancelFlag, 0);
+    }
+
+    private void run(llama_batch batch, int n, String what) {
+        if (cancelRequested) {
+            throw new Llava4jException(Code.CANCELLED, what + ": cancelled");
+        }
         hasLogits = false;
         int status = LlamaLib.llama_decode(handle, batch);
         if (status != 0) {

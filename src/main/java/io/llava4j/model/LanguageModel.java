@@ -15,7 +15,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.DoubleConsumer;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Pointer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +63,17 @@ public final class LanguageModel implements AutoCloseable {
      *     language model, {@code LOAD_FAILED} if llama.cpp rejects it
      */
     public static LanguageModel load(Path path, ModelOptions options) {
+        return load(path, options, null);
+    }
+
+    /**
+     * Loads a language model, telling {@code progress} how far loading is (0 to 1, on the calling
+     * thread, a few dozen times).
+     *
+     * @param progress told the fraction loaded, or null
+     * @throws Llava4jException as {@link #load(Path, ModelOptions)}
+     */
+    public static LanguageModel load(Path path, ModelOptions options, DoubleConsumer progress) {
         GgufFile header = ModelFileCheck.checkLanguageModel(path);
         NativeLibrary.ensureLoaded();
         llama_model_params params = LlamaLib.llama_model_default_params();
@@ -69,8 +82,17 @@ public final class LanguageModel implements AutoCloseable {
         params.vocab_only(options.vocabOnly());
         long start = System.nanoTime();
         llama_model model;
+        // held in a local for the whole call: the native side keeps only the function pointer
+        LoadProgress callback = progress != null ? new LoadProgress(progress) : null;
+        if (callback != null) {
+            params.progress_callback(callback);
+        }
         try (BytePointer p = NativeStrings.path(path)) {
             model = LlamaLib.llama_model_load_from_file(p, params);
+        } finally {
+            if (callback != null) {
+                callback.close();
+            }
         }
         if (model == null || model.isNull()) {
             throw new Llava4jException(Code.LOAD_FAILED,
@@ -232,5 +254,25 @@ public final class LanguageModel implements AutoCloseable {
     @Override
     public String toString() {
         return "LanguageModel[" + path + ", " + architecture + "]";
+    }
+
+    /** llama.cpp's load progress callback, forwarding to Java; exceptions never cross into C. */
+    private static final class LoadProgress extends LlamaLib.llama_progress_callback {
+        private final DoubleConsumer target;
+
+        LoadProgress(DoubleConsumer target) {
+            super();
+            this.target = target;
+        }
+
+        @Override
+        public boolean call(float progress, Pointer userData) {
+            try {
+                target.accept(progress);
+            } catch (RuntimeException e) {
+                LOG.warn("model load progress listener failed: {}", e.toString());
+            }
+            return true;
+        }
     }
 }

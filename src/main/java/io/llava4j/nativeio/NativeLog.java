@@ -2,6 +2,7 @@ package io.llava4j.nativeio;
 
 import io.llava4j.nativeio.bindings.LlamaLib;
 import java.nio.charset.StandardCharsets;
+import java.util.function.BooleanSupplier;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
 import org.slf4j.Logger;
@@ -16,7 +17,7 @@ import org.slf4j.event.Level;
  * <p>The callbacks are held in static fields for the life of the JVM: native code keeps calling
  * them after any Java caller is gone.
  */
-final class NativeLog {
+public final class NativeLog {
     private static final int LEVEL_INFO = 2;
     private static final int LEVEL_WARN = 3;
     private static final int LEVEL_ERROR = 4;
@@ -29,6 +30,9 @@ final class NativeLog {
     private static final LineBuffer CLIP_LINES = new LineBuffer(CLIP);
 
     // Pinned: referenced from native code until the JVM exits.
+    /** Whether the decode running on this thread was cancelled: its failure lines are expected. */
+    private static final ThreadLocal<BooleanSupplier> CANCELLED = new ThreadLocal<>();
+
     private static LlamaLib.ggml_log_callback llamaCallback;
     private static LlamaLib.llava4j_log_callback clipCallback;
 
@@ -55,12 +59,38 @@ final class NativeLog {
     }
 
     /** llama.cpp's INFO is chatty loader detail: users see it at SLF4J's debug level. */
+    /**
+     * Tells the log which cancellation state applies to native calls on this thread: while it is
+     * true, llama.cpp's error lines about the aborted graph and decode ("failed to decode", "graph
+     * compute ... failed") are logged at DEBUG, since a cancel is no failure. Keep {@code state}
+     * in a field; this call allocates nothing.
+     */
+    public static void setCancelState(BooleanSupplier state) {
+        CANCELLED.set(state);
+    }
+
+    private static boolean expectedAfterCancel(String line) {
+        BooleanSupplier s = CANCELLED.get();
+        return s != null && s.getAsBoolean() && (line.contains("decode")
+                || line.contains("compute"));
+    }
+
     private static Level slf4jLevel(int ggmlLevel) {
         return switch (ggmlLevel) {
             case LEVEL_ERROR -> Level.ERROR;
             case LEVEL_WARN -> Level.WARN;
             case LEVEL_INFO -> Level.DEBUG;
             default -> Level.TRACE;
+        };
+    }
+
+    /** The native level itself, for {@link NativeLogTap} (which sees INFO as INFO). */
+    private static Level nativeLevel(int ggmlLevel) {
+        return switch (ggmlLevel) {
+            case LEVEL_ERROR -> Level.ERROR;
+            case LEVEL_WARN -> Level.WARN;
+            case LEVEL_INFO -> Level.INFO;
+            default -> Level.DEBUG;
         };
     }
 
@@ -81,7 +111,9 @@ final class NativeLog {
             if (level != LEVEL_CONT) {
                 p.level = level;
             }
-            if (!enabled(p.level)) {
+            NativeLogTap tap = NativeLogTap.current();
+            boolean logged = enabled(p.level);
+            if (!logged && tap == null) {
                 return;
             }
             p.text.append(new String(text.getStringBytes(), StandardCharsets.UTF_8));
@@ -90,7 +122,12 @@ final class NativeLog {
                 String line = p.text.substring(0, nl);
                 p.text.delete(0, nl + 1);
                 if (!line.isBlank()) {
-                    log(p.level, line);
+                    if (logged) {
+                        log(p.level, line);
+                    }
+                    if (tap != null) {
+                        tap.deliver(nativeLevel(p.level), line);
+                    }
                 }
             }
         }
@@ -100,7 +137,11 @@ final class NativeLog {
         }
 
         private void log(int level, String line) {
-            logger.atLevel(slf4jLevel(level)).log(line);
+            Level l = slf4jLevel(level);
+            if (l == Level.ERROR && expectedAfterCancel(line)) {
+                l = Level.DEBUG;
+            }
+            logger.atLevel(l).log(line);
         }
 
         private static final class Pending {

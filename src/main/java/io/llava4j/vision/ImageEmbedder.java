@@ -7,6 +7,7 @@ import io.llava4j.vision.preprocess.FloatImage;
 import io.llava4j.vision.preprocess.ImageLayout;
 import io.llava4j.vision.preprocess.PreprocessedImage;
 import io.llava4j.vision.preprocess.Preprocessor;
+import java.util.Arrays;
 
 /**
  * One image in, the embedding sequence the language model reads out: preprocessing (Pillow-exact),
@@ -18,11 +19,13 @@ public final class ImageEmbedder {
     private final VisionEncoder encoder;
     private final MmprojConfig config;
     private final Preprocessor preprocessor;
+    private final Preprocessor multiImagePreprocessor;
 
     public ImageEmbedder(VisionEncoder encoder, MmprojConfig config) {
         this.encoder = encoder;
         this.config = config;
         this.preprocessor = new Preprocessor(config.preprocess());
+        this.multiImagePreprocessor = new Preprocessor(config.multiImage());
     }
 
     public MmprojConfig config() {
@@ -34,14 +37,18 @@ public final class ImageEmbedder {
         return preprocessor.process(image);
     }
 
-    /** Preprocesses, encodes and merges one image. */
+    /** Preprocesses, encodes and merges the one image of a prompt. */
     public ImageEmbedding embed(RgbImage image, int threads) {
+        return embed(image, threads, EncodeProgress.NONE);
+    }
+
+    /**
+     * Preprocesses, encodes and merges the one image of a prompt, reporting each encoded model
+     * input (base image, then tiles).
+     */
+    public ImageEmbedding embed(RgbImage image, int threads, EncodeProgress progress) {
         PreprocessedImage pre = preprocess(image);
-        float[][] features = new float[pre.images().size()][];
-        for (int i = 0; i < features.length; i++) {
-            FloatImage img = pre.images().get(i);
-            features[i] = encoder.encode(img.data(), img.width(), img.height(), threads);
-        }
+        float[][] features = encodeAll(pre, threads, progress);
         int width = encoder.embeddingWidth();
         float[] merged;
         if (config.spatialUnpad()) {
@@ -57,6 +64,45 @@ public final class ImageEmbedder {
             merged = AnyresMerge.flat(features);
         }
         return new ImageEmbedding(merged, merged.length / width, width);
+    }
+
+    /**
+     * Embeds one image of a prompt that holds several, with the per-image layout of LLaVA-NeXT's
+     * multi-image path ({@code prepare_inputs_labels_for_multimodal}, single-crop branch): one crop
+     * ({@link MmprojConfig#multiImage()}), no tiles, then the {@code image_newline} embedding when
+     * the mmproj has one: 729 + 1 positions per image for SigLIP-384, 576 (+ 1) for CLIP-L/336.
+     * Models without anyres get the same embeddings as from {@link #embed}, plus nothing.
+     */
+    public ImageEmbedding embedOneOfSeveral(RgbImage image, int threads, EncodeProgress progress) {
+        PreprocessedImage pre = multiImagePreprocessor.process(image);
+        float[] features = encodeAll(pre, threads, progress)[0];
+        int width = encoder.embeddingWidth();
+        float[] merged = features;
+        if (config.newline().isPresent()) {
+            float[] nl = config.newline().get();
+            merged = Arrays.copyOf(features, features.length + width);
+            System.arraycopy(nl, 0, merged, features.length, width);
+        }
+        return new ImageEmbedding(merged, merged.length / width, width);
+    }
+
+    private float[][] encodeAll(PreprocessedImage pre, int threads, EncodeProgress progress) {
+        float[][] features = new float[pre.images().size()][];
+        for (int i = 0; i < features.length; i++) {
+            FloatImage img = pre.images().get(i);
+            features[i] = encoder.encode(img.data(), img.width(), img.height(), threads);
+            progress.encoded(i + 1, features.length);
+        }
+        return features;
+    }
+
+    /** Told after each model input image (base, then tiles) is encoded. */
+    @FunctionalInterface
+    public interface EncodeProgress {
+        EncodeProgress NONE = (done, total) -> {};
+
+        /** {@code done} of {@code total} model inputs of the current image are encoded. */
+        void encoded(int done, int total);
     }
 
     /**

@@ -23,8 +23,11 @@ import java.util.Optional;
  * @param spatialUnpad whether tiles are merged with {@code spatial_unpad} (else {@code flat})
  * @param newline the {@code image_newline} embedding, if the file has one ({@code v.image_newline},
  *     or {@code model.image_newline} in files of the legacy converter)
+ * @param multiImage how each image of a several-image prompt is prepared: one crop, no tiles (see
+ *     {@link ImageEmbedder#embedOneOfSeveral})
  */
-public record MmprojConfig(PreprocessConfig preprocess, boolean spatialUnpad, Optional<float[]> newline) {
+public record MmprojConfig(PreprocessConfig preprocess, boolean spatialUnpad, Optional<float[]> newline,
+        PreprocessConfig multiImage) {
     static final String[] NEWLINE_TENSORS = {"v.image_newline", "model.image_newline"};
 
     /**
@@ -57,6 +60,10 @@ public record MmprojConfig(PreprocessConfig preprocess, boolean spatialUnpad, Op
             throw new GgufFormatException(mmproj.path(), "clip.vision.mm_patch_merge_type is spatial_unpad but there"
                     + " is no image_newline tensor (v.image_newline or model.image_newline)");
         }
-        return new MmprojConfig(pre, unpad, newline);
+        // Several images in one prompt (LLaVA-NeXT-Interleave / OneVision): no anyres tiles, one crop
+        // per image the way the tower's processor makes it: expand2square for CLIP (OneVision's
+        // image_aspect_ratio="pad" override), the direct 384 resize for SigLIP.
+        PreprocessConfig multi = mode != AspectMode.ANYRES ? pre : pre.withAspectMode(siglip ? AspectMode.SQUASH : AspectMode.PAD);
+        return new MmprojConfig(pre, unpad, newline, multi);
     }
 }

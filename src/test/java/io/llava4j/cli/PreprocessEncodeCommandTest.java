@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.llava4j.gguf.GgufReader;
 import io.llava4j.image.ImageLoader;
 import io.llava4j.image.RgbImage;
+import io.llava4j.synthetic.ClipSpec;
 import io.llava4j.testmodels.TinyModels;
 import io.llava4j.vision.ImageEmbedder;
 import io.llava4j.vision.MmprojConfig;
@@ -92,7 +93,7 @@ class PreprocessEncodeCommandTest {
 
     @Test
     void encodeRefusesAnMmprojOfAnotherModel() {
-        Path narrow = TinyModels.writeMmproj(io.llava4j.testmodels.ClipSpec.tiny(32).withSeed(5), dir.resolve("w32.gguf"));
+        Path narrow = TinyModels.writeMmproj(ClipSpec.tiny(32).withSeed(5), dir.resolve("w32.gguf"));
         CliRunner.Result r = CliRunner.run("encode", "--mmproj", narrow.toString(), "--model", v15.lm().toString(),
                 "--image", png.toString(), "--out", dir.resolve("x.npy").toString());
         assertEquals(1, r.exitCode());

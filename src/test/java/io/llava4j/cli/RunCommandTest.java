@@ -5,18 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.llava4j.testmodels.ClipSpec;
+import io.llava4j.demo.DemoModel;
+import io.llava4j.synthetic.ClipSpec;
 import io.llava4j.testmodels.NativeTools;
 import io.llava4j.testmodels.TinyModels;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -162,5 +166,108 @@ class RunCommandTest {
         CliRunner.Result r = CliRunner.run("run", "-m", pair.lm().toString(), "--image", square.toString(), "-p", "x");
         assertEquals(2, r.exitCode());
         assertTrue(r.err().contains("--mmproj"), r.err());
+    }
+
+    @Test
+    void withoutAModelTheBuiltInDemoRunsOnTheBundledPictureLikeAnExplicitRun() throws IOException {
+        String before = System.getProperty("llava4j.cache");
+        System.setProperty("llava4j.cache", dir.resolve("cache").toString());
+        try {
+            CliRunner.Result demo = CliRunner.run("run", "--temp", "0", "-n", "8", "-t", "2");
+            assertEquals(0, demo.exitCode(), demo.err());
+            assertTrue(demo.err().contains("RANDOM WEIGHTS"), demo.err());
+            assertTrue(demo.err().contains("(576 image positions)"), demo.err());
+            Path demoDir = dir.resolve("cache").resolve("demo").resolve(DemoModel.VERSION);
+            long written = Files.getLastModifiedTime(demoDir.resolve("lm.gguf")).toMillis();
+
+            Path picture = dir.resolve("demo.png");
+            try (InputStream in = DemoModel.class.getResourceAsStream(DemoModel.IMAGE_RESOURCE)) {
+                Files.copy(in, picture, StandardCopyOption.REPLACE_EXISTING);
+            }
+            CliRunner.Result explicit = CliRunner.run("run", "-m", demoDir.resolve("lm.gguf").toString(), "--mmproj",
+                    demoDir.resolve("mmproj.gguf").toString(), "--image", picture.toString(), "-p",
+                    RunCommand.DEMO_PROMPT, "--temp", "0", "-n", "8", "-t", "2");
+            assertEquals(0, explicit.exitCode(), explicit.err());
+            assertEquals(explicit.out(), demo.out(), "the demo is the ordinary pipeline");
+            assertFalse(explicit.err().contains("RANDOM WEIGHTS"));
+
+            CliRunner.Result again = CliRunner.run("run", "--temp", "0", "-n", "8", "-t", "2");
+            assertEquals(demo.out(), again.out());
+            assertEquals(written, Files.getLastModifiedTime(demoDir.resolve("lm.gguf")).toMillis(), "written once");
+        } finally {
+            if (before == null) {
+                System.clearProperty("llava4j.cache");
+            } else {
+                System.setProperty("llava4j.cache", before);
+            }
+        }
+    }
+
+    @Test
+    void severalImagesAreEachEncodedWhereTheirMarkersStand() {
+        CliRunner.Result r = run("--image", square.toString(), "--temp", "0", "-n", "2");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.err().contains("(1152 image positions)"), r.err());
+        CliRunner.Result marked = CliRunner.run("run", "-m", pair.lm().toString(), "--mmproj", pair.mmproj().toString(),
+                "--image", square.toString(), "--image", square.toString(), "-p", "Left <image> right <image>. Same?",
+                "--temp", "0", "-n", "2", "-t", "2");
+        assertEquals(0, marked.exitCode(), marked.err());
+        CliRunner.Result wrongCount = CliRunner.run("run", "-m", pair.lm().toString(), "--mmproj",
+                pair.mmproj().toString(), "--image", square.toString(), "-p", "<image> and <image>?");
+        assertEquals(1, wrongCount.exitCode());
+        assertTrue(wrongCount.err().contains("2 <image> markers for 1 images"), wrongCount.err());
+    }
+
+    @Test
+    void truncatingSamplersAtFullStrengthEqualGreedy() {
+        String greedy = run("--temp", "0", "-n", "12").out();
+        assertEquals(greedy, run("--temp", "1.5", "--top-k", "0", "--top-p", "0.000001", "--seed", "3", "-n", "12").out());
+        assertEquals(greedy, run("--temp", "1.5", "--top-k", "0", "--min-p", "1.0", "--seed", "3", "-n", "12").out());
+        assertEquals(greedy, run("--temp", "1.5", "--top-k", "1", "--seed", "3", "-n", "12").out());
+        // the tiny model settles into a short loop after 8 to 20 tokens; a penalty breaks it
+        assertNotEquals(run("--temp", "0", "-n", "48").out(), run("--temp", "0", "--repeat-penalty", "5", "-n", "48").out(),
+                "a strong repetition penalty changes a greedy answer that repeats itself");
+    }
+
+    @Test
+    void aPulledModelNameStandsForItsFilesAndAMissingOneSaysHowToPullIt() throws IOException {
+        String before = System.getProperty("llava4j.models");
+        Path models = dir.resolve("models");
+        System.setProperty("llava4j.models", models.toString());
+        try {
+            CliRunner.Result missing = CliRunner.run("run", "-m", "llava-1.5-7b", "-p", "x");
+            assertEquals(1, missing.exitCode());
+            assertTrue(missing.err().contains("llava4j pull llava-1.5-7b"), missing.err());
+
+            Path repo = Files.createDirectories(models.resolve("mys").resolve("ggml_llava-v1.5-7b"));
+            Files.copy(pair.lm(), repo.resolve("ggml-model-q5_k.gguf"));
+            Files.copy(pair.mmproj(), repo.resolve("mmproj-model-f16.gguf"));
+            CliRunner.Result named = CliRunner.run("run", "-m", "llava-1.5-7b:q5_k", "--image", square.toString(), "-p",
+                    QUESTION, "--temp", "0", "-n", "6", "-t", "2", "--ctx", "2048");
+            assertEquals(0, named.exitCode(), named.err());
+            assertEquals(run("--temp", "0", "-n", "6").out(), named.out(), "the same pair under its catalogue name");
+        } finally {
+            if (before == null) {
+                System.clearProperty("llava4j.models");
+            } else {
+                System.setProperty("llava4j.models", before);
+            }
+        }
+    }
+
+    @Test
+    void imageCacheKeepsEncodedImagesOnDiskAcrossRuns() throws IOException {
+        Path cache = dir.resolve("image-cache");
+        CliRunner.Result first = run("--temp", "0", "-n", "4", "--image-cache", cache.toString());
+        assertEquals(0, first.exitCode(), first.err());
+        List<Path> files;
+        try (Stream<Path> list = Files.list(cache)) {
+            files = list.filter(p -> p.toString().endsWith(".emb")).toList();
+        }
+        assertEquals(1, files.size(), "one encoded image");
+        long written = Files.getLastModifiedTime(files.get(0)).toMillis();
+        CliRunner.Result second = run("--temp", "0", "-n", "4", "--image-cache", cache.toString());
+        assertEquals(first.out(), second.out());
+        assertEquals(written, Files.getLastModifiedTime(files.get(0)).toMillis(), "read, not written again");
     }
 }

@@ -1,6 +1,8 @@
 package io.llava4j.conversation;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,32 +10,42 @@ import io.llava4j.Llava4jException;
 import io.llava4j.chat.Role;
 import io.llava4j.image.RgbImage;
 import io.llava4j.model.ContextOptions;
-import io.llava4j.model.ModelOptions;
 import io.llava4j.sampling.SamplerConfig;
 import io.llava4j.testmodels.TinyModels;
+import io.llava4j.vision.ImageEmbedder.ImageEmbedding;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Chats over a generated LLaVA-1.5 pair: prefix reuse across turns, cancellation, misuse. */
+/** Conversations on a generated tiny LLaVA-1.5 pair: KV reuse, cancellation, editing, misuse. */
 class ChatTest {
     @TempDir
     static Path dir;
-    static TinyModels.Pair pair;
+
+    static LlavaModel model;
 
     @BeforeAll
-    static void writeModels() {
-        pair = TinyModels.llava15(dir, 41);
+    static void open() {
+        TinyModels.Pair pair = TinyModels.llava15(dir, 41);
+        model = LlavaModel.open(pair.lm(), pair.mmproj());
     }
 
-    static RgbImage image() {
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    static ChatImage image(int salt) {
         byte[] rgb = new byte[200 * 150 * 3];
         for (int i = 0; i < rgb.length; i++) {
-            rgb[i] = (byte) (i * 7 % 251);
+            rgb[i] = (byte) (i * (7 + salt) % 251);
         }
-        return new RgbImage(200, 150, rgb);
+        return ChatImage.of(new RgbImage(200, 150, rgb), null);
     }
 
     static GenerationSettings greedy(int n) {
@@ -45,32 +57,44 @@ class ChatTest {
     }
 
     @Test
-    void followUpReusesTheCachedPrefix() {
-        try (LlavaModel m = LlavaModel.open(pair.lm(), pair.mmproj(), ModelOptions.defaults(), false, null);
-                Chat chat = m.newChat(context())) {
-            chat.addUser("What is in the image?", List.of(image()));
+    void followUpEvaluatesOnlyItsTokensAndMatchesAFreshRun() {
+        GenerationResult second;
+        List<ChatTurn> history;
+        try (Chat chat = model.newChat(context())) {
+            chat.addUser("What is in the image?", List.of(image(0)));
             GenerationResult first = chat.generate(greedy(8), GenerationListener.none());
             assertEquals(0, first.reusedPositions());
             assertEquals(first.promptPositions(), first.evaluatedPositions());
             assertEquals(576, first.imagePositions());
 
-            chat.addUser("And what color is it?", List.of());
-            GenerationResult second = chat.generate(greedy(8), GenerationListener.none());
+            chat.addUser("And what color is it?");
+            second = chat.generate(greedy(8), GenerationListener.none());
+            // everything already evaluated stays: the first prompt and the answer's tokens but the
+            // last one sampled (never fed back), so only the new turn's positions are evaluated
+            int keptFromFirst = first.promptPositions() + first.generatedTokens() - 1;
             assertTrue(second.reusedPositions() >= first.promptPositions(),
-                    "the first prompt stays in the cache: reused " + second.reusedPositions() + " of "
-                            + first.promptPositions());
+                    "reused " + second.reusedPositions() + " of " + first.promptPositions());
+            assertTrue(second.reusedPositions() <= keptFromFirst, "reused " + second.reusedPositions());
             assertEquals(second.promptPositions() - second.reusedPositions(), second.evaluatedPositions());
-            assertEquals(4, chat.messages().size());
-            assertEquals(Role.ASSISTANT, chat.messages().get(3).role());
-            assertEquals(second.text(), chat.messages().get(3).text());
+            assertTrue(second.evaluatedPositions() < 40, "only the new turn: " + second.evaluatedPositions());
+            assertEquals(4, chat.turns().size());
+            assertEquals(Role.ASSISTANT, chat.turns().get(3).role());
+            assertEquals(second.text(), chat.turns().get(3).text());
+            history = chat.turns().subList(0, 3);
+        }
+        try (Chat fresh = model.newChat(context())) {
+            fresh.restore(null, greedy(8), history);
+            GenerationResult once = fresh.generate(GenerationListener.none());
+            assertEquals(0, once.reusedPositions());
+            assertEquals(second.promptPositions(), once.promptPositions());
+            assertEquals(second.text(), once.text(), "incremental and one-pass evaluation answer alike");
         }
     }
 
     @Test
-    void cancelDuringGenerationKeepsTheChatUsable() {
-        try (LlavaModel m = LlavaModel.open(pair.lm(), pair.mmproj(), ModelOptions.defaults(), false, null);
-                Chat chat = m.newChat(context())) {
-            chat.addUser("Describe it.", List.of(image()));
+    void cancelDuringGenerationKeepsThePartialAnswerAndTheChatUsable() {
+        try (Chat chat = model.newChat(context())) {
+            chat.addUser("Describe it.", List.of(image(0)));
             StringBuilder seen = new StringBuilder();
             GenerationResult r = chat.generate(greedy(200), piece -> {
                 seen.append(piece);
@@ -79,22 +103,139 @@ class ChatTest {
             assertEquals(FinishReason.CANCELLED, r.finishReason());
             assertTrue(r.generatedTokens() < 200, "stopped early: " + r.generatedTokens());
             assertEquals(seen.toString(), r.text());
-            chat.addUser("Again?", List.of());
+            assertEquals(r.text(), chat.turns().get(1).text());
+            chat.addUser("Again?");
             GenerationResult next = chat.generate(greedy(4), GenerationListener.none());
-            assertTrue(next.finishReason() != FinishReason.CANCELLED);
+            assertNotEquals(FinishReason.CANCELLED, next.finishReason());
             assertTrue(next.reusedPositions() > 576, "prefix with the image kept: " + next.reusedPositions());
         }
     }
 
     @Test
-    void misuseIsAnIllegalState() {
-        try (LlavaModel m = LlavaModel.open(pair.lm(), pair.mmproj(), ModelOptions.defaults(), false, null);
-                Chat chat = m.newChat(context())) {
-            assertEquals(Llava4jException.Code.ILLEGAL_STATE,
-                    assertThrows(Llava4jException.class, () -> chat.generate(greedy(2), GenerationListener.none())).code());
-            chat.addUser("Hi", List.of());
-            assertEquals(Llava4jException.Code.ILLEGAL_STATE,
-                    assertThrows(Llava4jException.class, () -> chat.addUser("again", List.of())).code());
+    void cancelDuringPrefillStopsWithinABatchAndTheQuestionCanBeAnsweredAfter() {
+        ContextOptions small = context().withBatchSize(64);
+        try (Chat chat = model.newChat(small)) {
+            chat.addUser("Describe it.", List.of(image(0)));
+            List<Integer> progress = new ArrayList<>();
+            GenerationResult r = chat.generate(greedy(8), new GenerationListener() {
+                @Override
+                public void onText(String piece) {}
+
+                @Override
+                public void onPrefill(int done, int total) {
+                    progress.add(done);
+                    if (progress.size() == 2) {
+                        chat.cancel();
+                    }
+                }
+            });
+            assertEquals(FinishReason.CANCELLED, r.finishReason());
+            assertEquals("", r.text());
+            assertEquals(0, r.generatedTokens());
+            assertTrue(r.evaluatedPositions() < r.promptPositions(), "stopped early: " + r.evaluatedPositions());
+            assertTrue(progress.size() <= 3, "at most one batch after the cancel: " + progress);
+            assertEquals(1, chat.turns().size(), "the question stays, unanswered");
+
+            GenerationResult resumed = chat.generate(greedy(8), GenerationListener.none());
+            assertNotEquals(FinishReason.CANCELLED, resumed.finishReason());
+            assertEquals(r.evaluatedPositions(), resumed.reusedPositions(), "goes on where evaluation stopped");
+            try (Chat fresh = model.newChat(small)) {
+                fresh.addUser("Describe it.", List.of(image(0)));
+                assertEquals(fresh.generate(greedy(8), GenerationListener.none()).text(), resumed.text());
+            }
         }
+    }
+
+    @Test
+    void prefillProgressCountsUpToTheEvaluatedPositions() {
+        try (Chat chat = model.newChat(context().withBatchSize(128))) {
+            chat.addUser("Describe it.", List.of(image(2)));
+            List<int[]> seen = new ArrayList<>();
+            GenerationResult r = chat.generate(greedy(2), new GenerationListener() {
+                @Override
+                public void onText(String piece) {}
+
+                @Override
+                public void onPrefill(int done, int total) {
+                    seen.add(new int[] {done, total});
+                }
+            });
+            int[] lastSeen = seen.get(seen.size() - 1);
+            assertEquals(r.evaluatedPositions(), lastSeen[0]);
+            assertEquals(r.evaluatedPositions(), lastSeen[1]);
+            for (int i = 1; i < seen.size(); i++) {
+                assertTrue(seen.get(i)[0] > seen.get(i - 1)[0], "increasing");
+            }
+        }
+    }
+
+    @Test
+    void editingAnEarlierTurnReusesThePrefixBeforeIt() {
+        try (Chat chat = model.newChat(context())) {
+            chat.addUser("What is in the image?", List.of(image(0)));
+            GenerationResult first = chat.generate(greedy(6), GenerationListener.none());
+            chat.addUser("And the colour?");
+            chat.generate(greedy(6), GenerationListener.none());
+            chat.edit(2, "And the shape?");
+            assertEquals(3, chat.turns().size());
+            GenerationResult edited = chat.generate(greedy(6), GenerationListener.none());
+            assertTrue(edited.reusedPositions() >= first.promptPositions(), "reused " + edited.reusedPositions());
+            assertEquals(edited.promptPositions() - edited.reusedPositions(), edited.evaluatedPositions());
+        }
+    }
+
+    @Test
+    void severalImagesEachGetTheOneCropLayout() {
+        try (Chat chat = model.newChat(context())) {
+            chat.addUser("Compare <image> with <image>.", List.of(image(0), image(1)));
+            GenerationResult r = chat.generate(greedy(2), GenerationListener.none());
+            assertEquals(2 * 576, r.imagePositions(), "LLaVA-1.5: no image_newline, 576 per image");
+        }
+        try (Chat chat = model.newChat(context())) {
+            assertEquals(Llava4jException.Code.INVALID_ARGUMENT, assertThrows(Llava4jException.class,
+                    () -> chat.addUser("Only <image> here", List.of(image(0), image(1)))).code());
+        }
+    }
+
+    @Test
+    void onAnAnyresModelOneImageIsTiledAndSeveralGetOneCropAndANewlineEach() {
+        TinyModels.Pair next = TinyModels.llavaNextQwen2(dir.resolve("next"), 17);
+        try (LlavaModel m = LlavaModel.open(next.lm(), next.mmproj())) {
+            int single;
+            try (Chat chat = m.newChat(context().withContextLength(4096))) {
+                chat.addUser("Describe it.", List.of(image(0)));
+                single = chat.generate(greedy(1), GenerationListener.none()).imagePositions();
+            }
+            // 200x150 on the tiny pinpoints: base 576 + the unpadded tile grid, 18 rows of 24 + image_newline
+            assertEquals(576 + 18 * (24 + 1), single, "anyres: base image plus unpadded tiles with newlines");
+            try (Chat chat = m.newChat(context().withContextLength(4096))) {
+                chat.addUser("Compare them.", List.of(image(0), image(1)));
+                GenerationResult r = chat.generate(greedy(1), GenerationListener.none());
+                assertEquals(2 * (576 + 1), r.imagePositions(), "LLaVA-NeXT multi-image: 576 + image_newline each");
+            }
+            ImageEmbedding one = m.embed(image(0), EmbeddingKey.Layout.MULTI, 1, (d, t) -> {});
+            float[] newline = m.embed(image(1), EmbeddingKey.Layout.MULTI, 1, (d, t) -> {}).data();
+            assertArrayEquals(Arrays.copyOfRange(newline, newline.length - 64, newline.length),
+                    Arrays.copyOfRange(one.data(), one.data().length - 64, one.data().length),
+                    "both end with the same image_newline embedding");
+        }
+    }
+
+    @Test
+    void misuseIsAnIllegalStateNeverACrash() {
+        Chat chat = model.newChat(context());
+        assertEquals(Llava4jException.Code.ILLEGAL_STATE,
+                assertThrows(Llava4jException.class, () -> chat.generate(greedy(2), GenerationListener.none())).code());
+        chat.addUser("Hi");
+        assertEquals(Llava4jException.Code.ILLEGAL_STATE,
+                assertThrows(Llava4jException.class, () -> chat.addUser("again")).code());
+        // a listener that calls back into the chat while it generates
+        Llava4jException inner = assertThrows(Llava4jException.class,
+                () -> chat.generate(greedy(4), piece -> chat.addUser("reentrant")));
+        assertEquals(Llava4jException.Code.ILLEGAL_STATE, inner.code());
+        chat.close();
+        chat.close();
+        assertEquals(Llava4jException.Code.ILLEGAL_STATE,
+                assertThrows(Llava4jException.class, () -> chat.addUser("after close")).code());
     }
 }

@@ -1,43 +1,25 @@
 package io.llava4j.testmodels;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import io.llava4j.synthetic.ClipSpec;
+import io.llava4j.synthetic.LmSpec;
+import io.llava4j.synthetic.SyntheticModels;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 
 /**
- * Writes deterministic random-weight LLaVA model pairs (language model + mmproj) that the pinned
- * llama.cpp loads, for tests and benchmarks. Same spec and seed give the same bytes on every run
- * and platform.
- *
- * <p>Weights ({@code z} approximately standard normal, see {@link RandomWeights}): matrices
- * {@code z / sqrt(fan_in)}, so activations keep unit scale through every layer; token, position and
- * class embeddings {@code z}; biases {@code 0.02 z}; norm weights {@code 1 + 0.02 z}. Why not the
- * textbook 0.02 everywhere: at width 64 that leaves attention logits near zero, so attention
- * averages the whole context, and after an image (576 to 2880 nearly alike positions) the average
- * no longer changes from one step to the next: greedy decoding fell into a 1- or 2-token loop at
- * once, and different images gave the same text. With this scaling (checked with llama-mtmd-cli on
- * four images) the tiny LLaMA gives 8 to 20 varied tokens after an image before it settles into a
- * short loop, the tiny Qwen2 about 30, text-only prompts give 100 and more, and different images
- * give different texts. Tied output embeddings still make greedy decoding repeat the last prompt
- * token (see {@link LmSpec#tinyQwen2()}). The texts are gibberish, of course.
- *
- * <p>Tokenizers are real: all {@code tokenizer.*} keys are copied from the llama.cpp tree's
- * {@code models/ggml-vocab-*.gguf} (found by {@link LlamaCppTree}), so tokenisation matches the real
- * LLaVA-1.5 (llama-spm, 32000) and LLaVA-NeXT-Interleave-Qwen (qwen2, 151936) models.
- *
- * <p>Shapes are parameters ({@link LmSpec}, {@link ClipSpec}) with tiny defaults; real shapes such
- * as {@link LmSpec#llama2x7b()} are streamed to disk in F16 without holding the model in memory
- * (the LLaVA-1.5-7B-shaped pair, 13.5 GB + 0.6 GB, took 114 s with {@code -Xmx256m} on 2 cores).
- * Command line: {@code TinyModels OUT_DIR [SEED] [tiny|qwen2|7b]} writes {@code lm.gguf} and
- * {@code mmproj.gguf}.
+ * The random-weight LLaVA pairs of the tests and benchmarks ({@link SyntheticModels}), with
+ * vocabularies from the llama.cpp tree ({@link LlamaCppTree}). Command line:
+ * {@code TinyModels OUT_DIR [SEED] [tiny|qwen2|7b]} writes {@code lm.gguf} and {@code mmproj.gguf}.
  */
 public final class TinyModels {
     private TinyModels() {}
 
     /** A language model and its mmproj. */
     public record Pair(Path lm, Path mmproj) {}
+
+    private static Pair of(SyntheticModels.Pair p) {
+        return new Pair(p.lm(), p.mmproj());
+    }
 
     /**
      * Writes a language model.
@@ -46,27 +28,17 @@ public final class TinyModels {
      *     tree with the vocabulary files cannot be found
      */
     public static Path writeLm(LmSpec spec, Path out) {
-        LmWriter.write(spec, out);
-        return out;
+        return SyntheticModels.writeLm(spec, LlamaCppTree.vocab(spec.vocab()), out);
     }
 
     /** Writes an mmproj; see {@link ClipSpec} for the flavours. */
     public static Path writeMmproj(ClipSpec spec, Path out) {
-        MmprojWriter.write(spec, out);
-        return out;
+        return SyntheticModels.writeMmproj(spec, out);
     }
 
     /** Writes {@code dir/lm.gguf} and {@code dir/mmproj.gguf} with the given specs. */
     public static Pair writePair(LmSpec lm, ClipSpec clip, Path dir) {
-        if (clip.lmWidth() != lm.nEmbd()) {
-            throw new IllegalArgumentException("mmproj output width " + clip.lmWidth() + " != LM width " + lm.nEmbd());
-        }
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return new Pair(writeLm(lm, dir.resolve("lm.gguf")), writeMmproj(clip, dir.resolve("mmproj.gguf")));
+        return of(SyntheticModels.writePair(lm, LlamaCppTree.vocab(lm.vocab()), clip, dir));
     }
 
     /** Tiny LLaVA-1.5: {@link LmSpec#tinyLlama()} + legacy {@link ClipSpec#tiny} at 336 px (about 17 MB). */

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llava4j.gguf.GgmlType;
+import io.llava4j.synthetic.ClipSpec;
+import io.llava4j.synthetic.LmSpec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;

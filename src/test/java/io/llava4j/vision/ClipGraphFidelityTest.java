@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llava4j.Llava4jException;
 import io.llava4j.gguf.GgmlType;
-import io.llava4j.testmodels.ClipSpec;
+import io.llava4j.synthetic.ClipSpec;
 import io.llava4j.testmodels.TinyModels;
 import io.llava4j.vision.reference.ClipReference;
 import java.io.IOException;

@@ -1,10 +1,10 @@
-package io.llava4j.testmodels;
+package io.llava4j.synthetic;
 
 import io.llava4j.gguf.GgmlType;
 
 /**
  * The shape and flavour of a random-weight LLaVA mmproj (CLIP ViT + {@code mlp} projector) that
- * {@link TinyModels} writes. Immutable; {@code with...} methods return modified copies.
+ * {@link SyntheticModels} writes. Immutable; {@code with...} methods return modified copies.
  *
  * @param imageSize input side in pixels ({@code clip.vision.image_size}); a multiple of {@code patchSize}
  * @param patchSize patch side in pixels (14 for CLIP-L/14)

@@ -1,4 +1,4 @@
-package io.llava4j.testmodels;
+package io.llava4j.synthetic;
 
 import io.llava4j.gguf.GgufWriter;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.llava4j.testmodels;
+package io.llava4j.synthetic;
 
 import io.llava4j.gguf.GgmlType;
 import io.llava4j.gguf.GgufFile;
@@ -16,13 +16,13 @@ import java.nio.file.Path;
 final class LmWriter {
     /** Standard deviation of biases and of the noise on norm weights. */
     static final float STD = 0.02f;
-    /** Standard deviation of token, position and class embeddings (see {@link TinyModels} for why 1). */
+    /** Standard deviation of token, position and class embeddings (see {@link SyntheticModels} for why 1). */
     static final float EMBEDDING_STD = 1f;
 
     private LmWriter() {}
 
-    static void write(LmSpec s, Path out) {
-        GgufFile vocab = GgufReader.read(LlamaCppTree.vocab(s.vocab()));
+    static void write(LmSpec s, Path vocabFile, Path out) {
+        GgufFile vocab = GgufReader.read(vocabFile);
         long nVocab = vocab.getStringArray("tokenizer.ggml.tokens").size();
         String a = s.arch();
         long seed = s.seed();
@@ -36,7 +36,7 @@ final class LmWriter {
         GgufWriter w = new GgufWriter()
                 .putString("general.architecture", a)
                 .putString("general.name", "llava4j tiny " + a + " (random weights, seed " + seed + ")")
-                .putString("general.description", "random weights for tests, written by io.llava4j.testmodels.TinyModels;"
+                .putString("general.description", "random weights (no trained knowledge), written by llava4j's io.llava4j.synthetic;"
                         + " with z ~ N(0,1)-like: matrices z/sqrt(fan_in), embeddings z, biases 0.02z, norms 1+0.02z")
                 .putU32("general.file_type", fileType)
                 .putU32(a + ".context_length", s.nCtx())

@@ -1,4 +1,4 @@
-package io.llava4j.testmodels;
+package io.llava4j.synthetic;
 
 import io.llava4j.gguf.GgmlType;
 import io.llava4j.gguf.GgufWriter;
@@ -22,8 +22,8 @@ final class MmprojWriter {
         GgufWriter w = new GgufWriter()
                 .putString("general.architecture", "clip")
                 .putString("general.name", "llava4j tiny clip mmproj (random weights, seed " + seed + ")")
-                .putString("general.description", "image encoder for LLaVA; random weights for tests, written by"
-                        + " io.llava4j.testmodels.TinyModels (" + (s.legacy() ? "legacy" : "full") + " layout)")
+                .putString("general.description", "image encoder for LLaVA; random weights (no trained knowledge), written by"
+                        + " llava4j's io.llava4j.synthetic (" + (s.legacy() ? "legacy" : "full") + " layout)")
                 .putU32("general.file_type", t2 == GgmlType.F16 ? 1 : 0);
         if (s.legacy()) {
             w.putBool("clip.has_text_encoder", false);

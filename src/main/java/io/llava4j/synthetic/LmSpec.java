@@ -1,10 +1,10 @@
-package io.llava4j.testmodels;
+package io.llava4j.synthetic;
 
 import io.llava4j.gguf.GgmlType;
 import java.util.Objects;
 
 /**
- * The shape of a random-weight language model that {@link TinyModels} writes. Immutable; the
+ * The shape of a random-weight language model that {@link SyntheticModels} writes. Immutable; the
  * {@code with...} methods return modified copies.
  *
  * @param arch llama.cpp architecture, {@code "llama"} (LLaVA-1.5 / Vicuna family) or {@code "qwen2"}

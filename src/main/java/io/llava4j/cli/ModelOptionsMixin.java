@@ -1,0 +1,151 @@
+package io.llava4j.cli;
+
+import io.llava4j.conversation.EmbeddingCache;
+import io.llava4j.conversation.LlavaModel;
+import io.llava4j.conversation.LoadListener;
+import io.llava4j.demo.DemoModel;
+import io.llava4j.model.ContextOptions;
+import io.llava4j.model.ModelOptions;
+import io.llava4j.pull.ModelCache;
+import io.llava4j.pull.ModelRef;
+import io.llava4j.synthetic.SyntheticModels;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+
+/**
+ * The options that open a model pair and size its context, shared by {@code run}, {@code chat}
+ * and {@code answer} so that they spell and default them the same way.
+ */
+final class ModelOptionsMixin {
+    @Option(names = {"-m", "--model"}, paramLabel = "LM.gguf|NAME",
+            description = "Language model GGUF, or a name downloaded with `llava4j pull` (e.g. llava-1.5-7b,"
+                    + " llava-1.5-7b:q5_k, hf://owner/repo/file.gguf) (default: the built-in demo pair with random weights).")
+    String modelArg;
+
+    @Option(names = "--mmproj", paramLabel = "MM.gguf", description = "Vision encoder + projector GGUF"
+            + " (or hf://owner/repo/file.gguf); a model name from `llava4j pull` brings its own.")
+    String mmprojArg;
+
+    /** The language model file, once {@link #useDemoPairIfNoModel} resolved the arguments. */
+    Path model;
+
+    /** The mmproj file (null: text only), once resolved. */
+    Path mmproj;
+
+    @Option(names = "--system", paramLabel = "TEXT", description = "System prompt (default: the template's).")
+    String system;
+
+    // --conv-mode is the name LLaVA's own scripts use for the same thing
+    @Option(names = {"--template", "--conv-mode"}, paramLabel = "NAME",
+            description = "Conversation template, e.g. llava_v1, vicuna_v1, llava_llama_2, mistral_instruct,"
+                    + " chatml_direct, llava_llama_3, qwen_1_5 (default: chosen from the model).")
+    String template;
+
+    @Option(names = "--image-cache", paramLabel = "DIR",
+            description = "Also keep encoded images in DIR, so they are not encoded again after a restart.")
+    Path imageCache;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "CPU threads (default: all).")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = {"-c", "--ctx"}, paramLabel = "N", defaultValue = "4096",
+            description = "Context length in tokens (default: ${DEFAULT-VALUE}).")
+    int ctx;
+
+    @Option(names = {"-ngl", "--gpu-layers"}, paramLabel = "N", defaultValue = "0",
+            description = "Layers to offload to the GPU; -1 = all (default: ${DEFAULT-VALUE}).")
+    int gpuLayers;
+
+    /** True when no {@code --model} was given, so the built-in demo pair stands in. */
+    boolean demo() {
+        return modelArg == null;
+    }
+
+    /**
+     * Rejects option combinations that cannot work, before anything is loaded.
+     *
+     * @param withImages whether images were given on the command line
+     * @throws ParameterException (exit code 2) naming the missing option
+     */
+    void validate(CommandLine cmd, boolean withImages) {
+        if (demo() && mmprojArg != null) {
+            throw new ParameterException(cmd, "--mmproj needs --model (the language model it belongs to)");
+        }
+        if (withImages && mmprojArg == null && !demo() && !reference()) {
+            throw new ParameterException(cmd, "--image needs --mmproj (the model's vision part)");
+        }
+    }
+
+    /** Whether {@code --model} names a downloaded model rather than a file. */
+    boolean reference() {
+        return modelArg != null && ModelRef.isReference(modelArg);
+    }
+
+    /** Whether images can be given: an mmproj was named, or comes with the demo or a pulled model. */
+    boolean canSee() {
+        return mmprojArg != null || demo() || reference();
+    }
+
+    /**
+     * Turns the arguments into files: a path as it is; a model name from {@code llava4j pull} into
+     * its files (a catalogue name gives the language model and its mmproj unless {@code --mmproj}
+     * is given; an {@code hf://} URI one file).
+     *
+     * @throws io.llava4j.Llava4jException if a named model is not downloaded (saying how to pull it)
+     */
+    private void resolveArguments() {
+        mmproj = mmprojArg == null ? null : mmprojArg.startsWith("hf://")
+                ? ModelRef.resolveFile(mmprojArg, ModelCache.fromEnvironment()) : Path.of(mmprojArg);
+        if (!reference()) {
+            model = Path.of(modelArg);
+        } else if (modelArg.startsWith("hf://")) {
+            model = ModelRef.resolveFile(modelArg, ModelCache.fromEnvironment());
+        } else {
+            ModelRef ref = ModelRef.resolve(modelArg);
+            model = ref.model();
+            if (mmproj == null) {
+                mmproj = ref.mmproj();
+            }
+        }
+    }
+
+    /**
+     * Sets {@link #model} and {@link #mmproj}: without {@code --model}, the demo pair (written on
+     * first use), saying loudly on stderr that its answers are gibberish; otherwise the files the
+     * arguments name (see {@link #resolveArguments}).
+     */
+    void useDemoPairIfNoModel(PrintWriter err) {
+        if (!demo()) {
+            resolveArguments();
+            return;
+        }
+        SyntheticModels.Pair pair = DemoModel.ensure(DemoModel.defaultCache());
+        model = pair.lm();
+        mmproj = pair.mmproj();
+        err.println("llava4j: no --model given: running the built-in DEMO pair, a tiny LLaVA-1.5-shaped model with"
+                + " RANDOM WEIGHTS (its answers are gibberish). For real answers pass --model and --mmproj.");
+        err.println("llava4j: demo files: " + model.getParent());
+        err.flush();
+    }
+
+    /**
+     * Opens the pair; the caller closes it.
+     *
+     * @param onLoad told how far loading is (for a progress display)
+     * @throws io.llava4j.Llava4jException if a file is missing, malformed or the two do not match
+     */
+    LlavaModel open(LoadListener onLoad) {
+        EmbeddingCache cache = imageCache != null ? EmbeddingCache.onDisk(EmbeddingCache.DEFAULT_MAX_BYTES, imageCache)
+                : EmbeddingCache.inMemory(EmbeddingCache.DEFAULT_MAX_BYTES);
+        return LlavaModel.builder(model).mmproj(mmproj).options(ModelOptions.defaults().withGpuLayers(gpuLayers))
+                .gpuVision(gpuLayers != 0).template(template).embeddingCache(cache).onLoad(onLoad).open();
+    }
+
+    /** Context length and threads for a new conversation. */
+    ContextOptions contextOptions() {
+        return ContextOptions.defaults().withContextLength(ctx).withThreads(threads);
+    }
+}
