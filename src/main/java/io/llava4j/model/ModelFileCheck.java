@@ -134,14 +134,24 @@ public final class ModelFileCheck {
         int ff = positive(file, "clip.vision.feed_forward_length");
         int blocks = positive(file, "clip.vision.block_count");
         positive(file, "clip.vision.attention.head_count");
-        if (imageSize % patch != 0) {
+        if (imageSize < patch) {
             throw new GgufFormatException(path, "clip.vision.image_size " + imageSize
-                    + " is not a multiple of clip.vision.patch_size " + patch);
+                    + " is smaller than clip.vision.patch_size " + patch);
         }
+        // clip.cpp's n_patches = (image_size / patch_size)^2, rounded down: SigLIP-so400m's 384 px
+        // with patch 14 gives 27 x 27, the stride-14 convolution leaving out the last 6 pixels.
+        // A SigLIP tower (LLaVA-NeXT-Interleave) has no class token, so one position per patch,
+        // and a patch-embedding bias; clip.cpp loads v.class_embd and v.patch_embd.bias as optional.
         long patches = (long) (imageSize / patch) * (imageSize / patch);
+        boolean classToken = file.findTensor("v.class_embd").isPresent();
         shape(file, "v.patch_embd.weight", patch, patch, 3, width);
-        shape(file, "v.class_embd", width);
-        shape(file, "v.position_embd.weight", width, patches + 1);
+        if (classToken) {
+            shape(file, "v.class_embd", width);
+        }
+        if (file.findTensor("v.patch_embd.bias").isPresent()) {
+            shape(file, "v.patch_embd.bias", width);
+        }
+        shape(file, "v.position_embd.weight", width, patches + (classToken ? 1 : 0));
         for (int i = 0; i < blocks; i++) {
             String b = "v.blk." + i + ".";
             shape(file, b + "attn_q.weight", width, width);

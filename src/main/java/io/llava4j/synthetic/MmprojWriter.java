@@ -5,8 +5,8 @@ import io.llava4j.gguf.GgufWriter;
 import java.nio.file.Path;
 
 /**
- * Writes a random-weight LLaVA mmproj ({@code general.architecture = clip}, projector {@code mlp})
- * that the pinned llama.cpp's {@code clip_init} loads. Keys, their types and tensor shapes follow
+ * Writes a random-weight LLaVA mmproj ({@code general.architecture = clip}, projector {@code mlp},
+ * CLIP or SigLIP tower) that the pinned llama.cpp's {@code clip_init} loads. Keys, their types and tensor shapes follow
  * {@code clip_model_loader::load_hparams/load_tensors} in tools/mtmd/clip.cpp (names in
  * clip-impl.h: {@code KEY_*}, {@code TN_*}) and the graph in tools/mtmd/models/llava.cpp; the legacy
  * layout mirrors tools/mtmd/legacy-models/convert_image_encoder_to_gguf.py. Every count is a UINT32
@@ -23,7 +23,8 @@ final class MmprojWriter {
                 .putString("general.architecture", "clip")
                 .putString("general.name", "llava4j tiny clip mmproj (random weights, seed " + seed + ")")
                 .putString("general.description", "image encoder for LLaVA; random weights (no trained knowledge), written by"
-                        + " llava4j's io.llava4j.synthetic (" + (s.legacy() ? "legacy" : "full") + " layout)")
+                        + " llava4j's io.llava4j.synthetic (" + (s.siglip() ? "SigLIP tower, " : "")
+                        + (s.legacy() ? "legacy" : "full") + " layout)")
                 .putU32("general.file_type", t2 == GgmlType.F16 ? 1 : 0);
         if (s.legacy()) {
             w.putBool("clip.has_text_encoder", false);
@@ -41,7 +42,7 @@ final class MmprojWriter {
                 // legacy: CLIP's own projection width (768 = 3/4 of 1024 for ViT-L), NOT the LM width
                 .putU32("clip.vision.projection_dim", s.legacy() ? s.nEmbd() * 3 / 4 : s.lmWidth())
                 .putU32("clip.vision.attention.head_count", s.nHead())
-                .putF32("clip.vision.attention.layer_norm_epsilon", ClipSpec.LAYER_NORM_EPS)
+                .putF32("clip.vision.attention.layer_norm_epsilon", s.layerNormEps())
                 .putU32("clip.vision.block_count", blocks);
         if (s.anyres()) {
             w.putI32Array("clip.vision.image_grid_pinpoints", s.gridPinpoints())
@@ -50,9 +51,11 @@ final class MmprojWriter {
         if (s.featureLayer()) {
             w.putI32Array("clip.vision.feature_layer", s.nLayer() - 1); // -2 made non-negative: n + (-2) + 1
         }
-        w.putF32Array("clip.vision.image_mean", ClipSpec.IMAGE_MEAN)
-                .putF32Array("clip.vision.image_std", ClipSpec.IMAGE_STD)
-                .putBool("clip.use_gelu", false); // CLIP-L uses quick_gelu
+        // CLIP-L uses quick_gelu; SigLIP's gelu_pytorch_tanh is ggml_gelu (the tanh approximation),
+        // which clip.cpp picks with use_gelu (FFN_GELU)
+        w.putF32Array("clip.vision.image_mean", s.imageMean())
+                .putF32Array("clip.vision.image_std", s.imageStd())
+                .putBool("clip.use_gelu", s.siglip());
 
         long e = s.nEmbd();
         long lm = s.lmWidth();
@@ -65,15 +68,22 @@ final class MmprojWriter {
             LmWriter.vector(w, seed, s.imageNewlineName(), lm, 0f);
         }
 
-        LmWriter.vector(w, seed, "v.class_embd", e, 0f, LmWriter.EMBEDDING_STD);
+        if (!s.siglip()) { // SigLIP has no class token: clip.cpp's llava graph then skips the concat and the offset
+            LmWriter.vector(w, seed, "v.class_embd", e, 0f, LmWriter.EMBEDDING_STD);
+        }
         long p = s.patchSize();
         // conv kernel, PyTorch [out=e, in=3, kh, kw] -> ggml ne [kw, kh, 3, e]; always F16 (ggml_conv_2d)
         // (std 1/sqrt(fan_in), fan_in = 3 * p * p, like every matrix)
         w.addTensor("v.patch_embd.weight", GgmlType.F16, new long[] {p, p, 3, e},
                 RandomWeights.normal(seed, "v.patch_embd.weight", p * p * 3 * e, 0f, (float) (1 / Math.sqrt(3.0 * p * p))));
-        LmWriter.embedding(w, seed, "v.position_embd.weight", t2, e, s.nPatches() + 1L, LmWriter.EMBEDDING_STD);
-        LmWriter.norm(w, seed, "v.pre_ln.weight", e);
-        LmWriter.vector(w, seed, "v.pre_ln.bias", e, 0f);
+        if (s.siglip()) { // SiglipVisionEmbeddings' Conv2d has a bias, CLIP's has none (TN_PATCH_BIAS)
+            LmWriter.vector(w, seed, "v.patch_embd.bias", e, 0f);
+        }
+        LmWriter.embedding(w, seed, "v.position_embd.weight", t2, e, s.nPositions(), LmWriter.EMBEDDING_STD);
+        if (!s.siglip()) { // SigLIP has no pre-LN (CLIP's pre_layrnorm)
+            LmWriter.norm(w, seed, "v.pre_ln.weight", e);
+            LmWriter.vector(w, seed, "v.pre_ln.bias", e, 0f);
+        }
 
         // legacy converter names fc1 "ffn_down" and fc2 "ffn_up"; clip.cpp swaps them back by shape
         String fc1 = s.legacy() ? "ffn_down" : "ffn_up";

@@ -27,12 +27,19 @@ import java.util.Map;
 final class CheckpointExport {
     private CheckpointExport() {}
 
+    /** The SigLIP tower lmms-lab's LLaVA-NeXT-Interleave checkpoints name in {@code mm_vision_tower}. */
+    static final String SIGLIP_TOWER = "google/siglip-so400m-patch14-384";
+
     /** The chat template put into checkpoints that carry one. */
     static final String TEMPLATE = "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}";
 
     /**
      * Writes {@code out} (and, for {@link SourceLayout#ORIGINAL}, the CLIP checkpoint in {@code tower}).
      * For {@link SourceLayout#NEXT} and {@link SourceLayout#PADDLE}, {@code tower} gets only the tower's config.json.
+     * A SigLIP {@code clip} ({@link ClipSpec#siglip()}) is written as lmms-lab's LLaVA-NeXT-Interleave
+     * checkpoints hold it: the blocks of the mmproj (the tower less its last layer, which
+     * LLaVA-NeXT's {@code SigLipVisionTower} deletes), the patch-embedding bias, the unused
+     * post-layernorm, no pre-layernorm or class embedding.
      */
     static void write(SourceLayout layout, LmSpec lm, ClipSpec clip, Path lmFile, Path mmprojFile, Path vocabFile, Path out,
             Path tower) throws IOException {
@@ -129,7 +136,7 @@ final class CheckpointExport {
             config.put("architectures", List.of(arch));
             config.put("model_type", lm.arch().equals("qwen2") ? "llava_qwen" : "llava_llama");
             config.putAll(text);
-            config.put("mm_vision_tower", "openai/clip-vit-large-patch14-336");
+            config.put("mm_vision_tower", clip.siglip() ? SIGLIP_TOWER : "openai/clip-vit-large-patch14-336");
             config.put("mm_hidden_size", clip.nEmbd());
             config.put("mm_projector_type", "mlp2x_gelu");
             config.put("mm_vision_select_layer", -2);
@@ -146,19 +153,21 @@ final class CheckpointExport {
         json(out.resolve("config.json"), config);
 
         Map<String, Object> pre = new LinkedHashMap<>();
-        pre.put("image_mean", floats(ClipSpec.IMAGE_MEAN));
-        pre.put("image_std", floats(ClipSpec.IMAGE_STD));
+        pre.put("image_mean", floats(clip.imageMean()));
+        pre.put("image_std", floats(clip.imageStd()));
         pre.put("crop_size", Map.of("height", clip.imageSize(), "width", clip.imageSize()));
         switch (layout) {
             case HF_LLAVA, HF_LLAVA_NEXT -> json(out.resolve("preprocessor_config.json"), pre);
             case PADDLE -> json(out.resolve("processor").resolve("eval").resolve("preprocessor_config.json"), pre);
             case ORIGINAL -> json(tower.resolve("preprocessor_config.json"), pre);
-            default -> { } // NEXT: the tower's defaults (CLIP's mean/std)
+            default -> { } // NEXT: the tower's defaults (CLIP's or SigLIP's mean/std)
         }
         Map<String, Object> towerConfig = new LinkedHashMap<>();
-        towerConfig.put("architectures", List.of("CLIPModel"));
-        towerConfig.put("model_type", "clip");
-        towerConfig.put("projection_dim", 768);
+        towerConfig.put("architectures", List.of(clip.siglip() ? "SiglipModel" : "CLIPModel"));
+        towerConfig.put("model_type", clip.siglip() ? "siglip" : "clip");
+        if (!clip.siglip()) {
+            towerConfig.put("projection_dim", 768);
+        }
         towerConfig.put("vision_config", visionConfig);
         json(tower.resolve("config.json"), towerConfig);
         if (layout == SourceLayout.ORIGINAL) {
@@ -190,16 +199,25 @@ final class CheckpointExport {
         }
     }
 
+    /**
+     * The tower's config as transformers saves it, defaults left out: for SigLIP the
+     * {@code vision_config} of google/siglip-so400m-patch14-384's config.json (no
+     * {@code hidden_act}, {@code layer_norm_eps} or {@code projection_dim}: SiglipVisionConfig's
+     * defaults {@code gelu_pytorch_tanh} and 1e-6 apply). {@code num_hidden_layers} is the tower's
+     * own depth, one more than the blocks an lmms-lab checkpoint stores.
+     */
     private static Map<String, Object> visionConfig(ClipSpec clip) {
         Map<String, Object> v = new LinkedHashMap<>();
-        v.put("model_type", "clip_vision_model");
+        v.put("model_type", clip.siglip() ? "siglip_vision_model" : "clip_vision_model");
         v.put("hidden_size", clip.nEmbd());
         v.put("intermediate_size", clip.nFf());
         v.put("num_attention_heads", clip.nHead());
         v.put("num_hidden_layers", clip.nLayer());
         v.put("image_size", clip.imageSize());
         v.put("patch_size", clip.patchSize());
-        v.put("projection_dim", 768);
+        if (!clip.siglip()) {
+            v.put("projection_dim", 768);
+        }
         return v;
     }
 
@@ -299,6 +317,9 @@ final class CheckpointExport {
             }
             case "v.patch_embd.weight" -> {
                 return "embeddings.patch_embedding.weight";
+            }
+            case "v.patch_embd.bias" -> {
+                return "embeddings.patch_embedding.bias";
             }
             case "v.position_embd.weight" -> {
                 return "embeddings.position_embedding.weight";

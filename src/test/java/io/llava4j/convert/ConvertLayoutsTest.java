@@ -59,7 +59,24 @@ class ConvertLayoutsTest {
     @EnumSource(SourceLayout.class)
     void convertedPairEqualsTheOriginal(SourceLayout layout) throws IOException {
         LmSpec lm = lmFor(layout);
-        ClipSpec clip = clipFor(layout, lm.nEmbd());
+        assertRoundTrip(layout, lm, clipFor(layout, lm.nEmbd()));
+    }
+
+    /**
+     * lmms-lab/llava-next-interleave-qwen-0.5b: a Qwen2 language model with LLaVA-NeXT's SigLIP tower
+     * (google/siglip-so400m-patch14-384 shape in small: 384 px, patch 14, 729 patches, no class
+     * embedding, patch bias, GELU, mean = std = 0.5, last layer dropped, post-LN unused) and anyres
+     * tiles of 384. The checkpoint has no preprocessor config, so mean/std must come from SigLIP's
+     * defaults, and the tower config leaves hidden_act and layer_norm_eps at SiglipVisionConfig's.
+     */
+    @Test
+    void interleaveQwenWithSiglipTowerEqualsTheOriginal() throws IOException {
+        LmSpec lm = LmSpec.tinyQwen2().withSeed(7);
+        ClipSpec clip = ClipSpec.tinySiglip(lm.nEmbd()).withAnyres(true).withSeed(8);
+        assertRoundTrip(SourceLayout.NEXT, lm, clip);
+    }
+
+    private void assertRoundTrip(SourceLayout layout, LmSpec lm, ClipSpec clip) throws IOException {
         TinyModels.Pair src = TinyModels.writePair(lm, clip, dir.resolve("src"));
         Path ckpt = dir.resolve("checkpoint");
         Path tower = dir.resolve("tower");
@@ -98,7 +115,8 @@ class ConvertLayoutsTest {
         for (String key : List.of("clip.projector_type", "clip.vision.image_size", "clip.vision.patch_size",
                 "clip.vision.embedding_length", "clip.vision.feed_forward_length", "clip.vision.block_count",
                 "clip.vision.attention.head_count", "clip.vision.projection_dim", "clip.vision.feature_layer",
-                "clip.vision.image_mean", "clip.vision.image_std", "clip.use_gelu")) {
+                "clip.vision.image_mean", "clip.vision.image_std", "clip.use_gelu",
+                "clip.vision.attention.layer_norm_epsilon")) {
             assertEquals(mmIn.value(key), mmOut.value(key), key);
         }
         if (clip.anyres()) {

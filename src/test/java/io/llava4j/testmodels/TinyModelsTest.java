@@ -148,6 +148,47 @@ class TinyModelsTest {
         assertDims(mm, "v.blk.2.ffn_down.weight", GgmlType.F32, 128, 32);
     }
 
+    /**
+     * The SigLIP flavour as LLaVA-NeXT-Interleave's tower (google/siglip-so400m-patch14-384 in
+     * LLaVA-NeXT's SigLipVisionTower): what clip.cpp's load_tensors reads as optional is absent
+     * (v.class_embd, v.pre_ln) or present (v.patch_embd.bias), one position per patch, GELU,
+     * mean = std = 0.5, and the last of 3 layers dropped with feature_layer pointing at the last
+     * stored block.
+     */
+    @Test
+    void siglipMmprojHasNoClassTokenNoPreLnAPatchBiasAndSiglipNormalisation() throws IOException {
+        ClipSpec spec = ClipSpec.tinySiglip(64).withSeed(5);
+        Path out = TinyModels.writeMmproj(spec, dir.resolve("siglip.gguf"));
+        GgufFile mm = GgufReader.read(out);
+        assertEquals("mlp", mm.getString("clip.projector_type"));
+        assertEquals(384, mm.getU32("clip.vision.image_size"));
+        assertEquals(14, mm.getU32("clip.vision.patch_size"));
+        assertEquals(729, spec.nPatches());
+        assertTrue(mm.getBool("clip.use_gelu"), "gelu_pytorch_tanh, not CLIP's quick_gelu");
+        assertArrayEquals(new float[] {0.5f, 0.5f, 0.5f}, mm.getFloatArray("clip.vision.image_mean"));
+        assertArrayEquals(new float[] {0.5f, 0.5f, 0.5f}, mm.getFloatArray("clip.vision.image_std"));
+        assertEquals(1e-6f, mm.getFloat("clip.vision.attention.layer_norm_epsilon"));
+        assertEquals(2, mm.getU32("clip.vision.block_count"), "SigLipVisionTower drops the last of 3 layers");
+        assertArrayEquals(new int[] {2}, mm.getIntArray("clip.vision.feature_layer"));
+        assertEquals(64, mm.getU32("clip.vision.projection_dim"));
+        assertFalse(mm.has("clip.has_llava_projector"));
+        assertFalse(mm.has("clip.vision.image_grid_pinpoints"));
+
+        assertFalse(mm.hasTensor("v.class_embd"));
+        assertFalse(mm.hasTensor("v.pre_ln.weight") || mm.hasTensor("v.pre_ln.bias"));
+        assertDims(mm, "v.patch_embd.weight", GgmlType.F16, 14, 14, 3, 32);
+        assertDims(mm, "v.patch_embd.bias", GgmlType.F32, 32);
+        assertDims(mm, "v.position_embd.weight", GgmlType.F32, 32, 729);
+        assertDims(mm, "v.blk.1.ffn_up.weight", GgmlType.F32, 32, 128);
+        assertDims(mm, "v.blk.1.ffn_down.weight", GgmlType.F32, 128, 32);
+        assertFalse(mm.hasTensor("v.blk.2.ln1.weight"));
+        assertEquals(4 + 3 + 16 * 2, mm.tensors().size());
+
+        Path again = TinyModels.writeMmproj(spec, dir.resolve("siglip2.gguf"));
+        assertEquals(-1, Files.mismatch(out, again));
+        assertThrows(IllegalArgumentException.class, () -> spec.withLegacy(true));
+    }
+
     @Test
     void legacyAnyresUsesTheLegacyNewlineNameAndF16Matrices() {
         Path out = TinyModels.writeMmproj(ClipSpec.tiny(64).withAnyres(true).withWeightType(GgmlType.F16)

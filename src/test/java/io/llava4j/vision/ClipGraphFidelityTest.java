@@ -34,7 +34,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <p>Models: tiny random-weight mmprojs (336 px / patch 14 = 576 patches, width 32, 4 heads, 3
  * layers, F32 weights; the patch kernel is F16 in every layout), written in the legacy layout
  * ({@code block_count = n - 1}), the full layout ({@code block_count = n}), and each of them with
- * {@code clip.vision.feature_layer = [n - 1]}. Two random normalised images each.
+ * {@code clip.vision.feature_layer = [n - 1]}; and a SigLIP tower as LLaVA-NeXT-Interleave uses it
+ * (384 px = 729 patches, no CLS, patch bias, no pre-LN, tanh GELU, last of 3 layers dropped), against
+ * HF {@code SiglipVisionModel} {@code hidden_states[-2]}. Two random normalised images each.
  *
  * <p>Error measure, with {@code a} the native output and {@code b} the reference, both 576 tokens of
  * 64 values: overall {@code ||a - b|| / ||b||} (Euclidean norm over all values), at most 1e-3; and
@@ -71,12 +73,18 @@ class ClipGraphFidelityTest {
                 Arguments.of("legacy", true, false),
                 Arguments.of("full", false, false),
                 Arguments.of("legacy+feature_layer", true, true),
-                Arguments.of("full+feature_layer", false, true));
+                Arguments.of("full+feature_layer", false, true),
+                Arguments.of("siglip", false, true));
     }
 
     static ClipSpec spec(boolean legacy, boolean featureLayer) {
         return ClipSpec.tiny(LM_WIDTH).withLegacy(legacy).withFeatureLayer(featureLayer)
                 .withWeightType(GgmlType.F32).withSeed(11);
+    }
+
+    /** The layout's spec; "siglip" is LLaVA-NeXT-Interleave's tower in small (384 px, 729 patches). */
+    static ClipSpec spec(String name, boolean legacy, boolean featureLayer) {
+        return name.equals("siglip") ? ClipSpec.tinySiglip(LM_WIDTH).withSeed(11) : spec(legacy, featureLayer);
     }
 
     /** A normalised image: values in [-1.8, 2.1], about the range of CLIP-normalised pixels. */
@@ -92,13 +100,16 @@ class ClipGraphFidelityTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("layouts")
     void nativeGraphMatchesReferenceForward(String name, boolean legacy, boolean featureLayer) {
-        ClipSpec spec = spec(legacy, featureLayer);
+        ClipSpec spec = spec(name, legacy, featureLayer);
         Path mmproj = TinyModels.writeMmproj(spec, dir.resolve(name + ".gguf"));
         ClipReference ref = ClipReference.load(mmproj, spec.nLayer());
         int side = spec.imageSize();
         List<String> failures = new ArrayList<>();
         try (VisionEncoder enc = VisionEncoder.load(mmproj, false)) {
             assertEquals(spec.nPatches(), enc.tokenCount(side, side), "one token per patch, no CLS");
+            if (spec.siglip()) {
+                assertEquals(729, spec.nPatches());
+            }
             assertEquals(LM_WIDTH, enc.embeddingWidth());
             for (long seed = 1; seed <= 2; seed++) {
                 float[] px = image(side, seed);

@@ -2,9 +2,10 @@ package io.llava4j.vision.reference;
 
 import io.llava4j.gguf.GgufFile;
 import io.llava4j.gguf.GgufTensorInfo;
+import java.util.function.DoubleUnaryOperator;
 
 /**
- * One HF {@code CLIPEncoderLayer}: pre-LN self-attention (q, k, v and out projections with biases,
+ * One HF {@code CLIPEncoderLayer} (or {@code SiglipEncoderLayer}, the same computation): pre-LN self-attention (q, k, v and out projections with biases,
  * {@code softmax(q k^T / sqrt(head_dim)) v}, no mask) and a pre-LN MLP {@code fc2(act(fc1(x)))},
  * each with a residual.
  */
@@ -61,7 +62,7 @@ final class ClipBlock {
     }
 
     /** The block's output for tokens {@code x[n][width]} (a new array). */
-    double[][] forward(double[][] x, int heads, double eps, boolean gelu) {
+    double[][] forward(double[][] x, int heads, double eps, DoubleUnaryOperator act) {
         int n = x.length;
         int dh = width / heads;
         double scale = 1 / Math.sqrt(dh);
@@ -104,7 +105,7 @@ final class ClipBlock {
             }
             double[] h = RefMath.linear(fc1W, fc1B, RefMath.layerNorm(r, ln2W, ln2B, eps), width, ff);
             for (int i = 0; i < ff; i++) {
-                h[i] = gelu ? RefMath.gelu(h[i]) : RefMath.quickGelu(h[i]);
+                h[i] = act.applyAsDouble(h[i]);
             }
             double[] m = RefMath.linear(fc2W, fc2B, h, ff, width);
             for (int d = 0; d < width; d++) {

@@ -6,6 +6,7 @@ import io.llava4j.gguf.GgufTensorInfo;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.DoubleUnaryOperator;
 
 /**
  * A naive, double-precision forward pass of a LLaVA mmproj, written from the reference models and
@@ -30,6 +31,12 @@ import java.util.List;
  * </ol>
  * No post-layernorm: {@code hidden_states} never include it.
  *
+ * <p>A file without {@code v.class_embd} is read as LLaVA-NeXT's SigLIP tower (HF
+ * {@code SiglipVisionModel}, transformers {@code modeling_siglip.py}): the patch {@code Conv2d} has
+ * a bias, there is no CLS token (so every token is a patch and none is dropped) and no
+ * {@code pre_layrnorm}, positions are {@code 0 .. N-1}, and the MLP's activation is
+ * {@code gelu_pytorch_tanh}.
+ *
  * <p>Which file blocks exist depends on the converter: the legacy one drops the last block
  * ({@code block_count = depth - 1}), a full file keeps all {@code depth}. Either way the reference
  * needs blocks {@code 0 .. depth - 2}; the caller states {@code depth}, the ORIGINAL model's number
@@ -47,7 +54,9 @@ public final class ClipReference {
     private final int depth;
     private final int lmWidth;
     private final double eps;
-    private final boolean gelu;
+    private final boolean siglip;
+    private final DoubleUnaryOperator act;
+    private final float[] patchBias;
     private final float[] patchKernel;
     private final float[] classEmbd;
     private final float[] posEmbd;
@@ -66,7 +75,9 @@ public final class ClipReference {
         this.heads = f.getInt("clip.vision.attention.head_count");
         int ff = f.getInt("clip.vision.feed_forward_length");
         this.eps = f.getFloat("clip.vision.attention.layer_norm_epsilon");
-        this.gelu = f.optionalBool("clip.use_gelu").orElse(false);
+        this.siglip = f.findTensor("v.class_embd").isEmpty();
+        boolean gelu = f.optionalBool("clip.use_gelu").orElse(false);
+        this.act = siglip ? RefMath::geluTanh : gelu ? RefMath::gelu : RefMath::quickGelu;
         this.depth = depth;
         int stored = f.getInt("clip.vision.block_count");
         if (depth < 2 || stored < depth - 1) {
@@ -75,10 +86,11 @@ public final class ClipReference {
         }
         int n = (imageSize / patch) * (imageSize / patch);
         this.patchKernel = read(f, "v.patch_embd.weight", patch, patch, 3, width);
-        this.classEmbd = read(f, "v.class_embd", width);
-        this.posEmbd = read(f, "v.position_embd.weight", width, n + 1);
-        this.preLnW = read(f, "v.pre_ln.weight", width);
-        this.preLnB = read(f, "v.pre_ln.bias", width);
+        this.classEmbd = siglip ? null : read(f, "v.class_embd", width);
+        this.patchBias = siglip ? read(f, "v.patch_embd.bias", width) : null;
+        this.posEmbd = read(f, "v.position_embd.weight", width, n + (siglip ? 0 : 1));
+        this.preLnW = siglip ? null : read(f, "v.pre_ln.weight", width);
+        this.preLnB = siglip ? null : read(f, "v.pre_ln.bias", width);
         this.blocks = new ArrayList<>();
         for (int i = 0; i < depth - 1; i++) {
             blocks.add(ClipBlock.read(f, "v.blk." + i + ".", width, ff));
@@ -135,11 +147,16 @@ public final class ClipReference {
             throw new IllegalArgumentException("layer " + layer + " outside 0.." + blocks.size());
         }
         double[][] x = embed(hwc);
-        for (int i = 0; i < x.length; i++) {
-            x[i] = RefMath.layerNorm(x[i], preLnW, preLnB, eps);
+        if (preLnW != null) {
+            for (int i = 0; i < x.length; i++) {
+                x[i] = RefMath.layerNorm(x[i], preLnW, preLnB, eps);
+            }
         }
         for (int l = 0; l < layer; l++) {
-            x = blocks.get(l).forward(x, heads, eps, gelu);
+            x = blocks.get(l).forward(x, heads, eps, act);
+        }
+        if (siglip) {
+            return x;
         }
         double[][] patches = new double[x.length - 1][];
         System.arraycopy(x, 1, patches, 0, patches.length);
@@ -162,18 +179,21 @@ public final class ClipReference {
         return out;
     }
 
-    /** CLS first, then the patches, each plus its position embedding. */
+    /** CLS first (CLIP only), then the patches, each plus its position embedding. */
     private double[][] embed(float[] hwc) {
         int side = imageSize / patch;
-        double[][] x = new double[side * side + 1][width];
-        for (int d = 0; d < width; d++) {
-            x[0][d] = classEmbd[d] + posEmbd[d];
+        int first = siglip ? 0 : 1;
+        double[][] x = new double[side * side + first][width];
+        if (!siglip) {
+            for (int d = 0; d < width; d++) {
+                x[0][d] = classEmbd[d] + posEmbd[d];
+            }
         }
         for (int py = 0; py < side; py++) {
             for (int px = 0; px < side; px++) {
-                double[] tok = x[1 + py * side + px];
+                double[] tok = x[first + py * side + px];
                 for (int d = 0; d < width; d++) {
-                    double s = 0;
+                    double s = patchBias == null ? 0 : patchBias[d];
                     // kernel ne = [kw, kh, c, out]: PyTorch's [out][c][kh][kw]
                     for (int c = 0; c < 3; c++) {
                         for (int kh = 0; kh < patch; kh++) {
@@ -184,7 +204,7 @@ public final class ClipReference {
                             }
                         }
                     }
-                    tok[d] = s + posEmbd[(1 + py * side + px) * width + d];
+                    tok[d] = s + posEmbd[(first + py * side + px) * width + d];
                 }
             }
         }

@@ -60,6 +60,14 @@ final class RefMath {
     }
 
     /**
+     * PyTorch {@code gelu(approximate="tanh")} (SigLIP's {@code gelu_pytorch_tanh}):
+     * {@code x/2 * (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}.
+     */
+    static double geluTanh(double x) {
+        return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+    }
+
+    /**
      * The error function to about 1e-14: Maclaurin series below 2.5, Laplace's continued fraction
      * for erfc above (A&amp;S 7.1.14), evaluated from its tail.
      */
