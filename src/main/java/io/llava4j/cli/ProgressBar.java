@@ -38,7 +38,7 @@ final class ProgressBar {
 
     /** A bar that redraws in place when the JVM has a console, else prints lines. */
     static ProgressBar forConsole(PrintWriter err, String label) {
-        return new ProgressBar(err, label, System.console() != null);
+        return new ProgressBar(err, label, StreamingOutput.stderrIsTerminal());
     }
 
     /**

@@ -5,6 +5,8 @@ import io.llava4j.conversation.LoadListener;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.jline.terminal.spi.SystemStream;
+import org.jline.terminal.spi.TerminalProvider;
 
 /**
  * Prints the answer to stdout as it streams and, on stderr, a one-line progress display for model
@@ -18,7 +20,27 @@ final class StreamingOutput implements GenerationListener, LoadListener {
     private boolean progressShown;
 
     StreamingOutput(PrintWriter out, PrintWriter err) {
-        this(out, err, System.console() != null);
+        this(out, err, stderrIsTerminal());
+    }
+
+    private static Boolean stderrTerminal;
+
+    /**
+     * Whether stderr is a terminal, asked once per JVM through JLine (Java 17's {@code
+     * System.console()} also needs stdin and stdout to be terminals, so {@code llava4j run > out.txt}
+     * would lose its progress display).
+     */
+    static synchronized boolean stderrIsTerminal() {
+        if (stderrTerminal == null) {
+            boolean tty;
+            try {
+                tty = TerminalProvider.load("exec").isSystemStream(SystemStream.Error);
+            } catch (Exception | LinkageError e) {
+                tty = System.console() != null;
+            }
+            stderrTerminal = tty;
+        }
+        return stderrTerminal;
     }
 
     StreamingOutput(PrintWriter out, PrintWriter err, boolean showProgress) {
