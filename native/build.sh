@@ -1,34 +1,67 @@
 #!/usr/bin/env bash
 # Builds the native part of llava4j and prints its install prefix (include/, lib/, bin/).
 #
-#   native/build.sh [--backend cpu|cuda|metal] [--portable] [--no-tools] [--link DIR]
+#   native/build.sh [--backend cpu|cuda|metal] [--cpu ISA] [--no-tools] [--verbose] [--link DIR]
 #
 #   --backend   cpu (default), cuda (needs nvcc; CUDA_ARCHITECTURES env, default "native"), metal (macOS)
-#   --portable  no -march=native: a build that runs on any x86-64-v2/arm64 machine (for a distributed jar)
+#   --cpu ISA   the x86-64 instruction sets ggml's CPU kernels are compiled for:
+#                 native  (default) whatever the building CPU has (-march=native)
+#                 sse42   SSE4.2 only (x86-64-v2)
+#                 avx     + AVX
+#                 avx2    + AVX2, FMA, F16C, BMI2 (x86-64-v3; what --portable gave before)
+#                 avx512  + AVX-512 F/CD/VL/DQ/BW, VBMI, VNNI, BF16
+#               ggml takes other code paths under each (e.g. 16- instead of 8-wide f32 vectors), so
+#               the test suite can be run against two builds of one machine: -Dllava4j.cpu=avx2
+#   --portable  the same as --cpu avx2
 #   --no-tools  skip llama.cpp's reference tools (llama-completion, llama-mtmd-cli, llama-tokenize)
 #               that the parity tests compare against
+#   --verbose   show the whole CMake and compiler output (default: a log file and a progress line)
 #   --link DIR  make DIR a symlink to the prefix (Maven links target/native)
 #
 # The prefix lives in ${LLAVA4J_CACHE:-~/.cache/llava4j}/native/, keyed by the pinned source, the
-# patches, this script, the shim and the flags: a rebuild with nothing changed costs seconds.
+# patches, this script, the shim, the flags and, for --cpu native, the building CPU's feature flags
+# (so a cache in a shared home directory is never reused on a CPU that lacks those instructions): a
+# rebuild with nothing changed costs seconds.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 cache=${LLAVA4J_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/llava4j}
 
-backend=${LLAVA4J_BACKEND:-cpu}; portable=0; tools=1; link=""
+backend=${LLAVA4J_BACKEND:-cpu}; cpu=native; tools=1; link=""; verbose=${LLAVA4J_NATIVE_VERBOSE:-false}
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --backend) backend=$2; shift 2;;
     --backend=*) backend=${1#*=}; shift;;
-    --portable) portable=1; shift;;
+    --cpu) cpu=$2; shift 2;;
+    --cpu=*) cpu=${1#*=}; shift;;
+    --portable) cpu=avx2; shift;;
     --no-tools) tools=0; shift;;
+    --verbose) verbose=true; shift;;
+    --verbose=*) verbose=${1#*=}; shift;;
     --link) link=$2; shift 2;;
     *) echo "native/build.sh: unknown argument $1" >&2; exit 2;;
   esac
 done
 
 log() { echo "[llava4j native] $*" >&2; }
+die() { echo "[llava4j native] error: $*" >&2; exit 1; }
+
+# The building CPU's feature flags, sorted: part of the cache key of a --cpu native build.
+cpu_features() {
+  if [[ -r /proc/cpuinfo ]]; then
+    grep -m1 -E '^(flags|Features)[[:space:]]*:' /proc/cpuinfo | cut -d: -f2 | tr ' ' '\n' | sed '/^$/d' | sort | tr '\n' ' '
+  elif [[ "$(uname)" == Darwin ]]; then
+    sysctl -n machdep.cpu.brand_string machdep.cpu.features machdep.cpu.leaf7_features 2>/dev/null || true
+    sysctl hw.optional 2>/dev/null | grep ': 1' || true
+  fi
+  uname -m
+}
+# The instruction-set flags among them (what -march=native may use), for build-info.txt.
+isa_features() {
+  cpu_features | tr ' ' '\n' \
+    | grep -E '^(sse[0-9_a-z]*|ssse3|pni|avx[0-9_a-z]*|fma|f16c|bmi[12]|amx[_a-z0-9]*|popcnt|abm|movbe|adx|gfni|vaes|vpclmulqdq|aes|pclmulqdq|sha_ni)$' \
+    | tr '\n' ' ' | sed 's/ $//'
+}
 
 flags=(
   -DCMAKE_BUILD_TYPE=Release
@@ -38,7 +71,36 @@ flags=(
   -DLLAMA_BUILD_COMMON=$([[ $tools == 1 ]] && echo ON || echo OFF)
   -DLLAMA_BUILD_TOOLS=$([[ $tools == 1 ]] && echo ON || echo OFF)
 )
-if [[ $portable == 1 ]]; then flags+=(-DGGML_NATIVE=OFF); else flags+=(-DGGML_NATIVE=ON); fi
+isa() { # GGML_* switches for an x86-64 level; every one named, so nothing depends on ggml's defaults
+  local sse42=$1 avx=$2 avx2=$3 avx512=$4
+  flags+=(-DGGML_NATIVE=OFF -DGGML_SSE42=$sse42 -DGGML_AVX=$avx -DGGML_AVX2=$avx2 -DGGML_FMA=$avx2
+          -DGGML_F16C=$avx2 -DGGML_BMI2=$avx2 -DGGML_AVX_VNNI=OFF -DGGML_AVX512=$avx512
+          -DGGML_AVX512_VBMI=$avx512 -DGGML_AVX512_VNNI=$avx512 -DGGML_AVX512_BF16=$avx512
+          -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF)
+}
+case "$cpu" in
+  native) flags+=(-DGGML_NATIVE=ON);;
+  sse42)  isa ON OFF OFF OFF;;
+  avx)    isa ON ON OFF OFF;;
+  avx2)   isa ON ON ON OFF;;
+  avx512) isa ON ON ON ON;;
+  *)      die "unknown --cpu '$cpu' (native, sse42, avx, avx2, avx512)";;
+esac
+# The CPU flags a build needs at run time (io.llava4j.nativeio checks them before loading, instead of
+# dying of SIGILL on a CPU without them); "native" stands for the building CPU's own set.
+case "$cpu" in
+  native) required=native;;
+  sse42)  required="sse4_2";;
+  avx)    required="sse4_2 avx";;
+  avx2)   required="sse4_2 avx avx2 fma f16c bmi2";;
+  avx512) required="sse4_2 avx avx2 fma f16c bmi2 avx512f avx512cd avx512vl avx512dq avx512bw avx512vbmi avx512_vnni avx512_bf16";;
+esac
+if [[ "$required" != native && -r /proc/cpuinfo && "$(uname -m)" == x86_64 ]]; then
+  have=" $(cpu_features) "
+  for f in $required; do
+    [[ "$have" == *" $f "* ]] || log "warning: this CPU lacks $f: a --cpu $cpu build will not load here"
+  done
+fi
 case "$backend" in
   cpu)   flags+=(-DGGML_CUDA=OFF -DGGML_METAL=OFF);;
   cuda)  flags+=(-DGGML_CUDA=ON -DGGML_CUDA_NCCL=OFF -DCMAKE_CUDA_ARCHITECTURES="${CUDA_ARCHITECTURES:-native}");;
@@ -49,31 +111,51 @@ esac
 
 src=$("$here/fetch.sh" | tail -n 1)
 compiler=$( { c++ --version 2>/dev/null | head -n 1; [[ $backend == cuda ]] && nvcc --version | tail -n 1 || true; } )
+# What the object files depend on besides the source: flags, compiler, and for -march=native the CPU.
+target=$( { printf '%s\n' "${flags[@]}"; echo "$compiler"; uname -sm; [[ $cpu == native ]] && cpu_features; } )
 key=$( { cat "$here/llama.cpp.pin" "$here/CMakeLists.txt" "$here/build.sh" "$root"/src/main/cpp/*;
-         echo "$src"; cat "$src/.llava4j-ready"; printf '%s\n' "${flags[@]}"; echo "$compiler"; uname -sm; } \
-       | sha256sum | cut -c1-16)
-prefix="$cache/native/$backend-$key"
+         echo "$src"; cat "$src/.llava4j-ready"; echo "$target"; } | sha256sum | cut -c1-16)
+prefix="$cache/native/$backend-$cpu-$key"
 
 if [[ ! -f "$prefix/.complete" ]]; then
   exec 9>"$cache/native.lock"; flock 9
 fi
 if [[ ! -f "$prefix/.complete" ]]; then
   # The build tree is keyed by source and flags only, so a change to the shim rebuilds just the shim.
-  build="$cache/build/$backend-$( { echo "$src"; printf '%s\n' "${flags[@]}"; echo "$compiler"; } | sha256sum | cut -c1-12)"
+  build="$cache/build/$backend-$cpu-$( { echo "$src"; echo "$target"; } | sha256sum | cut -c1-12)"
   jobs=${LLAVA4J_JOBS:-$(nproc 2>/dev/null || sysctl -n hw.ncpu)}
-  log "building llama.cpp ($backend, tools=$tools, portable=$portable) in $build with $jobs jobs; cached afterwards"
-  cmake -S "$here" -B "$build" -DLLAMA_CPP_DIR="$src" -DLLAVA4J_SHIM_DIR="$root/src/main/cpp" "${flags[@]}" >&2
+  mkdir -p "$cache/logs"
+  buildlog="$cache/logs/build-$backend-$cpu-$key.log"
+  log "building llama.cpp ($backend, cpu=$cpu, tools=$tools) with $jobs jobs, once: it is cached afterwards"
+  log "full log: $buildlog"
   targets=(llava4j-shim mtmd llama ggml)
   [[ $tools == 1 ]] && targets+=(llama-completion llama-mtmd-cli llama-tokenize llama-quantize)
-  cmake --build "$build" --config Release -j "$jobs" --target "${targets[@]}" >&2
+  run_build() {
+    cmake -S "$here" -B "$build" -DLLAMA_CPP_DIR="$src" -DLLAVA4J_SHIM_DIR="$root/src/main/cpp" "${flags[@]}" \
+      && cmake --build "$build" --config Release -j "$jobs" --target "${targets[@]}"
+  }
+  if [[ $verbose == true ]]; then
+    set +e; run_build 2>&1 | tee "$buildlog" >&2; status=${PIPESTATUS[0]}; set -e
+  else
+    set +e; run_build > "$buildlog" 2>&1 & pid=$!; set -e
+    "$here/progress.sh" "$buildlog" "$pid"
+    set +e; wait "$pid"; status=$?; set -e
+  fi
+  if [[ $status != 0 ]]; then
+    echo "[llava4j native] the build failed (exit $status); the last lines of $buildlog:" >&2
+    tail -n 40 "$buildlog" >&2
+    die "native build failed; the whole log is $buildlog (rerun with -Dllava4j.native.verbose=true to see it stream)"
+  fi
 
   rm -rf "$prefix.tmp"; mkdir -p "$prefix.tmp/lib" "$prefix.tmp/include" "$prefix.tmp/bin"
   find "$build" -name '*.a' -exec cp {} "$prefix.tmp/lib/" \;
   cp "$src/include/llama.h" "$src"/ggml/include/*.h "$src/tools/mtmd/mtmd.h" "$root/src/main/cpp/llava4j_shim.h" "$prefix.tmp/include/"
   [[ $tools == 1 ]] && cp "$build"/bin/llama-completion "$build"/bin/llama-mtmd-cli "$build"/bin/llama-tokenize "$build"/bin/llama-quantize "$prefix.tmp/bin/"
   ln -s "$src" "$prefix.tmp/llama.cpp"
-  { echo "backend=$backend"; echo "portable=$portable"; echo "tools=$tools"; echo "source=$src";
-    echo "commit=$(cat "$src/.llava4j-ready")"; echo "compiler=$compiler"; printf 'flag=%s\n' "${flags[@]}"; } > "$prefix.tmp/build-info.txt"
+  { echo "backend=$backend"; echo "cpu=$cpu"; echo "tools=$tools"; echo "source=$src";
+    echo "commit=$(cat "$src/.llava4j-ready")"; echo "compiler=$compiler"; printf 'flag=%s\n' "${flags[@]}";
+    if [[ $cpu == native ]]; then echo "cpu-features=$(isa_features)"; else echo "cpu-features=$required"; fi
+  } > "$prefix.tmp/build-info.txt"
   touch "$prefix.tmp/.complete"
   rm -rf "$prefix" && mv "$prefix.tmp" "$prefix"
   log "done: $prefix"
