@@ -112,7 +112,7 @@ esac
 src=$("$here/fetch.sh" | tail -n 1)
 compiler=$( { c++ --version 2>/dev/null | head -n 1; [[ $backend == cuda ]] && nvcc --version | tail -n 1 || true; } )
 # What the object files depend on besides the source: flags, compiler, and for -march=native the CPU.
-target=$( { printf '%s\n' "${flags[@]}"; echo "$compiler"; uname -sm; [[ $cpu == native ]] && cpu_features; } )
+target=$( { printf '%s\n' "${flags[@]}"; echo "$compiler"; uname -sm; if [[ $cpu == native ]]; then cpu_features; fi; } )
 key=$( { cat "$here/llama.cpp.pin" "$here/CMakeLists.txt" "$here/build.sh" "$root"/src/main/cpp/*;
          echo "$src"; cat "$src/.llava4j-ready"; echo "$target"; } | sha256sum | cut -c1-16)
 prefix="$cache/native/$backend-$cpu-$key"
@@ -130,8 +130,20 @@ if [[ ! -f "$prefix/.complete" ]]; then
   log "full log: $buildlog"
   targets=(llava4j-shim mtmd llama ggml)
   [[ $tools == 1 ]] && targets+=(llama-completion llama-mtmd-cli llama-tokenize llama-quantize)
+  # CMake ties a build tree to its source directory, and every checkout of llava4j shares this cache:
+  # the tree is configured from copies of native/CMakeLists.txt and the shim beside it, updated only
+  # when their content changes (so another checkout, or a shim edit, rebuilds just what changed).
+  stage="$build.src"
+  mkdir -p "$stage/cpp"
+  update() { cmp -s "$1" "$2" || cp "$1" "$2"; }
+  update "$here/CMakeLists.txt" "$stage/CMakeLists.txt"
+  for f in "$root"/src/main/cpp/*; do update "$f" "$stage/cpp/$(basename "$f")"; done
+  if [[ -f "$build/CMakeCache.txt" ]] && ! grep -qx "CMAKE_HOME_DIRECTORY:INTERNAL=$stage" "$build/CMakeCache.txt"; then
+    log "the build tree $build was configured elsewhere: starting it afresh"
+    rm -rf "$build"
+  fi
   run_build() {
-    cmake -S "$here" -B "$build" -DLLAMA_CPP_DIR="$src" -DLLAVA4J_SHIM_DIR="$root/src/main/cpp" "${flags[@]}" \
+    cmake -S "$stage" -B "$build" -DLLAMA_CPP_DIR="$src" -DLLAVA4J_SHIM_DIR="$stage/cpp" "${flags[@]}" \
       && cmake --build "$build" --config Release -j "$jobs" --target "${targets[@]}"
   }
   if [[ $verbose == true ]]; then

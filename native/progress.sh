@@ -25,6 +25,7 @@ while kill -0 "$pid" 2>/dev/null; do
   if [[ -n "$out" ]]; then
     msg=$(printf '[llava4j native] building llama.cpp %3d%%  %s' "$pct" "$what")
     cols=$( (stty size <"$out" 2>/dev/null || echo "24 100") | cut -d' ' -f2)
+    (( cols >= 20 )) 2>/dev/null || cols=100
     [[ "$msg" != "$shown" ]] && printf '\r\033[K%s' "${msg:0:$((cols - 1))}" >"$out"
     shown=$msg
   elif (( pct / 10 > last )); then

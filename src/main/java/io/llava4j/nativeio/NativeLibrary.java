@@ -2,6 +2,9 @@ package io.llava4j.nativeio;
 
 import io.llava4j.Llava4jException;
 import io.llava4j.nativeio.bindings.LlamaLib;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.bytedeco.javacpp.Loader;
@@ -43,6 +46,9 @@ public final class NativeLibrary {
             }
             configureMemoryAccounting();
             String external = System.getProperty(LIBRARY_PROPERTY);
+            if (external == null || external.isBlank()) {
+                CpuFeatures.checkBuild(buildInfo());
+            }
             try {
                 if (external != null && !external.isBlank()) {
                     Path path = Path.of(external);
@@ -88,6 +94,18 @@ public final class NativeLibrary {
         }
         if (System.getProperty("org.bytedeco.javacpp.maxBytes") == null) {
             System.setProperty("org.bytedeco.javacpp.maxBytes", "0");
+        }
+    }
+
+    /**
+     * The description of the bundled native build ({@code build-info.txt}: backend, cpu level,
+     * CMake flags, the CPU features it needs), or "" when the jar has none.
+     */
+    public static String buildInfo() {
+        try (InputStream in = NativeLibrary.class.getResourceAsStream("build-info.txt")) {
+            return in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
         }
     }
 
