@@ -24,8 +24,10 @@ public class Llava4jException extends RuntimeException {
         CONTEXT_FULL,
         /** The operation was cancelled by the caller. */
         CANCELLED,
-        /** An object was used after close or from two threads at once. */
+        /** An object was used from two threads at once, or in a state that does not allow the call. */
         ILLEGAL_STATE,
+        /** An object (or the native object behind it) was used after it was closed. */
+        CLOSED,
         /** The native library is missing or could not be loaded. */
         NATIVE_LIBRARY,
         /** Native code reported a failure not covered above. */

@@ -9,17 +9,19 @@ import io.llava4j.chat.Role;
 import io.llava4j.model.ContextOptions;
 import io.llava4j.model.InferenceContext;
 import io.llava4j.model.Vocabulary;
+import io.llava4j.nativeio.SharedHandle;
 import io.llava4j.sampling.Sampler;
 import io.llava4j.sampling.StopDetector;
 import io.llava4j.sampling.Utf8Streamer;
 import io.llava4j.vision.ImageEmbedder.ImageEmbedding;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.ToIntFunction;
 
 /**
  * One conversation with a {@link LlavaModel}: turns with text and images, rendered with the
@@ -46,7 +48,8 @@ public final class Chat implements AutoCloseable {
     private final ContextOptions options;
     private final ChatTemplate template;
     private final Vocabulary vocab;
-    private final Set<Integer> stopTokens = new HashSet<>();
+    /** Token ids that end an answer besides the vocabulary's end-of-generation ones (a BitSet: no boxing per token). */
+    private final BitSet stopTokens = new BitSet();
     private final List<ChatTurn> turns = new ArrayList<>();
     private final PromptState state = new PromptState();
     private final AtomicBoolean busy = new AtomicBoolean();
@@ -54,7 +57,7 @@ public final class Chat implements AutoCloseable {
     private GenerationSettings settings = GenerationSettings.defaults();
     private GenerationResult last;
     private volatile boolean cancelRequested;
-    private boolean closed;
+    private volatile boolean closed;
 
     Chat(LlavaModel model, ContextOptions options) {
         this.model = model;
@@ -65,7 +68,7 @@ public final class Chat implements AutoCloseable {
         for (String text : template.stopTokenTexts()) {
             int[] ids = vocab.tokenize(text, false, true);
             if (ids.length == 1) {
-                stopTokens.add(ids[0]);
+                stopTokens.set(ids[0]);
             }
         }
     }
@@ -78,11 +81,13 @@ public final class Chat implements AutoCloseable {
 
     /** The system prompt set, or null for the template's default. */
     public String systemPrompt() {
+        checkOpen();
         return systemPrompt;
     }
 
     /** The settings {@link #generate(GenerationListener)} uses (LLaVA's CLI defaults at first). */
     public GenerationSettings settings() {
+        checkOpen();
         return settings;
     }
 
@@ -122,11 +127,13 @@ public final class Chat implements AutoCloseable {
 
     /** The turns so far, oldest first. */
     public List<ChatTurn> turns() {
+        checkOpen();
         return List.copyOf(turns);
     }
 
     /** The turns as the template sees them (image markers in place). */
     public List<Message> messages() {
+        checkOpen();
         List<Message> out = new ArrayList<>(turns.size());
         for (ChatTurn t : turns) {
             out.add(t.role() == Role.USER ? Message.user(t.promptText()) : Message.assistant(t.text()));
@@ -185,16 +192,19 @@ public final class Chat implements AutoCloseable {
 
     /** The result of the last {@link #generate}, if any. */
     public GenerationResult lastResult() {
+        checkOpen();
         return last;
     }
 
     /** The model's context for this chat. */
     public InferenceContext context() {
+        checkOpen();
         return ctx;
     }
 
     /** The model this chat talks to. */
     public LlavaModel model() {
+        checkOpen();
         return model;
     }
 
@@ -213,11 +223,12 @@ public final class Chat implements AutoCloseable {
      *     if the last turn is not a user turn or a generation is already running
      */
     public GenerationResult generate(GenerationSettings settings, GenerationListener listener) {
+        checkOpen();
         if (!busy.compareAndSet(false, true)) {
+            checkOpen(); // close() holds the busy flag for good
             throw new Llava4jException(Code.ILLEGAL_STATE, "this chat is already generating (one thread per chat)");
         }
         try {
-            checkOpen();
             if (turns.isEmpty() || turns.get(turns.size() - 1).role() != Role.USER) {
                 throw new Llava4jException(Code.ILLEGAL_STATE, "add a user message before generating");
             }
@@ -234,14 +245,23 @@ public final class Chat implements AutoCloseable {
      * within one batch. The chat stays usable.
      */
     public void cancel() {
+        checkOpen();
         cancelRequested = true;
         ctx.cancel();
     }
 
-    /** Frees the context (idempotent). */
+    /**
+     * Frees the context (idempotent). After close every method but this one throws {@code CLOSED}.
+     *
+     * @throws IllegalStateException while {@link #generate} runs on another thread: cancel first
+     */
     @Override
     public void close() {
-        if (busy.get()) {
+        if (closed) {
+            return;
+        }
+        // the busy flag doubles as the lock between generate and close: they never overlap
+        if (!busy.compareAndSet(false, true)) {
             throw new IllegalStateException("close() while generating: cancel() and wait for generate to return");
         }
         closed = true;
@@ -283,6 +303,7 @@ public final class Chat implements AutoCloseable {
             listener.onText(piece);
         });
         Utf8Streamer streamer = new Utf8Streamer(detector::offer);
+        ToIntFunction<FloatBuffer> sample = sampler::sample;
         prompt.acceptTokens(sampler);
         int generated = 0;
         while (true) {
@@ -290,9 +311,9 @@ public final class Chat implements AutoCloseable {
                 finish = FinishReason.CANCELLED;
                 break;
             }
-            int token = sampler.sample(ctx.logits());
+            int token = ctx.readLogits(sample);
             generated++;
-            if (vocab.isEndOfGeneration(token) || stopTokens.contains(token)) {
+            if (vocab.isEndOfGeneration(token) || stopTokens.get(token)) {
                 finish = FinishReason.STOP;
                 break;
             }
@@ -358,7 +379,7 @@ public final class Chat implements AutoCloseable {
 
     private void checkOpen() {
         if (closed) {
-            throw new Llava4jException(Code.ILLEGAL_STATE, "this chat is closed");
+            throw SharedHandle.closed("this chat");
         }
     }
 }

@@ -11,6 +11,7 @@ import io.llava4j.model.FileIdentity;
 import io.llava4j.model.LanguageModel;
 import io.llava4j.model.ModelFileCheck;
 import io.llava4j.model.ModelOptions;
+import io.llava4j.nativeio.SharedHandle;
 import io.llava4j.vision.ImageEmbedder;
 import io.llava4j.vision.ImageEmbedder.EncodeProgress;
 import io.llava4j.vision.ImageEmbedder.ImageEmbedding;
@@ -25,25 +26,29 @@ import org.slf4j.LoggerFactory;
  * A LLaVA model: the language model, its mmproj (vision encoder + projector) and the conversation
  * template, opened once and shared by {@link Chat}s.
  *
- * <p>Thread-safety: chats may run on different threads; image encoding is serialised inside
- * this class. Close order: close the chats first; closing the model while chats are open keeps
- * the language model alive until they close (see {@link LanguageModel}), but their images can no
- * longer be encoded.
+ * <p>Thread-safety: every method is safe from any thread, and chats may run on different threads;
+ * image encoding is serialised inside this class. Close order: close the chats first; closing the
+ * model while chats are open keeps the language model alive until they close (see {@link
+ * LanguageModel}), but their images can no longer be encoded. {@link #close()} waits for an image
+ * encode in flight; after it every method but {@code close()} throws {@code CLOSED}.
  */
 public final class LlavaModel implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LlavaModel.class);
 
     private final LanguageModel lm;
+    private final String lmName;
     private final VisionEncoder encoder;
     private final ImageEmbedder embedder;
     private final TemplateChoice template;
     private final EmbeddingCache cache;
     private final String lmIdentity;
     private final String mmprojIdentity;
+    private volatile boolean closed;
 
     private LlavaModel(LanguageModel lm, VisionEncoder encoder, ImageEmbedder embedder, TemplateChoice template,
             EmbeddingCache cache, String lmIdentity, String mmprojIdentity) {
         this.lm = lm;
+        this.lmName = lm.path().getFileName().toString();
         this.encoder = encoder;
         this.embedder = embedder;
         this.template = template;
@@ -124,6 +129,7 @@ public final class LlavaModel implements AutoCloseable {
 
     /** A new conversation with its own context; the caller closes it. */
     public Chat newChat(ContextOptions options) {
+        checkOpen();
         return new Chat(this, options);
     }
 
@@ -133,45 +139,54 @@ public final class LlavaModel implements AutoCloseable {
      * @throws Llava4jException see {@link ChatFile#load}
      */
     public Chat resume(Path file, ContextOptions options) {
+        checkOpen();
         return ChatFile.load(this, file, options);
     }
 
     /** A new conversation with {@link ContextOptions#defaults()}. */
     public Chat newChat() {
+        checkOpen();
         return newChat(ContextOptions.defaults());
     }
 
     /** Whether an mmproj was opened: the model can take images. */
     public boolean canSee() {
+        checkOpen();
         return embedder != null;
     }
 
     /** The cache of encoded images shared by this model's chats. */
     public EmbeddingCache embeddingCache() {
+        checkOpen();
         return cache;
     }
 
     /** {@link FileIdentity} of the language model file. */
     public String languageModelIdentity() {
+        checkOpen();
         return lmIdentity;
     }
 
     /** {@link FileIdentity} of the mmproj file, "" without one. */
     public String mmprojIdentity() {
+        checkOpen();
         return mmprojIdentity;
     }
 
     public LanguageModel languageModel() {
+        checkOpen();
         return lm;
     }
 
     /** The vision encoder, absent for a text-only model. */
     public Optional<VisionEncoder> visionEncoder() {
+        checkOpen();
         return Optional.ofNullable(encoder);
     }
 
     /** The template in use and why it was chosen. */
     public TemplateChoice template() {
+        checkOpen();
         return template;
     }
 
@@ -180,8 +195,7 @@ public final class LlavaModel implements AutoCloseable {
      */
     ImageEmbedding embed(ChatImage image, EmbeddingKey.Layout layout, int threads, EncodeProgress progress) {
         if (embedder == null) {
-            throw new Llava4jException(Code.INVALID_ARGUMENT, lm.path().getFileName()
-                    + " was opened without an mmproj: it cannot see images");
+            throw new Llava4jException(Code.INVALID_ARGUMENT, lmName + " was opened without an mmproj: it cannot see images");
         }
         return cache.get(new EmbeddingKey(image.sha256(), mmprojIdentity, layout), () -> {
             synchronized (embedder) {
@@ -191,12 +205,30 @@ public final class LlavaModel implements AutoCloseable {
         });
     }
 
-    /** Closes the encoder and releases the language model (freed once the last chat closes). */
+    /**
+     * Closes the encoder (after the encode in flight, if any) and releases the language model (freed
+     * once the last chat closes). Idempotent.
+     */
     @Override
     public void close() {
-        if (encoder != null) {
-            encoder.close();
+        if (embedder != null) {
+            synchronized (embedder) { // encodes hold this lock: wait for the one in flight
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                encoder.close();
+            }
+        } else if (closed) {
+            return;
         }
+        closed = true;
         lm.close();
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw SharedHandle.closed("LlavaModel " + lmName);
+        }
     }
 }

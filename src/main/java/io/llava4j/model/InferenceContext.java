@@ -5,6 +5,7 @@ import io.llava4j.Llava4jException.Code;
 import io.llava4j.nativeio.CallGuard;
 import io.llava4j.nativeio.NativeErrors;
 import io.llava4j.nativeio.NativeLog;
+import io.llava4j.nativeio.SharedHandle;
 import io.llava4j.nativeio.bindings.LlamaLib;
 import io.llava4j.nativeio.bindings.LlamaLib.llama_batch;
 import io.llava4j.nativeio.bindings.LlamaLib.llama_context;
@@ -17,6 +18,7 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
+import java.util.function.ToIntFunction;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
@@ -31,14 +33,18 @@ import org.bytedeco.javacpp.Pointer;
  * call produces logits.
  *
  * <p>Not thread-safe: one thread at a time (a second thread gets {@code ILLEGAL_STATE}), except
- * {@link #cancel()}, which any thread may call. {@link #close()} while a decode runs on another
- * thread throws {@link IllegalStateException}: cancel first. The context keeps its model alive.
+ * {@link #cancel()}, which any thread may call, also while {@link #close()} runs. {@link #close()}
+ * while a decode runs on another thread throws {@link IllegalStateException}: cancel first. The
+ * context keeps its model alive. After close every method but {@code close()} throws {@code CLOSED}.
  */
 public final class InferenceContext implements AutoCloseable {
     private final LanguageModel model;
     private final llama_context handle;
     private final CallGuard guard = new CallGuard("InferenceContext");
     private final llava4j_cancel cancelFlag;
+    /** Held while the cancel flag is written or freed, so that cancel() never writes freed memory. */
+    private final Object cancelLock = new Object();
+    private boolean cancelFlagFreed;
     /** Set with the native flag; checked between batches, where llama.cpp's abort callback is not asked. */
     private volatile boolean cancelRequested;
     private final BooleanSupplier cancelState = () -> cancelRequested;
@@ -75,36 +81,40 @@ public final class InferenceContext implements AutoCloseable {
         llama_context ctx = LlamaLib.llama_init_from_model(model.handle(), params);
         if (ctx == null || ctx.isNull()) {
             throw new Llava4jException(Code.LOAD_FAILED, "llama.cpp could not create a context of " + n
-                    + " tokens for " + model.path() + " (out of memory? see the llama.cpp log)");
+                    + " tokens for " + model.fileName() + " (out of memory? see the llama.cpp log)");
         }
         this.handle = ctx;
         this.contextLength = (int) LlamaLib.llama_n_ctx(ctx);
         this.batchSize = (int) LlamaLib.llama_n_batch(ctx);
-        this.embeddingWidth = model.embeddingWidth();
-        this.vocabSize = model.vocabulary().size();
+        this.embeddingWidth = LlamaLib.llama_model_n_embd_inp(model.handle());
+        this.vocabSize = LlamaLib.llama_vocab_n_tokens(LlamaLib.llama_model_get_vocab(model.handle()));
         this.cancelFlag = LlamaLib.llava4j_cancel_new();
         LlamaLib.llava4j_cancel_attach(ctx, cancelFlag);
         this.tokenBatch = LlamaLib.llama_batch_init(batchSize, 0, 1);
         initSequenceIds(tokenBatch);
     }
 
-    /** The model this context evaluates. */
+    /** The model this context evaluates (its methods throw {@code CLOSED} once it is closed). */
     public LanguageModel model() {
+        guard.checkOpen();
         return model;
     }
 
     /** KV cache capacity in tokens. */
     public int contextLength() {
+        guard.checkOpen();
         return contextLength;
     }
 
     /** Largest number of tokens passed to one {@code llama_decode} call. */
     public int batchSize() {
+        guard.checkOpen();
         return batchSize;
     }
 
     /** Number of positions evaluated so far (the next token's position). */
     public int position() {
+        guard.checkOpen();
         return position;
     }
 
@@ -209,26 +219,51 @@ public final class InferenceContext implements AutoCloseable {
     }
 
     /**
-     * The logits of the last evaluated position: a view of llama.cpp's buffer, {@link
-     * Vocabulary#size()} floats, valid until the next decode, truncate or close. Not a copy.
+     * Calls {@code reader} with the logits of the last evaluated position, in place: a view of
+     * llama.cpp's buffer, {@link Vocabulary#size()} floats from position 0, valid only during the
+     * call (it must not be kept). No copy and no allocation: this is how generation samples.
      *
+     * @return what {@code reader} returns (e.g. the sampled token)
      * @throws Llava4jException {@code ILLEGAL_STATE} if nothing was decoded since the last truncate
      */
-    public FloatBuffer logits() {
+    public int readLogits(ToIntFunction<FloatBuffer> reader) {
         guard.enter();
         try {
-            long address = hasLogits ? LlamaLib.llava4j_logits_address(handle, -1) : 0;
-            if (address == 0) {
-                throw new Llava4jException(Code.ILLEGAL_STATE, "no logits: decode something first");
-            }
-            if (address != logitsAddress) {
-                logitsView = new FloatPointer(new RawAddress(address)).capacity(vocabSize).asBuffer();
-                logitsAddress = address;
-            }
-            return logitsView;
+            return reader.applyAsInt(logitsView());
         } finally {
             guard.exit();
         }
+    }
+
+    /**
+     * A copy of the logits of the last evaluated position ({@link Vocabulary#size()} floats), for
+     * inspection; {@link #readLogits} reads them in place.
+     *
+     * @throws Llava4jException {@code ILLEGAL_STATE} if nothing was decoded since the last truncate
+     */
+    public float[] logits() {
+        guard.enter();
+        try {
+            float[] out = new float[vocabSize];
+            logitsView().get(out);
+            return out;
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /** The view of llama.cpp's logits at position 0; the caller is inside the guard. */
+    private FloatBuffer logitsView() {
+        long address = hasLogits ? LlamaLib.llava4j_logits_address(handle, -1) : 0;
+        if (address == 0) {
+            throw new Llava4jException(Code.ILLEGAL_STATE, "no logits: decode something first");
+        }
+        if (address != logitsAddress) {
+            logitsView = new FloatPointer(new RawAddress(address)).capacity(vocabSize).asBuffer();
+            logitsAddress = address;
+        }
+        logitsView.clear();
+        return logitsView;
     }
 
     /** Drops every position from {@code newPosition} on; the cache then holds the shared prefix. */
@@ -337,10 +372,16 @@ public final class InferenceContext implements AutoCloseable {
 
     /**
      * Asks a running decode to stop; it ends with a {@code CANCELLED} exception within one graph
-     * evaluation. Safe from any thread; the request is cleared when the next call starts.
+     * evaluation. Safe from any thread, also while another closes the context; the request is
+     * cleared when the next call starts.
+     *
+     * @throws Llava4jException {@code CLOSED} if the context is closed
      */
     public void cancel() {
-        if (!guard.isClosed()) {
+        synchronized (cancelLock) {
+            if (cancelFlagFreed) {
+                throw SharedHandle.closed("InferenceContext");
+            }
             cancelRequested = true;
             LlamaLib.llava4j_cancel_set(cancelFlag, 1);
         }
@@ -357,7 +398,10 @@ public final class InferenceContext implements AutoCloseable {
             LlamaLib.llama_batch_free(embeddingBatch);
         }
         LlamaLib.llama_free(handle);
-        LlamaLib.llava4j_cancel_free(cancelFlag);
+        synchronized (cancelLock) {
+            LlamaLib.llava4j_cancel_free(cancelFlag);
+            cancelFlagFreed = true;
+        }
         logitsView = null;
         model.release();
     }

@@ -3,9 +3,9 @@ package io.llava4j.model;
 import io.llava4j.Llava4jException;
 import io.llava4j.Llava4jException.Code;
 import io.llava4j.gguf.GgufFile;
-import io.llava4j.nativeio.CallGuard;
 import io.llava4j.nativeio.NativeLibrary;
 import io.llava4j.nativeio.NativeStrings;
+import io.llava4j.nativeio.SharedHandle;
 import io.llava4j.nativeio.bindings.LlamaLib;
 import io.llava4j.nativeio.bindings.LlamaLib.llama_model;
 import io.llava4j.nativeio.bindings.LlamaLib.llama_model_params;
@@ -14,7 +14,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.DoubleConsumer;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
@@ -24,10 +24,13 @@ import org.slf4j.LoggerFactory;
 /**
  * A language model loaded from a GGUF file: its weights, metadata and {@link Vocabulary}.
  *
- * <p>Thread-safety: metadata and vocabulary reads are safe from any thread. Close order: contexts
- * keep their model alive, so {@link #close()} may be called while contexts are open; the native
- * model is freed when the last of them closes. After close, creating a context throws {@code
- * ILLEGAL_STATE}.
+ * <p>Thread-safety: every method is safe from any thread, {@link #close()} included.
+ *
+ * <p>Close: after {@link #close()} every method of this object throws {@code CLOSED}. The native
+ * model lives on while a context created from it is open (contexts keep their model alive, so models
+ * and contexts may be closed in any order), and a {@link Vocabulary} obtained earlier works exactly
+ * as long as the native model lives; a call that races a close either completes on the live model or
+ * throws {@code CLOSED}, never touches freed memory.
  */
 public final class LanguageModel implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LanguageModel.class);
@@ -37,8 +40,8 @@ public final class LanguageModel implements AutoCloseable {
     private final ModelOptions options;
     private final llama_model handle;
     private final Vocabulary vocabulary;
-    private final CallGuard guard;
-    private final AtomicInteger references = new AtomicInteger(1);
+    private final SharedHandle shared;
+    private final AtomicBoolean closed = new AtomicBoolean();
     private final String architecture;
     private final int embeddingWidth;
     private final int trainedContext;
@@ -48,8 +51,11 @@ public final class LanguageModel implements AutoCloseable {
         this.header = header;
         this.options = options;
         this.handle = handle;
-        this.guard = new CallGuard("LanguageModel " + path.getFileName());
-        this.vocabulary = new Vocabulary(LlamaLib.llama_model_get_vocab(handle));
+        this.shared = new SharedHandle("LanguageModel " + path.getFileName(), () -> {
+            LlamaLib.llama_model_free(handle);
+            handle.setNull();
+        });
+        this.vocabulary = new Vocabulary(LlamaLib.llama_model_get_vocab(handle), shared);
         this.architecture = metadata("general.architecture").orElse("unknown");
         this.embeddingWidth = LlamaLib.llama_model_n_embd_inp(handle);
         this.trainedContext = LlamaLib.llama_model_n_ctx_train(handle);
@@ -109,36 +115,47 @@ public final class LanguageModel implements AutoCloseable {
         return load(path, ModelOptions.defaults());
     }
 
-    /** Creates an inference context over this model; the caller closes it. */
+    /**
+     * Creates an inference context over this model; the caller closes it. The context holds a
+     * reference to the native model until it is closed.
+     *
+     * @throws Llava4jException {@code CLOSED} after {@link #close()}
+     */
     public InferenceContext newContext(ContextOptions options) {
+        checkOpen();
         if (this.options.vocabOnly()) {
             throw new Llava4jException(Code.ILLEGAL_STATE, path + " was loaded vocabulary-only; it has no weights");
         }
-        retain();
+        shared.acquire();
         try {
             return new InferenceContext(this, options);
         } catch (RuntimeException e) {
-            release();
+            shared.release();
             throw e;
         }
     }
 
     /** The file this model was loaded from. */
     public Path path() {
+        checkOpen();
         return path;
     }
 
     /** The validated GGUF header (metadata and tensor list) read before loading. */
     public GgufFile header() {
+        checkOpen();
         return header;
     }
 
+    /** The tokenizer; it works while the native model lives (see the class comment). */
     public Vocabulary vocabulary() {
+        checkOpen();
         return vocabulary;
     }
 
     /** {@code general.architecture}, e.g. "llama", "qwen2". */
     public String architecture() {
+        checkOpen();
         return architecture;
     }
 
@@ -149,35 +166,54 @@ public final class LanguageModel implements AutoCloseable {
 
     /** Width of one input embedding ({@code llama_model_n_embd_inp}): what an mmproj must produce. */
     public int embeddingWidth() {
+        checkOpen();
         return embeddingWidth;
     }
 
     /** The context length the model was trained with. */
     public int trainedContextLength() {
+        checkOpen();
         return trainedContext;
     }
 
     public int layerCount() {
-        guard.checkOpen();
-        return LlamaLib.llama_model_n_layer(handle);
+        beginCall();
+        try {
+            return LlamaLib.llama_model_n_layer(handle);
+        } finally {
+            shared.release();
+        }
     }
 
     public long parameterCount() {
-        guard.checkOpen();
-        return LlamaLib.llama_model_n_params(handle);
+        beginCall();
+        try {
+            return LlamaLib.llama_model_n_params(handle);
+        } finally {
+            shared.release();
+        }
     }
 
     /** Size of the weights in bytes. */
     public long sizeBytes() {
-        guard.checkOpen();
-        return LlamaLib.llama_model_size(handle);
+        beginCall();
+        try {
+            return LlamaLib.llama_model_size(handle);
+        } finally {
+            shared.release();
+        }
     }
 
     /** llama.cpp's one-line description, e.g. "llama 7B Q4_K - Medium". */
     public String description() {
-        guard.checkOpen();
         byte[] buf = new byte[256];
-        int n = LlamaLib.llama_model_desc(handle, buf, buf.length);
+        int n;
+        beginCall();
+        try {
+            n = LlamaLib.llama_model_desc(handle, buf, buf.length);
+        } finally {
+            shared.release();
+        }
         return new String(buf, 0, Math.max(0, Math.min(n, buf.length - 1)), StandardCharsets.UTF_8);
     }
 
@@ -188,7 +224,7 @@ public final class LanguageModel implements AutoCloseable {
 
     /** One metadata value as llama.cpp renders it to a string (arrays are summarised). */
     public Optional<String> metadata(String key) {
-        guard.checkOpen();
+        beginCall();
         try (BytePointer k = NativeStrings.utf8(key)) {
             int n = LlamaLib.llama_model_meta_val_str(handle, k, (BytePointer) null, 0);
             if (n < 0) {
@@ -197,18 +233,24 @@ public final class LanguageModel implements AutoCloseable {
             byte[] buf = new byte[n + 1];
             LlamaLib.llama_model_meta_val_str(handle, k, buf, buf.length);
             return Optional.of(new String(buf, 0, n, StandardCharsets.UTF_8));
+        } finally {
+            shared.release();
         }
     }
 
     /** All metadata as llama.cpp sees it, in file order. */
     public Map<String, String> metadata() {
-        guard.checkOpen();
-        Map<String, String> out = new LinkedHashMap<>();
-        int count = LlamaLib.llama_model_meta_count(handle);
-        for (int i = 0; i < count; i++) {
-            out.put(metaString(i, true), metaString(i, false));
+        beginCall();
+        try {
+            Map<String, String> out = new LinkedHashMap<>();
+            int count = LlamaLib.llama_model_meta_count(handle);
+            for (int i = 0; i < count; i++) {
+                out.put(metaString(i, true), metaString(i, false));
+            }
+            return out;
+        } finally {
+            shared.release();
         }
-        return out;
     }
 
     private String metaString(int index, boolean key) {
@@ -223,21 +265,19 @@ public final class LanguageModel implements AutoCloseable {
         return new String(buf, 0, Math.max(n, 0), StandardCharsets.UTF_8);
     }
 
+    /** The native model, for a context that holds a reference (taken by {@link #newContext}). */
     llama_model handle() {
-        guard.checkOpen();
         return handle;
     }
 
-    void retain() {
-        guard.checkOpen();
-        references.incrementAndGet();
+    /** The file name, for messages of contexts that outlive their owner's close. */
+    String fileName() {
+        return path.getFileName().toString();
     }
 
+    /** Gives back a context's reference (the last one frees the native model). */
     void release() {
-        if (references.decrementAndGet() == 0) {
-            LlamaLib.llama_model_free(handle);
-            handle.setNull();
-        }
+        shared.release();
     }
 
     /**
@@ -246,9 +286,21 @@ public final class LanguageModel implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (guard.close()) {
-            release();
+        if (closed.compareAndSet(false, true)) {
+            shared.release();
         }
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw SharedHandle.closed("LanguageModel " + path.getFileName());
+        }
+    }
+
+    /** Checks this owner is open and takes a reference for one native call; release it after. */
+    private void beginCall() {
+        checkOpen();
+        shared.acquire();
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.llava4j.model;
 
 import io.llava4j.Llava4jException;
 import io.llava4j.Llava4jException.Code;
+import io.llava4j.nativeio.SharedHandle;
 import io.llava4j.nativeio.bindings.LlamaLib;
 import io.llava4j.nativeio.bindings.LlamaLib.llama_vocab;
 import java.io.ByteArrayOutputStream;
@@ -18,59 +19,91 @@ import org.bytedeco.javacpp.IntPointer;
  * no allocation. Pieces are raw bytes: one UTF-8 character may span several tokens, so callers that
  * stream text buffer incomplete sequences.
  *
- * <p>Thread-safe. Valid while its model is open.
+ * <p>Thread-safe. Valid while its native model lives: until the {@link LanguageModel} and every
+ * context created from it are closed. After that every method throws {@code CLOSED}; a call racing
+ * the last close either completes or throws, and never reads freed memory (each native call holds
+ * a reference on the model).
  */
 public final class Vocabulary {
     private static final byte[] EMPTY = new byte[0];
 
     private final llama_vocab handle;
+    private final SharedHandle model;
     private final int size;
-    private volatile byte[][] pieces;
+    private final int bos;
+    private final int eos;
+    private final int eot;
+    private final int newline;
+    private final boolean addsBos;
+    /** Built together on first use (one pass over the vocabulary): per-token reads make no native call. */
+    private volatile Tables tables;
 
-    Vocabulary(llama_vocab handle) {
+    /** Every token's plain-text piece and end-of-generation flag. */
+    private record Tables(byte[][] pieces, boolean[] endOfGeneration) {}
+
+    /** Called by the model's constructor, which holds the model's first reference. */
+    Vocabulary(llama_vocab handle, SharedHandle model) {
         this.handle = handle;
+        this.model = model;
         this.size = LlamaLib.llama_vocab_n_tokens(handle);
+        this.bos = LlamaLib.llama_vocab_bos(handle);
+        this.eos = LlamaLib.llama_vocab_eos(handle);
+        this.eot = LlamaLib.llama_vocab_eot(handle);
+        this.newline = LlamaLib.llama_vocab_nl(handle);
+        this.addsBos = LlamaLib.llama_vocab_get_add_bos(handle);
     }
 
     /** Number of tokens. */
     public int size() {
+        checkAlive();
         return size;
     }
 
     /** Beginning-of-sequence token, or -1. */
     public int bos() {
-        return LlamaLib.llama_vocab_bos(handle);
+        checkAlive();
+        return bos;
     }
 
     /** End-of-sequence token, or -1. */
     public int eos() {
-        return LlamaLib.llama_vocab_eos(handle);
+        checkAlive();
+        return eos;
     }
 
     /** End-of-turn token, or -1. */
     public int eot() {
-        return LlamaLib.llama_vocab_eot(handle);
+        checkAlive();
+        return eot;
     }
 
     /** Newline token, or -1. */
     public int newline() {
-        return LlamaLib.llama_vocab_nl(handle);
+        checkAlive();
+        return newline;
     }
 
     /** Whether tokenizing with special tokens prepends BOS (the model's {@code add_bos_token}). */
     public boolean addsBos() {
-        return LlamaLib.llama_vocab_get_add_bos(handle);
+        checkAlive();
+        return addsBos;
     }
 
     /** Whether generation ends at this token (EOS, EOT and the model's other end-of-generation ids). */
     public boolean isEndOfGeneration(int token) {
-        return token >= 0 && token < size && LlamaLib.llama_vocab_is_eog(handle, token);
+        checkAlive();
+        return token >= 0 && token < size && tables().endOfGeneration()[token];
     }
 
     /** Whether the token is a control token (rendered as nothing in plain text). */
     public boolean isControl(int token) {
         checkToken(token);
-        return LlamaLib.llama_vocab_is_control(handle, token);
+        model.acquire();
+        try {
+            return LlamaLib.llama_vocab_is_control(handle, token);
+        } finally {
+            model.release();
+        }
     }
 
     /**
@@ -81,6 +114,7 @@ public final class Vocabulary {
      */
     public int[] tokenize(String text, boolean addSpecial, boolean parseSpecial) {
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+        model.acquire();
         try (BytePointer in = new BytePointer(Math.max(1, utf8.length))) {
             in.put(utf8, 0, utf8.length);
             int capacity = utf8.length + 8;
@@ -99,6 +133,8 @@ public final class Vocabulary {
                     capacity = -n;
                 }
             }
+        } finally {
+            model.release();
         }
     }
 
@@ -108,21 +144,23 @@ public final class Vocabulary {
      */
     public byte[] piece(int token) {
         checkToken(token);
-        byte[][] table = pieces;
-        if (table == null) {
-            table = buildPieces();
-        }
-        return table[token];
+        return tables().pieces()[token];
     }
 
     /** The token's text with special tokens rendered (e.g. {@code <s>}), decoded leniently. */
     public String tokenText(int token) {
         checkToken(token);
-        return new String(render(token, true), StandardCharsets.UTF_8);
+        model.acquire();
+        try {
+            return new String(render(token, true), StandardCharsets.UTF_8);
+        } finally {
+            model.release();
+        }
     }
 
     /** Concatenates the pieces of tokens and decodes them as UTF-8 (invalid bytes become U+FFFD). */
     public String detokenize(int[] tokens) {
+        checkAlive();
         ByteArrayOutputStream out = new ByteArrayOutputStream(tokens.length * 4);
         for (int t : tokens) {
             out.writeBytes(piece(t));
@@ -130,18 +168,38 @@ public final class Vocabulary {
         return out.toString(StandardCharsets.UTF_8);
     }
 
-    private synchronized byte[][] buildPieces() {
-        if (pieces != null) {
-            return pieces;
-        }
-        byte[][] table = new byte[size][];
-        for (int t = 0; t < size; t++) {
-            table[t] = render(t, false);
-        }
-        pieces = table;
-        return table;
+    private Tables tables() {
+        Tables t = tables;
+        return t != null ? t : buildTables();
     }
 
+    private synchronized Tables buildTables() {
+        if (tables != null) {
+            return tables;
+        }
+        byte[][] pieces = new byte[size][];
+        boolean[] eog = new boolean[size];
+        model.acquire();
+        try {
+            for (int t = 0; t < size; t++) {
+                pieces[t] = render(t, false);
+                eog[t] = LlamaLib.llama_vocab_is_eog(handle, t);
+            }
+        } finally {
+            model.release();
+        }
+        tables = new Tables(pieces, eog);
+        return tables;
+    }
+
+    /** Throws {@code CLOSED} once the native model is freed (for methods that need no native call). */
+    private void checkAlive() {
+        if (model.isFreed()) {
+            throw SharedHandle.closed("the vocabulary's model");
+        }
+    }
+
+    /** One token's piece; the caller holds a reference on the model. */
     private byte[] render(int token, boolean special) {
         byte[] buf = new byte[64];
         int n = LlamaLib.llama_token_to_piece(handle, token, buf, buf.length, 0, special);
@@ -153,6 +211,7 @@ public final class Vocabulary {
     }
 
     private void checkToken(int token) {
+        checkAlive();
         if (token < 0 || token >= size) {
             throw new Llava4jException(Code.INVALID_ARGUMENT, "token id " + token + " is outside the vocabulary (0.."
                     + (size - 1) + ")");

@@ -26,23 +26,24 @@ public final class CallGuard {
     /**
      * Marks the current thread as inside a native call.
      *
-     * @throws Llava4jException {@code ILLEGAL_STATE} if closed or in use by another thread
+     * @throws Llava4jException {@code CLOSED} if closed, {@code ILLEGAL_STATE} if in use by another thread
      */
     public void enter() {
         Thread me = Thread.currentThread();
-        Thread current = owner.get();
-        if (current == me) {
+        if (owner.get() == me) {
             depth++;
             return;
         }
-        if (!owner.compareAndSet(null, me)) {
+        while (!owner.compareAndSet(null, me)) {
             Thread other = owner.get();
             if (other == CLOSED) {
-                throw new Llava4jException(Llava4jException.Code.ILLEGAL_STATE, what + " is closed");
+                throw SharedHandle.closed(what);
             }
-            throw new Llava4jException(Llava4jException.Code.ILLEGAL_STATE,
-                    what + " is in use by thread '" + (other == null ? "?" : other.getName())
-                            + "'; it is not thread-safe (use one per thread)");
+            if (other != null) {
+                throw new Llava4jException(Llava4jException.Code.ILLEGAL_STATE,
+                        what + " is in use by thread '" + other.getName() + "'; it is not thread-safe (use one per thread)");
+            }
+            // the other thread left between our attempt and our look: try again
         }
         depth = 1;
     }
@@ -54,10 +55,13 @@ public final class CallGuard {
         }
     }
 
-    /** Throws {@code ILLEGAL_STATE} if closed. Does not mark a call in flight. */
+    /**
+     * Throws {@code CLOSED} if closed. Does not mark a call in flight, so it protects only calls that
+     * touch no native memory; native calls go between {@link #enter()} and {@link #exit()}.
+     */
     public void checkOpen() {
         if (owner.get() == CLOSED) {
-            throw new Llava4jException(Llava4jException.Code.ILLEGAL_STATE, what + " is closed");
+            throw SharedHandle.closed(what);
         }
     }
 

@@ -57,6 +57,14 @@ public interface Sampler {
     int vocabSize();
 
     /**
+     * The greedy choice: the index of the largest logit in the buffer's {@code [0, limit)}, ties
+     * to the lowest index, as llama.cpp's greedy sampler. Reads in place, allocates nothing.
+     */
+    static int argmax(FloatBuffer logits) {
+        return LogitScan.argmax(logits, 0, logits.limit());
+    }
+
+    /**
      * A sampler for {@code config} that draws from a {@link SplittableRandom} seeded with
      * {@link SamplerConfig#seed()}; the same seed gives the same tokens for the same logits.
      *

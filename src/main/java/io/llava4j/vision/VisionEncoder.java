@@ -22,7 +22,8 @@ import org.bytedeco.javacpp.FloatPointer;
  * RGB, row-major (HWC), already normalised with the model's mean and std.
  *
  * <p>Not thread-safe: one encode at a time (a second thread gets {@code ILLEGAL_STATE}); {@link
- * #close()} during an encode on another thread throws {@link IllegalStateException}.
+ * #close()} during an encode on another thread throws {@link IllegalStateException}. After close
+ * every method but {@code close()} throws {@code CLOSED}.
  */
 public final class VisionEncoder implements AutoCloseable {
     private final Path path;
@@ -78,30 +79,36 @@ public final class VisionEncoder implements AutoCloseable {
     }
 
     public Path path() {
+        guard.checkOpen();
         return path;
     }
 
     /** The validated GGUF header of the mmproj. */
     public GgufFile header() {
+        guard.checkOpen();
         return header;
     }
 
     /** Width of each output embedding; must equal the language model's input width. */
     public int embeddingWidth() {
+        guard.checkOpen();
         return embeddingWidth;
     }
 
     /** Side of the square images the encoder takes. */
     public int imageSize() {
+        guard.checkOpen();
         return imageSize;
     }
 
     public int patchSize() {
+        guard.checkOpen();
         return patchSize;
     }
 
     /** Projector type, e.g. "mlp" for LLaVA. */
     public String projector() {
+        guard.checkOpen();
         return projector;
     }
 

@@ -222,7 +222,7 @@ class ChatTest {
     }
 
     @Test
-    void misuseIsAnIllegalStateNeverACrash() {
+    void misuseIsATypedExceptionNeverACrash() {
         Chat chat = model.newChat(context());
         assertEquals(Llava4jException.Code.ILLEGAL_STATE,
                 assertThrows(Llava4jException.class, () -> chat.generate(greedy(2), GenerationListener.none())).code());
@@ -235,7 +235,7 @@ class ChatTest {
         assertEquals(Llava4jException.Code.ILLEGAL_STATE, inner.code());
         chat.close();
         chat.close();
-        assertEquals(Llava4jException.Code.ILLEGAL_STATE,
+        assertEquals(Llava4jException.Code.CLOSED,
                 assertThrows(Llava4jException.class, () -> chat.addUser("after close")).code());
     }
 }

@@ -15,13 +15,13 @@ import io.llava4j.model.ContextOptions;
 import io.llava4j.model.InferenceContext;
 import io.llava4j.model.LanguageModel;
 import io.llava4j.model.ModelOptions;
+import io.llava4j.sampling.Sampler;
 import io.llava4j.synthetic.ClipSpec;
 import io.llava4j.synthetic.LmSpec;
 import io.llava4j.testmodels.LlamaCppTree;
 import io.llava4j.testmodels.TinyModels;
 import io.llava4j.vision.VisionEncoder;
 import java.io.IOException;
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.TreeSet;
@@ -182,13 +182,7 @@ class ConvertLayoutsTest {
             ctx.decode(tail, 0, tail.length);
             int[] out = new int[12];
             for (int i = 0; i < out.length; i++) {
-                FloatBuffer logits = ctx.logits();
-                int best = 0;
-                for (int t = 1; t < m.vocabulary().size(); t++) {
-                    if (logits.get(t) > logits.get(best)) {
-                        best = t;
-                    }
-                }
+                int best = ctx.readLogits(Sampler::argmax);
                 out[i] = best;
                 ctx.decode(best);
             }

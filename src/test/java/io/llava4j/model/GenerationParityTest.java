@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.llava4j.sampling.Sampler;
 import io.llava4j.testmodels.NativeTools;
 import io.llava4j.testmodels.TinyModels;
 import java.io.ByteArrayOutputStream;
-import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -42,13 +42,7 @@ class GenerationParityTest {
             ctx.decode(ids, 0, ids.length);
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             for (int i = 0; i < nPredict; i++) {
-                FloatBuffer logits = ctx.logits();
-                int best = 0;
-                for (int t = 1; t < vocab.size(); t++) {
-                    if (logits.get(t) > logits.get(best)) {
-                        best = t;
-                    }
-                }
+                int best = ctx.readLogits(Sampler::argmax);
                 if (tokensOut != null) {
                     tokensOut[i] = best;
                 }

@@ -10,9 +10,9 @@ import io.llava4j.gguf.GgufTensorInfo;
 import io.llava4j.model.ContextOptions;
 import io.llava4j.model.InferenceContext;
 import io.llava4j.model.LanguageModel;
+import io.llava4j.sampling.Sampler;
 import io.llava4j.synthetic.LmSpec;
 import io.llava4j.testmodels.TinyModels;
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.Map;
@@ -51,10 +51,7 @@ class QuantizedLanguageModelTest {
                 InferenceContext ctx = m.newContext(ContextOptions.defaults().withContextLength(128).withThreads(2))) {
             int[] ids = m.vocabulary().tokenize(PROMPT, true, true);
             ctx.decode(ids, 0, ids.length);
-            FloatBuffer logits = ctx.logits();
-            float[] out = new float[m.vocabulary().size()];
-            logits.get(0, out);
-            return out;
+            return ctx.logits();
         }
     }
 
@@ -151,13 +148,7 @@ class QuantizedLanguageModelTest {
             ctx.decode(ids, 0, ids.length);
             int[] out = new int[n];
             for (int i = 0; i < n; i++) {
-                FloatBuffer logits = ctx.logits();
-                int best = 0;
-                for (int t = 1; t < m.vocabulary().size(); t++) {
-                    if (logits.get(t) > logits.get(best)) {
-                        best = t;
-                    }
-                }
+                int best = ctx.readLogits(Sampler::argmax);
                 out[i] = best;
                 ctx.decode(best);
             }

@@ -106,12 +106,12 @@ class VisionEncoderTest {
     }
 
     @Test
-    void useAfterCloseIsIllegalStateAndCloseIsIdempotent() {
+    void useAfterCloseIsClosedAndCloseIsIdempotent() {
         VisionEncoder enc = VisionEncoder.load(pair.mmproj(), false);
         enc.close();
         enc.close();
         Llava4jException e = assertThrows(Llava4jException.class, () -> enc.encode(image(336, 1), 336, 336, 2));
-        assertEquals(Llava4jException.Code.ILLEGAL_STATE, e.code());
+        assertEquals(Llava4jException.Code.CLOSED, e.code());
     }
 
     @Test
