@@ -2,7 +2,6 @@ package io.llava4j.vision.reference;
 
 import io.llava4j.gguf.GgufFile;
 import io.llava4j.gguf.GgufTensorInfo;
-import java.util.function.DoubleUnaryOperator;
 
 /**
  * One HF {@code CLIPEncoderLayer} (or {@code SiglipEncoderLayer}, the same computation): pre-LN self-attention (q, k, v and out projections with biases,
@@ -61,58 +60,143 @@ final class ClipBlock {
         return new ClipBlock(f, prefix, width, ff);
     }
 
-    /** The block's output for tokens {@code x[n][width]} (a new array). */
-    double[][] forward(double[][] x, int heads, double eps, DoubleUnaryOperator act) {
+    /**
+     * The block's output for tokens {@code x[n][width]} (a new array), computed with {@code arith}:
+     * exactly, or with ggml's roundings (see {@link Arith}).
+     */
+    double[][] forward(double[][] x, int heads, double eps, Arith.Act act, Arith arith) {
         int n = x.length;
-        int dh = width / heads;
-        double scale = 1 / Math.sqrt(dh);
         double[][] q = new double[n][];
         double[][] k = new double[n][];
         double[][] v = new double[n][];
         for (int t = 0; t < n; t++) {
-            double[] h = RefMath.layerNorm(x[t], ln1W, ln1B, eps);
-            q[t] = RefMath.linear(qW, qB, h, width, width);
-            k[t] = RefMath.linear(kW, kB, h, width, width);
-            v[t] = RefMath.linear(vW, vB, h, width, width);
+            double[] h = RefMath.layerNorm(x[t], ln1W, ln1B, eps, arith);
+            q[t] = RefMath.linear(qW, qB, h, width, width, arith);
+            k[t] = RefMath.linear(kW, kB, h, width, width, arith);
+            v[t] = RefMath.linear(vW, vB, h, width, width, arith);
+            for (int d = 0; d < width; d++) { // clip.cpp casts K and V to F16 for flash attention
+                k[t][d] = arith.half(k[t][d]);
+                v[t][d] = arith.half(v[t][d]);
+            }
         }
+        double[][] attn = arith.attention() == Arith.AttentionPath.ONE_ROW_FP16 && arith.emulatesGgml()
+                ? attentionOneRowFp16(q, k, v, heads, arith)
+                : attention(q, k, v, heads, arith);
+        double[][] out = new double[n][];
+        for (int t = 0; t < n; t++) {
+            double[] o = RefMath.linear(oW, oB, attn[t], width, width, arith);
+            double[] r = new double[width];
+            for (int d = 0; d < width; d++) {
+                r[d] = arith.f32(x[t][d] + o[d]);
+            }
+            double[] h = RefMath.linear(fc1W, fc1B, RefMath.layerNorm(r, ln2W, ln2B, eps, arith), width, ff, arith);
+            for (int i = 0; i < ff; i++) {
+                h[i] = arith.act(act, h[i]);
+            }
+            double[] m = RefMath.linear(fc2W, fc2B, h, ff, width, arith);
+            for (int d = 0; d < width; d++) {
+                r[d] = arith.f32(r[d] + m[d]);
+            }
+            out[t] = r;
+        }
+        return out;
+    }
+
+    /**
+     * {@code softmax(q k^T / sqrt(head_dim)) v} per head, with the sums and exponentials as f32
+     * results of {@code arith}: the reference, and ggml's tiled flash attention (whose only
+     * deliberate rounding, the fp16 K and V, the caller applied).
+     */
+    private double[][] attention(double[][] q, double[][] k, double[][] v, int heads, Arith arith) {
+        int n = q.length;
+        int dh = width / heads;
+        double scale = 1 / Math.sqrt(dh);
         double[][] attn = new double[n][width];
         double[] s = new double[n];
         for (int hd = 0; hd < heads; hd++) {
             int off = hd * dh;
             for (int i = 0; i < n; i++) {
+                double max = Double.NEGATIVE_INFINITY;
                 for (int j = 0; j < n; j++) {
-                    double dot = 0;
-                    for (int d = 0; d < dh; d++) {
-                        dot += q[i][off + d] * k[j][off + d];
-                    }
-                    s[j] = dot * scale;
+                    s[j] = arith.f32(dot(q[i], k[j], off, dh, arith) * scale);
+                    max = Math.max(max, s[j]);
                 }
-                RefMath.softmax(s);
+                double sum = 0;
                 for (int j = 0; j < n; j++) {
-                    double p = s[j];
-                    for (int d = 0; d < dh; d++) {
-                        attn[i][off + d] += p * v[j][off + d];
+                    s[j] = arith.f32(Math.exp(s[j] - max));
+                    sum += s[j];
+                }
+                sum = arith.sum(sum, sum, n);
+                for (int d = 0; d < dh; d++) {
+                    double acc = 0;
+                    double abs = 0;
+                    for (int j = 0; j < n; j++) {
+                        double t = s[j] * v[j][off + d];
+                        acc += t;
+                        abs += Math.abs(t);
                     }
+                    attn[i][off + d] = arith.f32(arith.sum(acc, abs, n) / sum);
                 }
             }
         }
-        double[][] out = new double[n][];
-        for (int t = 0; t < n; t++) {
-            double[] o = RefMath.linear(oW, oB, attn[t], width, width);
-            double[] r = new double[width];
-            for (int d = 0; d < width; d++) {
-                r[d] = x[t][d] + o[d];
+        return attn;
+    }
+
+    /**
+     * ggml's one-row flash attention with an fp16 accumulator ({@link Arith.AttentionPath#ONE_ROW_FP16}),
+     * step by step: keys in order, Q rounded to fp16, the running maximum {@code M} and sum
+     * {@code S} in f32, the weighted sum of V rounded to fp16 after every update.
+     */
+    private double[][] attentionOneRowFp16(double[][] q, double[][] k, double[][] v, int heads, Arith arith) {
+        int n = q.length;
+        int dh = width / heads;
+        double scale = arith.f32(1 / Math.sqrt(dh));
+        double[][] attn = new double[n][width];
+        double[] q16 = new double[width];
+        double[] acc = new double[dh];
+        for (int hd = 0; hd < heads; hd++) {
+            int off = hd * dh;
+            for (int i = 0; i < n; i++) {
+                for (int d = 0; d < dh; d++) {
+                    q16[off + d] = arith.half(q[i][off + d]);
+                }
+                java.util.Arrays.fill(acc, 0);
+                double max = Double.NEGATIVE_INFINITY;
+                double sum = 0;
+                for (int j = 0; j < n; j++) {
+                    double s = arith.f32(dot(q16, k[j], off, dh, arith) * scale);
+                    double ms = 1;
+                    double vs = 1;
+                    if (s > max) {
+                        ms = arith.f32(Math.exp(max - s));
+                        max = s;
+                        for (int d = 0; d < dh; d++) {
+                            acc[d] = arith.half(acc[d] * ms);
+                        }
+                    } else {
+                        vs = arith.f32(Math.exp(s - max));
+                    }
+                    for (int d = 0; d < dh; d++) {
+                        acc[d] = arith.half(acc[d] + v[j][off + d] * vs);
+                    }
+                    sum = arith.f32(sum * ms + vs);
+                }
+                for (int d = 0; d < dh; d++) {
+                    attn[i][off + d] = arith.f32(acc[d] / sum);
+                }
             }
-            double[] h = RefMath.linear(fc1W, fc1B, RefMath.layerNorm(r, ln2W, ln2B, eps), width, ff);
-            for (int i = 0; i < ff; i++) {
-                h[i] = act.applyAsDouble(h[i]);
-            }
-            double[] m = RefMath.linear(fc2W, fc2B, h, ff, width);
-            for (int d = 0; d < width; d++) {
-                r[d] += m[d];
-            }
-            out[t] = r;
         }
-        return out;
+        return attn;
+    }
+
+    private static double dot(double[] a, double[] b, int off, int n, Arith arith) {
+        double s = 0;
+        double abs = 0;
+        for (int d = off; d < off + n; d++) {
+            double t = a[d] * b[d];
+            s += t;
+            abs += Math.abs(t);
+        }
+        return arith.sum(s, abs, n);
     }
 }

@@ -6,7 +6,6 @@ import io.llava4j.gguf.GgufTensorInfo;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.DoubleUnaryOperator;
 
 /**
  * A naive, double-precision forward pass of a LLaVA mmproj, written from the reference models and
@@ -42,6 +41,10 @@ import java.util.function.DoubleUnaryOperator;
  * needs blocks {@code 0 .. depth - 2}; the caller states {@code depth}, the ORIGINAL model's number
  * of layers, so the reference does not share the file-layout guess it is meant to check.
  *
+ * <p>Every computation takes an {@link Arith}: {@link Arith#exact()} is the reference model itself;
+ * {@link Arith#ggml} adds the roundings ggml-cpu performs on purpose (fp16 pixels, fp16 activation
+ * tables, fp16 attention), so that what is left between it and llama.cpp is f32 arithmetic.
+ *
  * <p>Reads F32/F16/BF16 tensors through {@link GgufFile#readTensorFloats}; names follow clip.cpp
  * ({@code v.patch_embd.weight}, {@code v.blk.N.attn_q.weight}, {@code mm.0.weight}, ...). fc1/fc2 are
  * told apart by shape, as clip.cpp does, because the legacy converter swapped their names.
@@ -55,7 +58,7 @@ public final class ClipReference {
     private final int lmWidth;
     private final double eps;
     private final boolean siglip;
-    private final DoubleUnaryOperator act;
+    private final Arith.Act act;
     private final float[] patchBias;
     private final float[] patchKernel;
     private final float[] classEmbd;
@@ -77,7 +80,8 @@ public final class ClipReference {
         this.eps = f.getFloat("clip.vision.attention.layer_norm_epsilon");
         this.siglip = f.findTensor("v.class_embd").isEmpty();
         boolean gelu = f.optionalBool("clip.use_gelu").orElse(false);
-        this.act = siglip ? RefMath::geluTanh : gelu ? RefMath::gelu : RefMath::quickGelu;
+        // clip.cpp: use_gelu -> ggml_gelu (the tanh form, also SigLIP's gelu_pytorch_tanh), else quick_gelu
+        this.act = siglip || gelu ? Arith.Act.GELU_TANH : Arith.Act.QUICK_GELU;
         this.depth = depth;
         int stored = f.getInt("clip.vision.block_count");
         if (depth < 2 || stored < depth - 1) {
@@ -124,6 +128,16 @@ public final class ClipReference {
         return imageSize;
     }
 
+    /** Number of heads of the tower's attention. */
+    public int heads() {
+        return heads;
+    }
+
+    /** Width of the tower (the head size is {@code width / heads}). */
+    public int width() {
+        return width;
+    }
+
     /**
      * The LLaVA image features of one image.
      *
@@ -131,30 +145,36 @@ public final class ClipReference {
      *     {@code VisionEncoder.encode} takes)
      * @return {@code N * lmWidth} values, patch after patch in row-major order
      */
-    public float[] encode(float[] hwc) {
-        return project(hiddenState(hwc, depth - 1));
+    public float[] encode(float[] hwc, Arith arith) {
+        return project(hiddenState(hwc, depth - 1, arith), arith);
+    }
+
+    /**
+     * What the unpatched graph (before native/patches/0001) computed: the CLS embedding appended
+     * after the patches, so that patch {@code i} gets position {@code i} (its neighbour's) and CLS the
+     * last one, and the "patch" outputs are tokens {@code 1 .. N}: patches 1 to N-1, then CLS.
+     */
+    public float[] encodeClsLast(float[] hwc, Arith arith) {
+        if (siglip) {
+            throw new IllegalStateException("SigLIP has no CLS token");
+        }
+        double[][] x = embed(hwc, true, arith);
+        x = blocks(x, depth - 1, arith);
+        return project(java.util.Arrays.copyOfRange(x, 1, x.length), arith);
     }
 
     /**
      * {@code hidden_states[layer]} of the model, patch tokens only ({@code [N][width]}), for
      * {@code 0 <= layer <= depth - 1}.
      */
-    public double[][] hiddenState(float[] hwc, int layer) {
+    public double[][] hiddenState(float[] hwc, int layer, Arith arith) {
         if (hwc.length != imageSize * imageSize * 3) {
             throw new IllegalArgumentException("expected " + imageSize + "x" + imageSize + "x3 values, got " + hwc.length);
         }
         if (layer < 0 || layer > blocks.size()) {
             throw new IllegalArgumentException("layer " + layer + " outside 0.." + blocks.size());
         }
-        double[][] x = embed(hwc);
-        if (preLnW != null) {
-            for (int i = 0; i < x.length; i++) {
-                x[i] = RefMath.layerNorm(x[i], preLnW, preLnB, eps);
-            }
-        }
-        for (int l = 0; l < layer; l++) {
-            x = blocks.get(l).forward(x, heads, eps, act);
-        }
+        double[][] x = blocks(embed(hwc, false, arith), layer, arith);
         if (siglip) {
             return x;
         }
@@ -163,15 +183,28 @@ public final class ClipReference {
         return patches;
     }
 
-    /** {@code mm.2(gelu(mm.0(x)))} per token, flattened. */
-    public float[] project(double[][] tokens) {
+    /** {@code pre_layrnorm} (CLIP), then the first {@code layer} blocks. */
+    private double[][] blocks(double[][] x, int layer, Arith arith) {
+        if (preLnW != null) {
+            for (int i = 0; i < x.length; i++) {
+                x[i] = RefMath.layerNorm(x[i], preLnW, preLnB, eps, arith);
+            }
+        }
+        for (int l = 0; l < layer; l++) {
+            x = blocks.get(l).forward(x, heads, eps, act, arith);
+        }
+        return x;
+    }
+
+    /** {@code mm.2(gelu(mm.0(x)))} per token, flattened; the exact erf GELU (see {@link Arith#withTanhProjector}). */
+    public float[] project(double[][] tokens, Arith arith) {
         float[] out = new float[tokens.length * lmWidth];
         for (int t = 0; t < tokens.length; t++) {
-            double[] h = RefMath.linear(mm0W, mm0B, tokens[t], width, lmWidth);
+            double[] h = RefMath.linear(mm0W, mm0B, tokens[t], width, lmWidth, arith);
             for (int i = 0; i < h.length; i++) {
-                h[i] = RefMath.gelu(h[i]);
+                h[i] = arith.act(arith.projectorAct(), h[i]);
             }
-            double[] y = RefMath.linear(mm2W, mm2B, h, lmWidth, lmWidth);
+            double[] y = RefMath.linear(mm2W, mm2B, h, lmWidth, lmWidth, arith);
             for (int i = 0; i < lmWidth; i++) {
                 out[t * lmWidth + i] = (float) y[i];
             }
@@ -179,32 +212,42 @@ public final class ClipReference {
         return out;
     }
 
-    /** CLS first (CLIP only), then the patches, each plus its position embedding. */
-    private double[][] embed(float[] hwc) {
+    /**
+     * CLS first (CLIP only), then the patches, each plus its position embedding; with {@code
+     * clsLast}, the unpatched graph's order (see {@link #encodeClsLast}).
+     */
+    private double[][] embed(float[] hwc, boolean clsLast, Arith arith) {
         int side = imageSize / patch;
-        int first = siglip ? 0 : 1;
-        double[][] x = new double[side * side + first][width];
+        int first = siglip || clsLast ? 0 : 1;
+        int n = side * side;
+        double[][] x = new double[n + (siglip ? 0 : 1)][width];
         if (!siglip) {
+            int cls = clsLast ? n : 0;
             for (int d = 0; d < width; d++) {
-                x[0][d] = classEmbd[d] + posEmbd[d];
+                x[cls][d] = arith.f32(classEmbd[d] + posEmbd[cls * width + d]);
             }
         }
         for (int py = 0; py < side; py++) {
             for (int px = 0; px < side; px++) {
-                double[] tok = x[first + py * side + px];
+                int token = first + py * side + px;
+                double[] tok = x[token];
                 for (int d = 0; d < width; d++) {
                     double s = patchBias == null ? 0 : patchBias[d];
+                    double abs = Math.abs(s);
                     // kernel ne = [kw, kh, c, out]: PyTorch's [out][c][kh][kw]
                     for (int c = 0; c < 3; c++) {
                         for (int kh = 0; kh < patch; kh++) {
                             int row = (py * patch + kh) * imageSize + px * patch;
                             int k = ((d * 3 + c) * patch + kh) * patch;
                             for (int kw = 0; kw < patch; kw++) {
-                                s += patchKernel[k + kw] * hwc[(row + kw) * 3 + c];
+                                double t = patchKernel[k + kw] * arith.pixel(hwc[(row + kw) * 3 + c]);
+                                s += t;
+                                abs += Math.abs(t);
                             }
                         }
                     }
-                    tok[d] = s + posEmbd[(first + py * side + px) * width + d];
+                    s = arith.sum(s, abs, 3 * patch * patch + 1);
+                    tok[d] = arith.f32(s + posEmbd[token * width + d]);
                 }
             }
         }

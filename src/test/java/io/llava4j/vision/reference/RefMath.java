@@ -14,22 +14,29 @@ final class RefMath {
      * {@code ne = [in, out]}, which is PyTorch's row-major {@code [out, in]}.
      *
      * @param b bias of length {@code out}, or null
+     * @param arith the arithmetic of each output's sum (see {@link Arith#sum})
      */
-    static double[] linear(float[] w, float[] b, double[] x, int in, int out) {
+    static double[] linear(float[] w, float[] b, double[] x, int in, int out, Arith arith) {
         double[] y = new double[out];
         for (int o = 0; o < out; o++) {
             double s = b == null ? 0 : b[o];
+            double abs = Math.abs(s);
             int row = o * in;
             for (int i = 0; i < in; i++) {
-                s += w[row + i] * x[i];
+                double t = w[row + i] * x[i];
+                s += t;
+                abs += Math.abs(t);
             }
-            y[o] = s;
+            y[o] = arith.sum(s, abs, in + 1);
         }
         return y;
     }
 
-    /** {@code nn.LayerNorm} over the last dimension: biased variance, {@code eps} inside the root. */
-    static double[] layerNorm(double[] x, float[] w, float[] b, double eps) {
+    /**
+     * {@code nn.LayerNorm} over the last dimension: biased variance, {@code eps} inside the root;
+     * each output an f32 result of {@code arith}.
+     */
+    static double[] layerNorm(double[] x, float[] w, float[] b, double eps, Arith arith) {
         int n = x.length;
         double mean = 0;
         for (double v : x) {
@@ -44,7 +51,7 @@ final class RefMath {
         double inv = 1 / Math.sqrt(var + eps);
         double[] y = new double[n];
         for (int i = 0; i < n; i++) {
-            y[i] = (x[i] - mean) * inv * w[i] + b[i];
+            y[i] = arith.f32((x[i] - mean) * inv * w[i] + b[i]);
         }
         return y;
     }
@@ -90,21 +97,5 @@ final class RefMath {
             r = 1 - Math.exp(-a * a) / (SQRT_PI * f);
         }
         return Math.copySign(r, x);
-    }
-
-    /** Softmax of {@code s} in place (max-subtracted). */
-    static void softmax(double[] s) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (double v : s) {
-            max = Math.max(max, v);
-        }
-        double sum = 0;
-        for (int i = 0; i < s.length; i++) {
-            s[i] = Math.exp(s[i] - max);
-            sum += s[i];
-        }
-        for (int i = 0; i < s.length; i++) {
-            s[i] /= sum;
-        }
     }
 }
