@@ -18,6 +18,9 @@
 #   --verbose   show the whole CMake and compiler output (default: a log file and a progress line)
 #   --link DIR  make DIR a symlink to the prefix (Maven links target/native)
 #
+# LLAVA4J_CMAKE_ARGS adds CMake arguments (part of the cache key), e.g. where cuBLAS lives when it is
+# not inside the CUDA toolkit: "-DCUDA_cublas_LIBRARY=... -DCUDA_cublasLt_LIBRARY=... -DCMAKE_CUDA_FLAGS=-I..."
+#
 # The prefix lives in ${LLAVA4J_CACHE:-~/.cache/llava4j}/native/, keyed by the pinned source, the
 # patches, this script, the shim, the flags and, for --cpu native, the building CPU's feature flags
 # (so a cache in a shared home directory is never reused on a CPU that lacks those instructions): a
@@ -108,6 +111,8 @@ case "$backend" in
          flags+=(-DGGML_METAL=ON -DGGML_METAL_EMBED_LIBRARY=ON -DGGML_BLAS=ON -DGGML_BLAS_VENDOR=Apple);;
   *)     echo "native/build.sh: unknown backend '$backend' (cpu, cuda, metal)" >&2; exit 2;;
 esac
+
+if [[ -n "${LLAVA4J_CMAKE_ARGS:-}" ]]; then read -r -a extra <<<"$LLAVA4J_CMAKE_ARGS"; flags+=("${extra[@]}"); fi
 
 src=$("$here/fetch.sh" | tail -n 1)
 compiler=$( { c++ --version 2>/dev/null | head -n 1; [[ $backend == cuda ]] && nvcc --version | tail -n 1 || true; } )

@@ -24,10 +24,14 @@ patches=()
 while IFS= read -r p; do patches+=("$p"); done < <(find "$here/patches" -maxdepth 1 -name '*.patch' | sort)
 patch_key=$( { for p in "${patches[@]}"; do basename "$p"; cat "$p"; done; } | sha256sum | cut -c1-12)
 
-apply_patches() { # $1 = tree
+apply_patches() { # $1 = tree; git apply where git is installed, else patch(1)
   for p in "${patches[@]}"; do
     log "applying $(basename "$p")"
-    git -C "$1" apply --whitespace=nowarn "$p" || die "patch $(basename "$p") does not apply to $1"
+    if command -v git >/dev/null; then
+      git -C "$1" apply --whitespace=nowarn "$p" || die "patch $(basename "$p") does not apply to $1"
+    else
+      patch -d "$1" -p1 --forward --quiet < "$p" || die "patch $(basename "$p") does not apply to $1"
+    fi
   done
 }
 
@@ -45,7 +49,7 @@ if [[ -n "${LLAVA4J_LLAMA_CPP_DIR:-}" ]]; then
     log "copying $user (patches are applied to the copy, your checkout is left as it is)"
     rm -rf "$dest.tmp" && mkdir -p "$dest.tmp"
     tar -C "$user" --exclude=./.git --exclude='./build*' -cf - . | tar -C "$dest.tmp" -xf -
-    git -C "$dest.tmp" init -q
+    if command -v git >/dev/null; then git -C "$dest.tmp" init -q; fi
     apply_patches "$dest.tmp"
     echo "custom:$user" > "$dest.tmp/.llava4j-ready"
     rm -rf "$dest" && mv "$dest.tmp" "$dest"

@@ -60,6 +60,9 @@ public final class NativeLibrary {
                                 "-D" + LIBRARY_PROPERTY + "=" + external + ": no native library at " + path);
                     }
                     System.load(path.toAbsolutePath().toString());
+                    // The binding's native methods (JavaCPP's own included) now resolve to this
+                    // library; JavaCPP must not look for, or load, a second copy from the jar.
+                    System.setProperty("org.bytedeco.javacpp.loadLibraries", "false");
                 }
                 Loader.load(LlamaLib.class);
             } catch (UnsatisfiedLinkError | RuntimeException e) {
@@ -69,7 +72,7 @@ public final class NativeLibrary {
                 throw new Llava4jException(Llava4jException.Code.NATIVE_LIBRARY,
                         "cannot load the llava4j native library for " + Loader.getPlatform()
                                 + " (searched: " + (external != null ? external + ", " : "")
-                                + "the classpath resource " + LlamaLib.class.getPackageName().replace('.', '/')
+                                + "the classpath resource " + NativeLibrary.class.getPackageName().replace('.', '/')
                                 + "/" + Loader.getPlatform() + "/, java.library.path). Build it with"
                                 + " `mvn -DskipTests package` or point -D" + LIBRARY_PROPERTY
                                 + " at a build: " + e.getMessage(),
