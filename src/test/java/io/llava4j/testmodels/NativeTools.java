@@ -37,8 +37,10 @@ public final class NativeTools {
         cmd.add(tool(name).toString());
         cmd.addAll(List.of(args));
         try {
-            Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .start();
+            ProcessBuilder pb = new ProcessBuilder(cmd)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            pb.environment().keySet().removeIf(NativeTools::changesToolOutput);
+            Process p = pb.start();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             Thread drain = new Thread(() -> copy(p.getErrorStream(), err));
             drain.start();
@@ -55,6 +57,18 @@ public final class NativeTools {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Environment variables that llama.cpp's tools read but our binding does not, so a developer's
+     * or CI runner's settings would make the reference differ from what it is compared with:
+     * {@code LLAMA_ARG_*} (common/arg.cpp: the default of every option not on the command line, e.g.
+     * {@code LLAMA_ARG_FLASH_ATTN}, {@code LLAMA_ARG_BATCH}, {@code LLAMA_ARG_CACHE_TYPE_K}) and
+     * {@code MTMD_*} ({@code MTMD_TEST_RESPONSE_MARKER} adds a line to llama-mtmd-cli's stdout).
+     * {@code GGML_*} and other library switches stay: they act on our process the same way.
+     */
+    static boolean changesToolOutput(String name) {
+        return name.startsWith("LLAMA_ARG_") || name.startsWith("MTMD_");
     }
 
     private static void copy(InputStream in, ByteArrayOutputStream out) {
