@@ -90,7 +90,7 @@ class RunCommandTest {
         String jinja = "{{- '" + S_HUMAN.replace("'", "\\'") + "' -}}"
                 + "{%- for m in messages -%}{%- if m['role'] == 'user' -%}{{- ' USER: ' + m['content'] -}}{%- endif -%}"
                 + "{%- endfor -%}{{- ' ASSISTANT:' -}}";
-        NativeTools.Result ref = NativeTools.run("llama-mtmd-cli", "-m", pair.lm().toString(), "--mmproj",
+        NativeTools.Result ref = NativeTools.runToEnd("llama-mtmd-cli", "-m", pair.lm().toString(), "--mmproj",
                 pair.mmproj().toString(), "--image", square.toString(), "-p", "<__media__>\n" + QUESTION, "-n", "24",
                 "--temp", "0", "-c", "2048", "-t", "2", "--jinja", "--chat-template", jinja);
         assertEquals(0, ref.exitCode(), ref.stderr());
