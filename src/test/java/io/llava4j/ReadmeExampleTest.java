@@ -47,7 +47,9 @@ class ReadmeExampleTest {
         Path classes = Files.createDirectories(dir.resolve("classes"));
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
-        int rc = javac.run(null, diagnostics, diagnostics, "-d", classes.toString(), "-cp",
+        // -encoding: the source was written as UTF-8; javac would read it in the platform charset
+        // (US-ASCII under LANG=C on many CI images)
+        int rc = javac.run(null, diagnostics, diagnostics, "-encoding", "UTF-8", "-d", classes.toString(), "-cp",
                 System.getProperty("java.class.path"), src.toString());
         assertEquals(0, rc, diagnostics.toString(StandardCharsets.UTF_8));
 

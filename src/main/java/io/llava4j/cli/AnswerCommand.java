@@ -117,8 +117,8 @@ final class AnswerCommand implements Callable<Integer> {
             if (limit != null && todo.size() > limit) {
                 todo = todo.subList(0, limit);
             }
-            err.printf("llava4j: %d questions, %d already in %s, answering %d%n", all.size(), answeredBefore,
-                    answers.getFileName(), todo.size());
+            err.printf(Locale.ROOT, "llava4j: %d questions, %d already in %s, answering %d%n", all.size(),
+                    answeredBefore, answers.getFileName(), todo.size());
             err.flush();
             if (!todo.isEmpty()) {
                 failures += answerAll(todo, folder, settings, out, err);
@@ -140,7 +140,7 @@ final class AnswerCommand implements Callable<Integer> {
                 Chat chat = llava.newChat(modelOptions.contextOptions())) {
             loading.clearProgress();
             chat.setSystemPrompt(modelOptions.system);
-            err.printf("llava4j: template %s (%s), seed %d%n", llava.template().template().name(),
+            err.printf(Locale.ROOT, "llava4j: template %s (%s), seed %d%n", llava.template().template().name(),
                     llava.template().reason(), sampling.seed());
             int n = 0;
             for (Question q : todo) {
@@ -156,7 +156,7 @@ final class AnswerCommand implements Callable<Integer> {
                 }
                 // outside the catch: if the answers file cannot be written, every further answer would be lost
                 out.append(q.id(), q.text(), r.text().strip(), ShortUuid.next(), id);
-                err.printf("llava4j: [%d/%d] question %s: %d tokens, %s%n", n, todo.size(), q.id(),
+                err.printf(Locale.ROOT, "llava4j: [%d/%d] question %s: %d tokens, %s%n", n, todo.size(), q.id(),
                         r.generatedTokens(), r.finishReason().name().toLowerCase(Locale.ROOT));
                 err.flush();
             }

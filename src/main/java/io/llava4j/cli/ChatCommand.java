@@ -13,6 +13,7 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
@@ -75,7 +76,7 @@ final class ChatCommand implements Callable<Integer> {
                 ChatSession session = new ChatSession(llava, modelOptions.contextOptions(), modelOptions.system,
                         settings, console, () -> answerStream(out, err), out, err)) {
             loading.clearProgress();
-            err.printf("llava4j: template %s (%s), seed %d%n", llava.template().template().name(),
+            err.printf(Locale.ROOT, "llava4j: template %s (%s), seed %d%n", llava.template().template().name(),
                     llava.template().reason(), sampling.seed());
             for (ChatImage image : first) {
                 session.attach(image);

@@ -4,6 +4,7 @@ import io.llava4j.convert.llava.Converter;
 import io.llava4j.convert.llava.OutType;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -51,10 +52,10 @@ public final class ConvertCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         Converter.Result r = Converter.convert(new Converter.Options(input, outputDir, outType, visionTower, name));
-        out.printf("layout:     %s%n", r.layout().description());
-        out.printf("model:      %s, tokenizer %s%n", r.arch(), r.tokenizer());
-        out.printf("wrote:      %s (%d tensors)%n", r.languageModel(), r.lmTensors());
-        out.printf("            %s (%d tensors)%n", r.mmproj(), r.mmprojTensors());
+        out.printf(Locale.ROOT, "layout:     %s%n", r.layout().description());
+        out.printf(Locale.ROOT, "model:      %s, tokenizer %s%n", r.arch(), r.tokenizer());
+        out.printf(Locale.ROOT, "wrote:      %s (%d tensors)%n", r.languageModel(), r.lmTensors());
+        out.printf(Locale.ROOT, "            %s (%d tensors)%n", r.mmproj(), r.mmprojTensors());
         out.flush();
         return 0;
     }

@@ -8,6 +8,7 @@ import io.llava4j.vision.MmprojConfig;
 import io.llava4j.vision.VisionEncoder;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -56,7 +57,8 @@ final class EncodeCommand implements Callable<Integer> {
             ImageEmbedder.ImageEmbedding e = new ImageEmbedder(encoder, config).embed(rgb, threads);
             Npy.writeFloat32(out, e.data(), e.tokens(), e.width());
             PrintWriter stdout = spec.commandLine().getOut();
-            stdout.printf("%s  [%d, %d]  (%d ms)%n", out, e.tokens(), e.width(), (System.nanoTime() - start) / 1_000_000);
+            stdout.printf(Locale.ROOT, "%s  [%d, %d]  (%d ms)%n", out, e.tokens(), e.width(),
+                    (System.nanoTime() - start) / 1_000_000);
             stdout.flush();
         }
         return 0;

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -57,24 +58,24 @@ final class InfoCommand implements Callable<Integer> {
     private void writeText(GgufFile gguf, PrintWriter out) {
         long tensorBytes = gguf.tensors().stream().mapToLong(GgufTensorInfo::byteSize).sum();
         long params = gguf.tensors().stream().mapToLong(GgufTensorInfo::elementCount).sum();
-        out.printf("file:         %s%n", gguf.path());
-        out.printf("format:       GGUF v%d, alignment %d, %s%n", gguf.version(), gguf.alignment(),
+        out.printf(Locale.ROOT, "file:         %s%n", gguf.path());
+        out.printf(Locale.ROOT, "format:       GGUF v%d, alignment %d, %s%n", gguf.version(), gguf.alignment(),
                 Sizes.bytes(gguf.fileSize()));
-        out.printf("architecture: %s%n", gguf.optionalString("general.architecture").orElse("?"));
-        out.printf("name:         %s%n", gguf.optionalString("general.name").orElse("?"));
-        out.printf("tensors:      %d, %s, %s parameters%n", gguf.tensors().size(), Sizes.bytes(tensorBytes),
-                Sizes.count(params));
-        out.printf("%nmetadata (%d keys):%n", gguf.metadata().size());
+        out.printf(Locale.ROOT, "architecture: %s%n", gguf.optionalString("general.architecture").orElse("?"));
+        out.printf(Locale.ROOT, "name:         %s%n", gguf.optionalString("general.name").orElse("?"));
+        out.printf(Locale.ROOT, "tensors:      %d, %s, %s parameters%n", gguf.tensors().size(),
+                Sizes.bytes(tensorBytes), Sizes.count(params));
+        out.printf(Locale.ROOT, "%nmetadata (%d keys):%n", gguf.metadata().size());
         int keyWidth = gguf.metadata().keySet().stream().mapToInt(String::length).max().orElse(10);
         for (Map.Entry<String, GgufValue> e : gguf.metadata().entrySet()) {
-            out.printf("  %-" + keyWidth + "s  %-16s %s%n", e.getKey(), e.getValue().typeName(),
+            out.printf(Locale.ROOT, "  %-" + keyWidth + "s  %-16s %s%n", e.getKey(), e.getValue().typeName(),
                     ValueText.render(e.getValue(), maxArray));
         }
         if (!noTensors) {
-            out.printf("%ntensors:%n");
+            out.printf(Locale.ROOT, "%ntensors:%n");
             int nameWidth = gguf.tensors().stream().mapToInt(t -> t.name().length()).max().orElse(10);
             for (GgufTensorInfo t : gguf.tensors()) {
-                out.printf("  %-" + nameWidth + "s  %-6s %-24s %s%n", t.name(), t.type().ggmlName(),
+                out.printf(Locale.ROOT, "  %-" + nameWidth + "s  %-6s %-24s %s%n", t.name(), t.type().ggmlName(),
                         Arrays.toString(t.dims()), Sizes.bytes(t.byteSize()));
             }
         }

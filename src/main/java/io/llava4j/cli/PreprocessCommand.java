@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -55,9 +56,9 @@ final class PreprocessCommand implements Callable<Integer> {
             FloatImage img = pre.images().get(i);
             Path f = out.resolve(i + ".npy");
             Npy.writeFloat32(f, img.data(), img.height(), img.width(), 3);
-            stdout.printf("%s  [%d, %d, 3]%n", f, img.height(), img.width());
+            stdout.printf(Locale.ROOT, "%s  [%d, %d, 3]%n", f, img.height(), img.width());
         }
-        stdout.printf("%s %dx%d, %s, %d model input image(s)%n", image, rgb.width(), rgb.height(),
+        stdout.printf(Locale.ROOT, "%s %dx%d, %s, %d model input image(s)%n", image, rgb.width(), rgb.height(),
                 config.preprocess().aspectMode(), pre.images().size());
         stdout.flush();
         return 0;

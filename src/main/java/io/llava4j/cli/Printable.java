@@ -1,5 +1,7 @@
 package io.llava4j.cli;
 
+import java.util.Locale;
+
 /** Renders text for a terminal: control characters escaped, the whole value quoted. */
 final class Printable {
     private Printable() {}
@@ -15,7 +17,7 @@ final class Printable {
                 case '\\' -> b.append("\\\\");
                 default -> {
                     if (c < 0x20 || c == 0x7f) {
-                        b.append(String.format("\\x%02x", c));
+                        b.append(String.format(Locale.ROOT, "\\x%02x", c));
                     } else {
                         b.appendCodePoint(c);
                     }

@@ -9,6 +9,7 @@ import io.llava4j.pull.ModelRef;
 import io.llava4j.pull.Puller;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -60,12 +61,12 @@ final class PullCommand implements Callable<Integer> {
         Puller.Result result = puller.pull(name, !noVerify, new BarListener(err));
         PrintWriter out = spec.commandLine().getOut();
         for (Puller.PulledFile f : result.files()) {
-            out.printf("%s  %s  %s%n", f.path(), Sizes.bytes(f.bytes()),
+            out.printf(Locale.ROOT, "%s  %s  %s%n", f.path(), Sizes.bytes(f.bytes()),
                     f.alreadyPresent() ? "(already downloaded)"
                             : f.sha256() != null ? "sha256 " + f.sha256() : "(not verified: no checksum published)");
         }
         if (result.files().size() == 2) {
-            out.printf("pair %s: -m %s --mmproj %s%n", result.name(), result.files().get(0).path(),
+            out.printf(Locale.ROOT, "pair %s: -m %s --mmproj %s%n", result.name(), result.files().get(0).path(),
                     result.files().get(1).path());
         }
         out.flush();
@@ -73,14 +74,14 @@ final class PullCommand implements Callable<Integer> {
     }
 
     private static void printCatalogue(Catalogue catalogue, ModelCache cache, PrintWriter out) {
-        out.printf("cache: %s%n", cache.root());
+        out.printf(Locale.ROOT, "cache: %s%n", cache.root());
         for (Catalogue.Entry e : catalogue.entries()) {
-            out.printf("%n%-22s %s%n", e.name(), e.description());
-            out.printf("  %-20s hf://%s/%s (mmproj)%n", "", e.repo(), e.mmproj().path());
+            out.printf(Locale.ROOT, "%n%-22s %s%n", e.name(), e.description());
+            out.printf(Locale.ROOT, "  %-20s hf://%s/%s (mmproj)%n", "", e.repo(), e.mmproj().path());
             e.quants().forEach((q, f) -> {
                 String ref = e.name() + ":" + q;
                 boolean here = isDownloaded(ref, cache, catalogue);
-                out.printf("  %-20s hf://%s/%s%s%s%n", ref, e.repo(), f.path(),
+                out.printf(Locale.ROOT, "  %-20s hf://%s/%s%s%s%n", ref, e.repo(), f.path(),
                         q.equals(e.defaultQuant()) ? "  [default]" : "", here ? "  [downloaded]" : "");
             });
         }
@@ -108,7 +109,7 @@ final class PullCommand implements Callable<Integer> {
         @Override
         public void started(HfFile file, long offset, long total) {
             if (offset > 0) {
-                err.printf("resuming %s at %s%n", file.fileName(), Sizes.bytes(offset));
+                err.printf(Locale.ROOT, "resuming %s at %s%n", file.fileName(), Sizes.bytes(offset));
             }
             bar = ProgressBar.forConsole(err, file.fileName());
             progress(file, offset, total);
@@ -127,7 +128,8 @@ final class PullCommand implements Callable<Integer> {
         @Override
         public void retrying(HfFile file, long offset, String reason) {
             bar.finish();
-            err.printf("connection lost (%s); resuming %s at %s%n", reason, file.fileName(), Sizes.bytes(offset));
+            err.printf(Locale.ROOT, "connection lost (%s); resuming %s at %s%n", reason, file.fileName(),
+                    Sizes.bytes(offset));
             bar = ProgressBar.forConsole(err, file.fileName());
         }
     }

@@ -63,7 +63,7 @@ final class QuantizeCommand implements Callable<Integer> {
                 report.output(), report.projector() ? "mmproj" : "language model", report.type(),
                 Sizes.bytes(report.inputBytes()), Sizes.bytes(report.outputBytes()), report.ratio() * 100,
                 report.tensors(), report.converted(), report.elapsed().toMillis() / 1000.0);
-        out.printf("tensor types: %s%n", typeSummary(report.typeCounts()));
+        out.printf(Locale.ROOT, "tensor types: %s%n", typeSummary(report.typeCounts()));
         out.flush();
         return 0;
     }
@@ -72,11 +72,11 @@ final class QuantizeCommand implements Callable<Integer> {
         if (fallbacks.isEmpty()) {
             return;
         }
-        err.printf("note: %d matrices have rows that do not split into whole blocks of their planned type and were"
-                + " stored in another type:%n", fallbacks.size());
+        err.printf(Locale.ROOT, "note: %d matrices have rows that do not split into whole blocks of their planned type"
+                + " and were stored in another type:%n", fallbacks.size());
         fallbacks.stream().limit(FALLBACKS_SHOWN).forEach(f -> err.println("  " + f));
         if (fallbacks.size() > FALLBACKS_SHOWN) {
-            err.printf("  ... and %d more%n", fallbacks.size() - FALLBACKS_SHOWN);
+            err.printf(Locale.ROOT, "  ... and %d more%n", fallbacks.size() - FALLBACKS_SHOWN);
         }
         err.flush();
     }

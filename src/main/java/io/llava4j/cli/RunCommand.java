@@ -78,7 +78,7 @@ final class RunCommand implements Callable<Integer> {
                 Chat chat = llava.newChat(modelOptions.contextOptions())) {
             stream.clearProgress();
             long loadMillis = (System.nanoTime() - t0) / 1_000_000;
-            err.printf("llava4j: template %s (%s), seed %d%n", llava.template().template().name(),
+            err.printf(Locale.ROOT, "llava4j: template %s (%s), seed %d%n", llava.template().template().name(),
                     llava.template().reason(), settings.sampler().seed());
             err.flush();
             chat.setSystemPrompt(modelOptions.system);

@@ -5,6 +5,7 @@ import io.llava4j.model.ModelOptions;
 import io.llava4j.model.Vocabulary;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -49,9 +50,9 @@ final class TokenizeCommand implements Callable<Integer> {
                 out.println(line);
             } else {
                 for (int id : ids) {
-                    out.printf("%8d  %s%n", id, Printable.quote(vocab.tokenText(id)));
+                    out.printf(Locale.ROOT, "%8d  %s%n", id, Printable.quote(vocab.tokenText(id)));
                 }
-                out.printf("%d tokens%n", ids.length);
+                out.printf(Locale.ROOT, "%d tokens%n", ids.length);
             }
             out.flush();
         }

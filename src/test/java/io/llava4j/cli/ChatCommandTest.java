@@ -65,7 +65,7 @@ class ChatCommandTest {
         String before = prompt.substring(0, prompt.indexOf("<image>"));
         String after = prompt.substring(prompt.indexOf("<image>") + "<image>".length());
         String jinja = "{{- '" + jinjaString(before) + "' -}}{{- messages[0]['content'] -}}{{- '" + jinjaString(after) + "' -}}";
-        NativeTools.Result ref = NativeTools.run("llama-mtmd-cli", "-m", f.pair.lm().toString(), "--mmproj",
+        NativeTools.Result ref = NativeTools.runToEnd("llama-mtmd-cli", "-m", f.pair.lm().toString(), "--mmproj",
                 f.pair.mmproj().toString(), "--image", f.square.toString(), "-p", "<__media__>", "-n", "10", "--temp", "0",
                 "-c", "2048", "-t", "2", "--jinja", "--chat-template", jinja);
         assertEquals(0, ref.exitCode(), ref.stderr());

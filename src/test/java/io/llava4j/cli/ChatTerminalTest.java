@@ -87,9 +87,10 @@ class ChatTerminalTest {
     }
 
     private void awaitThat(Supplier<Boolean> condition, String what) {
-        long deadline = System.currentTimeMillis() + PATIENCE_MS;
+        // nanoTime, not the wall clock: an NTP step of the clock must not end (or stretch) the wait
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PATIENCE_MS);
         while (!condition.get()) {
-            if (session.isDone() || System.currentTimeMillis() > deadline) {
+            if (session.isDone() || System.nanoTime() - deadline > 0) {
                 throw new AssertionError("waiting for " + what + "; stdout:\n" + out + "\nstderr:\n" + err
                         + "\nscreen:\n" + screenText());
             }

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -64,6 +65,17 @@ class RunCommandTest {
         return CliRunner.run(args(extra).toArray(String[]::new));
     }
 
+    /**
+     * Marks a file with a modification time no write can give it (2000-01-01, a whole even second
+     * that every file system stores exactly) and returns the time as stored. Comparing a file's time
+     * before and after alone would miss a rewrite within the file system's time resolution (1 s on
+     * ext3 and HFS+, 2 s on FAT), a few milliseconds apart on a fast machine.
+     */
+    private static FileTime markWritten(Path file) throws IOException {
+        Files.setLastModifiedTime(file, FileTime.fromMillis(946_684_800_000L));
+        return Files.getLastModifiedTime(file);
+    }
+
     private static int generatedTokens(String stderr) {
         Matcher m = Pattern.compile("generated (\\d+) tokens").matcher(stderr);
         assertTrue(m.find(), stderr);
@@ -78,7 +90,7 @@ class RunCommandTest {
         String jinja = "{{- '" + S_HUMAN.replace("'", "\\'") + "' -}}"
                 + "{%- for m in messages -%}{%- if m['role'] == 'user' -%}{{- ' USER: ' + m['content'] -}}{%- endif -%}"
                 + "{%- endfor -%}{{- ' ASSISTANT:' -}}";
-        NativeTools.Result ref = NativeTools.run("llama-mtmd-cli", "-m", pair.lm().toString(), "--mmproj",
+        NativeTools.Result ref = NativeTools.runToEnd("llama-mtmd-cli", "-m", pair.lm().toString(), "--mmproj",
                 pair.mmproj().toString(), "--image", square.toString(), "-p", "<__media__>\n" + QUESTION, "-n", "24",
                 "--temp", "0", "-c", "2048", "-t", "2", "--jinja", "--chat-template", jinja);
         assertEquals(0, ref.exitCode(), ref.stderr());
@@ -178,7 +190,7 @@ class RunCommandTest {
             assertTrue(demo.err().contains("RANDOM WEIGHTS"), demo.err());
             assertTrue(demo.err().contains("(576 image positions)"), demo.err());
             Path demoDir = dir.resolve("cache").resolve("demo").resolve(DemoModel.VERSION);
-            long written = Files.getLastModifiedTime(demoDir.resolve("lm.gguf")).toMillis();
+            FileTime written = markWritten(demoDir.resolve("lm.gguf"));
 
             Path picture = dir.resolve("demo.png");
             try (InputStream in = DemoModel.class.getResourceAsStream(DemoModel.IMAGE_RESOURCE)) {
@@ -193,7 +205,7 @@ class RunCommandTest {
 
             CliRunner.Result again = CliRunner.run("run", "--temp", "0", "-n", "8", "-t", "2");
             assertEquals(demo.out(), again.out());
-            assertEquals(written, Files.getLastModifiedTime(demoDir.resolve("lm.gguf")).toMillis(), "written once");
+            assertEquals(written, Files.getLastModifiedTime(demoDir.resolve("lm.gguf")), "written once");
         } finally {
             if (before == null) {
                 System.clearProperty("llava4j.cache");
@@ -265,9 +277,9 @@ class RunCommandTest {
             files = list.filter(p -> p.toString().endsWith(".emb")).toList();
         }
         assertEquals(1, files.size(), "one encoded image");
-        long written = Files.getLastModifiedTime(files.get(0)).toMillis();
+        FileTime written = markWritten(files.get(0));
         CliRunner.Result second = run("--temp", "0", "-n", "4", "--image-cache", cache.toString());
         assertEquals(first.out(), second.out());
-        assertEquals(written, Files.getLastModifiedTime(files.get(0)).toMillis(), "read, not written again");
+        assertEquals(written, Files.getLastModifiedTime(files.get(0)), "read, not written again");
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llava4j.testmodels.LlamaCppTree;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
 /** {@code llava4j tokenize}: ids and pieces, and what each option changes. */
@@ -16,6 +17,29 @@ class TokenizeCommandTest {
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().matches("(?s)\\s+1\\s+'<s>'\\n\\s+15043\\s+' Hello'\\n\\s+3186\\s+' world'\\n3 tokens\\n"),
                 r.out());
+    }
+
+    /**
+     * Regression: {@code printf("%8d")} without a locale writes the default locale's digits, so in a
+     * Persian (or Arabic, Marathi, Bengali...) locale the ids came out in Persian digits (U+06F0..U+06F9)
+     * and no script could read them. The command prints ASCII digits whatever the default locale is.
+     */
+    @Test
+    void idsAreAsciiDigitsWhateverTheDefaultLocale() {
+        Locale before = Locale.getDefault();
+        Locale display = Locale.getDefault(Locale.Category.DISPLAY);
+        Locale format = Locale.getDefault(Locale.Category.FORMAT);
+        Locale.setDefault(Locale.forLanguageTag("fa-IR"));
+        try {
+            CliRunner.Result r = CliRunner.run("tokenize", "-m", vocab, "Hello world");
+            assertEquals(0, r.exitCode(), r.err());
+            assertTrue(r.out().matches("(?s)\\s+1\\s+'<s>'\\n\\s+15043\\s+' Hello'\\n\\s+3186\\s+' world'\\n3 tokens\\n"),
+                    r.out());
+        } finally {
+            Locale.setDefault(before);
+            Locale.setDefault(Locale.Category.DISPLAY, display);
+            Locale.setDefault(Locale.Category.FORMAT, format);
+        }
     }
 
     @Test

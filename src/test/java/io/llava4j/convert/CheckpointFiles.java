@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
@@ -81,7 +82,8 @@ final class CheckpointFiles {
     }
 
     private static String shardName(int s, int n) {
-        return String.format("model-%05d-of-%05d.safetensors", s + 1, n);
+        // ROOT: %d takes the default locale's digits (Persian, Arabic, Devanagari...); shard names are ASCII
+        return String.format(Locale.ROOT, "model-%05d-of-%05d.safetensors", s + 1, n);
     }
 
     /** A {@code torch.save(state_dict)} zip: protocol 2 pickle, one stored storage entry per tensor. */

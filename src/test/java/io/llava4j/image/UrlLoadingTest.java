@@ -12,6 +12,8 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,6 +23,10 @@ class UrlLoadingTest {
     private static HttpServer server;
     private static String base;
     private static final byte[] PNG = PilFixtures.bytes("decode/rgb.png");
+    /** How long /slow.png holds back the rest of its body unless the test releases it sooner. */
+    private static final long STALL_SECONDS = 60;
+    /** Released when the slow-server test is done, so the stalled handler does not hold the server. */
+    private static final CountDownLatch RELEASE_SLOW = new CountDownLatch(1);
 
     @BeforeAll
     static void start() throws Exception {
@@ -52,7 +58,7 @@ class UrlLoadingTest {
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(PNG, 0, 10);
                 out.flush();
-                Thread.sleep(3000);
+                RELEASE_SLOW.await(STALL_SECONDS, TimeUnit.SECONDS);
                 out.write(PNG, 10, PNG.length - 10);
             } catch (Exception e) {
                 // client gave up
@@ -64,6 +70,7 @@ class UrlLoadingTest {
 
     @AfterAll
     static void stop() {
+        RELEASE_SLOW.countDown();
         server.stop(0);
     }
 
@@ -95,14 +102,29 @@ class UrlLoadingTest {
         }
     }
 
+    /**
+     * The whole-response deadline ends a download that stalls after its first bytes. The server
+     * holds the rest back for {@value #STALL_SECONDS} s, so without a working deadline the load
+     * would succeed (or fail some other way) only after that; the message names the 500 ms deadline,
+     * and the elapsed time is at least the deadline (a timed wait never returns early). No upper
+     * bound tighter than the stall: how long after the deadline the exception arrives depends on
+     * the machine's load (a 2-core CI runner loading the HTTP client classes for the first time).
+     */
     @Test
     void slowServerTimesOut() {
         ImageLoader impatient = new ImageLoader(
                 ImageLoadOptions.DEFAULTS.withTimeouts(Duration.ofSeconds(2), Duration.ofMillis(500)));
-        long start = System.nanoTime();
-        Llava4jException e = assertThrows(Llava4jException.class, () -> impatient.load(base + "/slow.png"));
-        assertEquals(Code.IO, e.code());
-        assertTrue(e.getMessage().contains("/slow.png"), e.getMessage());
-        assertTrue(System.nanoTime() - start < 2_500_000_000L, "gave up promptly");
+        try {
+            long start = System.nanoTime();
+            Llava4jException e = assertThrows(Llava4jException.class, () -> impatient.load(base + "/slow.png"));
+            long elapsed = System.nanoTime() - start;
+            assertEquals(Code.IO, e.code());
+            assertTrue(e.getMessage().contains("/slow.png") && e.getMessage().contains("within 500 ms"), e.getMessage());
+            assertTrue(elapsed >= TimeUnit.MILLISECONDS.toNanos(500), "waited for the deadline: " + elapsed + " ns");
+            assertTrue(elapsed < TimeUnit.SECONDS.toNanos(STALL_SECONDS), "gave up before the server went on: "
+                    + elapsed + " ns");
+        } finally {
+            RELEASE_SLOW.countDown();
+        }
     }
 }

@@ -73,7 +73,7 @@ class GenerationParityTest {
     @Test
     void greedyOutputEqualsLlamaCompletion() {
         byte[] ours = greedy(lm, PROMPT, N_PREDICT, null);
-        NativeTools.Result ref = NativeTools.run("llama-completion", "-m", lm.toString(), "-p", PROMPT,
+        NativeTools.Result ref = NativeTools.runToEnd("llama-completion", "-m", lm.toString(), "-p", PROMPT,
                 "-n", Integer.toString(N_PREDICT), "--temp", "0", "-no-cnv", "--no-display-prompt", "--simple-io",
                 "-c", "256", "-t", "2", "--no-warmup", "--seed", "1");
         assertEquals(0, ref.exitCode(), ref.stderr());

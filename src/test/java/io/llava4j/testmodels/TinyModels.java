@@ -5,6 +5,7 @@ import io.llava4j.synthetic.LmSpec;
 import io.llava4j.synthetic.SyntheticModels;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.Locale;
 
 /**
  * The random-weight LLaVA pairs of the tests and benchmarks ({@link SyntheticModels}), with
@@ -79,6 +80,6 @@ public final class TinyModels {
             case "7b" -> llava15x7b(dir, seed);
             default -> throw new IllegalArgumentException("unknown kind " + kind);
         };
-        System.out.printf("wrote %s and %s in %.1f s%n", p.lm(), p.mmproj(), (System.nanoTime() - t0) / 1e9);
+        System.out.printf(Locale.ROOT, "wrote %s and %s in %.1f s%n", p.lm(), p.mmproj(), (System.nanoTime() - t0) / 1e9);
     }
 }

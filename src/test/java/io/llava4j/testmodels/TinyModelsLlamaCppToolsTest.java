@@ -27,7 +27,7 @@ class TinyModelsLlamaCppToolsTest {
 
     /** Runs a tool that must succeed; a missing tool is a failure (the build makes them). */
     private static NativeTools.Result run(String tool, String... args) {
-        NativeTools.Result r = NativeTools.run(tool, args);
+        NativeTools.Result r = NativeTools.runToEnd(tool, args);
         assertEquals(0, r.exitCode(), r.stderr());
         return r;
     }

@@ -10,6 +10,7 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,7 +33,7 @@ class PreprocessorPillowTest {
     static PreprocessConfig config(String processor, int size, String mode, String pins) {
         boolean clip = processor.equals("clip");
         List<Resolution> pinpoints = pins.equals("-") ? List.of() : parsePins(pins, size);
-        AspectMode aspect = AspectMode.valueOf(mode.toUpperCase());
+        AspectMode aspect = AspectMode.valueOf(mode.toUpperCase(Locale.ROOT));
         return new PreprocessConfig(size, 14, clip ? PreprocessConfig.CLIP_MEAN : new float[] {0.5f, 0.5f, 0.5f},
                 clip ? PreprocessConfig.CLIP_STD : new float[] {0.5f, 0.5f, 0.5f}, aspect, pinpoints,
                 ResampleFilter.BICUBIC, 0);
