@@ -4,6 +4,7 @@ import io.llava4j.conversation.EmbeddingCache;
 import io.llava4j.conversation.LlavaModel;
 import io.llava4j.conversation.LoadListener;
 import io.llava4j.demo.DemoModel;
+import io.llava4j.gguf.GgmlType;
 import io.llava4j.model.ContextOptions;
 import io.llava4j.model.ModelOptions;
 import io.llava4j.pull.ModelCache;
@@ -11,6 +12,7 @@ import io.llava4j.pull.ModelRef;
 import io.llava4j.synthetic.SyntheticModels;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Locale;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -59,6 +61,11 @@ final class ModelOptionsMixin {
             description = "Layers to offload to the GPU; -1 = all (default: ${DEFAULT-VALUE}).")
     int gpuLayers;
 
+    @Option(names = "--kv-type", paramLabel = "TYPE", defaultValue = "f16",
+            description = "Element type of the KV cache: f16 (default), f32 (exact, twice the memory), q8_0 or"
+                    + " q4_0 (less memory).")
+    String kvType;
+
     /** True when no {@code --model} was given, so the built-in demo pair stands in. */
     boolean demo() {
         return modelArg == null;
@@ -71,6 +78,9 @@ final class ModelOptionsMixin {
      * @throws ParameterException (exit code 2) naming the missing option
      */
     void validate(CommandLine cmd, boolean withImages) {
+        if (kvType() == null) {
+            throw new ParameterException(cmd, "--kv-type " + kvType + ": not a KV cache type (f16, f32, q8_0, q4_0)");
+        }
         if (demo() && mmprojArg != null) {
             throw new ParameterException(cmd, "--mmproj needs --model (the language model it belongs to)");
         }
@@ -146,6 +156,21 @@ final class ModelOptionsMixin {
 
     /** Context length and threads for a new conversation. */
     ContextOptions contextOptions() {
-        return ContextOptions.defaults().withContextLength(ctx).withThreads(threads);
+        return ContextOptions.defaults().withContextLength(ctx).withThreads(threads).withKvType(kvType());
+    }
+
+    private GgmlType kvType() {
+        switch (kvType.toLowerCase(Locale.ROOT)) {
+            case "f32":
+                return GgmlType.F32;
+            case "f16":
+                return GgmlType.F16;
+            case "q8_0":
+                return GgmlType.Q8_0;
+            case "q4_0":
+                return GgmlType.Q4_0;
+            default:
+                return null;
+        }
     }
 }

@@ -66,6 +66,13 @@ public final class InferenceContext implements AutoCloseable {
         if (n == 0) {
             n = Math.min(model.trainedContextLength(), ContextOptions.DEFAULT_MAX_CONTEXT);
         }
+        int headSize = model.attentionHeadSize();
+        int block = options.kvType().blockSize();
+        if (headSize % block != 0) {
+            throw new Llava4jException(Code.INVALID_ARGUMENT, "a " + options.kvType().ggmlName() + " KV cache needs"
+                    + " attention heads whose size is a multiple of " + block + ", and " + model.fileName()
+                    + "'s are " + headSize + ": use an f16 or f32 KV cache");
+        }
         llama_context_params params = LlamaLib.llama_context_default_params();
         params.n_ctx(n);
         params.n_batch(options.batchSize());
@@ -77,6 +84,8 @@ public final class InferenceContext implements AutoCloseable {
             params.flash_attn_type(options.flashAttention() ? LlamaLib.LLAMA_FLASH_ATTN_TYPE_ENABLED
                     : LlamaLib.LLAMA_FLASH_ATTN_TYPE_DISABLED);
         }
+        params.type_k(options.kvType().id());
+        params.type_v(options.kvType().id());
         params.no_perf(true);
         llama_context ctx = LlamaLib.llama_init_from_model(model.handle(), params);
         if (ctx == null || ctx.isNull()) {

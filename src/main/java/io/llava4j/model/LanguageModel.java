@@ -270,6 +270,19 @@ public final class LanguageModel implements AutoCloseable {
         return handle;
     }
 
+    /**
+     * The smallest size of an attention head's key or value vector ({@code <arch>.attention.key_length}
+     * and {@code value_length}, else width / heads): a quantized KV cache needs it to be a multiple of
+     * the type's block, or ggml aborts the process while building the graph.
+     */
+    int attentionHeadSize() {
+        String arch = header.optionalString("general.architecture").orElse("llama");
+        int heads = header.optionalInt(arch + ".attention.head_count").orElse(1);
+        int fallback = header.optionalInt(arch + ".embedding_length").orElse(0) / Math.max(1, heads);
+        return Math.min(header.optionalInt(arch + ".attention.key_length").orElse(fallback),
+                header.optionalInt(arch + ".attention.value_length").orElse(fallback));
+    }
+
     /** The file name, for messages of contexts that outlive their owner's close. */
     String fileName() {
         return path.getFileName().toString();

@@ -51,9 +51,11 @@ class ChatCommandTest {
     @Test
     void followUpEqualsAFreshEvaluationOfTheTwoTurnPrompt() {
         String q2 = "And what colour is it?";
-        String first = f.run("--image", f.square.toString(), "-p", QUESTION, "--temp", "0", "-n", "10");
+        // an F32 KV cache on both sides: the kept cache and the one-pass evaluation then differ only by
+        // f32 rounding (see ChatTest.context()), and --kv-type f32 reaches llama.cpp like -ctk/-ctv f32
+        String first = f.run("--image", f.square.toString(), "-p", QUESTION, "--temp", "0", "-n", "10", "--kv-type", "f32");
         CliRunner.Result r = f.chatPiped(QUESTION + "\n" + q2 + "\n", "--image", f.square.toString(), "--temp", "0",
-                "-n", "10");
+                "-n", "10", "--kv-type", "f32");
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().startsWith(first), "first answer as from run:\n" + r.out() + "\nvs\n" + first);
         String second = r.out().substring(first.length());
@@ -67,7 +69,7 @@ class ChatCommandTest {
         String jinja = "{{- '" + jinjaString(before) + "' -}}{{- messages[0]['content'] -}}{{- '" + jinjaString(after) + "' -}}";
         NativeTools.Result ref = NativeTools.runToEnd("llama-mtmd-cli", "-m", f.pair.lm().toString(), "--mmproj",
                 f.pair.mmproj().toString(), "--image", f.square.toString(), "-p", "<__media__>", "-n", "10", "--temp", "0",
-                "-c", "2048", "-t", "2", "--jinja", "--chat-template", jinja);
+                "-c", "2048", "-t", "2", "-ctk", "f32", "-ctv", "f32", "--jinja", "--chat-template", jinja);
         assertEquals(0, ref.exitCode(), ref.stderr());
         String expected = new String(ref.stdout(), StandardCharsets.UTF_8).strip();
         assertFalse(expected.isEmpty(), "llama-mtmd-cli generated nothing: " + ref.stderr());

@@ -138,6 +138,19 @@ class RunCommandTest {
     }
 
     @Test
+    void kvTypeOptionIsCheckedAndTaken() {
+        CliRunner.Result bad = run("--kv-type", "q4_k", "-n", "2");
+        assertEquals(2, bad.exitCode(), bad.err());
+        assertTrue(bad.err().contains("f16, f32, q8_0, q4_0"), bad.err());
+        CliRunner.Result f32 = run("--temp", "0", "-n", "4", "--kv-type", "f32");
+        assertEquals(0, f32.exitCode(), f32.err());
+        // this model's heads (16) do not fit q8_0's blocks of 32: a clear error, not ggml's abort
+        CliRunner.Result q8 = run("--temp", "0", "-n", "4", "--kv-type", "q8_0");
+        assertEquals(1, q8.exitCode(), q8.err());
+        assertTrue(q8.err().contains("multiple of 32"), q8.err());
+    }
+
+    @Test
     void unreadableImageIsExitCode1() throws IOException {
         Path bad = dir.resolve("broken.jpg");
         Files.write(bad, new byte[] {(byte) 0xff, (byte) 0xd8, 1, 2, 3});

@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llava4j.Llava4jException;
 import io.llava4j.Llava4jException.Code;
+import io.llava4j.gguf.GgmlType;
 import io.llava4j.gguf.GgufFile;
 import io.llava4j.gguf.GgufReader;
 import io.llava4j.gguf.GgufWriter;
+import io.llava4j.synthetic.LmSpec;
 import io.llava4j.testmodels.TinyModels;
 import io.llava4j.vision.VisionEncoder;
 import java.io.IOException;
@@ -165,4 +167,50 @@ class NativeRobustnessTest {
         }
     }
 
+    /**
+     * The KV cache type reaches llama.cpp: the bytes a position adds to the saved sequence state
+     * scale with the element size (F16 2 bytes, F32 4, Q8_0 34 per 32), apart from a few bytes of
+     * per-position bookkeeping (under 3% of this model's 512 bytes of F16 keys and values).
+     */
+    @Test
+    void kvCacheTypeSetsTheBytesPerPosition() {
+        // 2 heads of 32: a q8_0 cache needs head sizes divisible by its block of 32
+        LmSpec spec = new LmSpec("llama", "llama-spm", 64, 2, 2, 2, 128, 4096, 1e-5f, 10000f, GgmlType.F32,
+                GgmlType.F32, false, 5);
+        Path lmPath = TinyModels.writeLm(spec, dir.resolve("heads32.gguf"));
+        try (LanguageModel lm = LanguageModel.load(lmPath)) {
+            double f16 = stateBytesPerPosition(lm, GgmlType.F16);
+            double f32 = stateBytesPerPosition(lm, GgmlType.F32);
+            double q80 = stateBytesPerPosition(lm, GgmlType.Q8_0);
+            assertEquals(2.0, f32 / f16, 0.1, "F32 / F16 bytes per position: " + f32 + " / " + f16);
+            assertEquals(34.0 / 64, q80 / f16, 0.05, "Q8_0 / F16 bytes per position: " + q80 + " / " + f16);
+        }
+        assertEquals(Code.INVALID_ARGUMENT,
+                assertThrows(Llava4jException.class, () -> small().withKvType(GgmlType.Q4_K)).code());
+    }
+
+    /** ggml would abort building the graph for a quantized cache whose block does not divide a head. */
+    @Test
+    void aQuantizedKvCacheThatDoesNotFitTheHeadsIsRefused() {
+        try (LanguageModel lm = LanguageModel.load(pair.lm())) { // 4 heads of 16
+            Llava4jException e = assertThrows(Llava4jException.class,
+                    () -> lm.newContext(small().withKvType(GgmlType.Q8_0)).close());
+            assertEquals(Code.INVALID_ARGUMENT, e.code());
+            assertTrue(e.getMessage().contains("multiple of 32") && e.getMessage().contains("are 16"), e.getMessage());
+        }
+    }
+
+    private static double stateBytesPerPosition(LanguageModel lm, GgmlType type) {
+        long[] sizes = new long[2];
+        for (int i = 0; i < 2; i++) {
+            try (InferenceContext ctx = lm.newContext(small().withKvType(type))) {
+                int[] ids = new int[32 * (i + 1)];
+                Arrays.fill(ids, 100);
+                ctx.decode(ids, 0, ids.length);
+                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+                sizes[i] = ctx.saveState(java.nio.channels.Channels.newChannel(out));
+            }
+        }
+        return (sizes[1] - sizes[0]) / 32.0;
+    }
 }
