@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the native part of llava4j and prints its install prefix (include/, lib/, bin/).
+# Builds the native part of llava4j and prints its install prefix (include/, lib/, bin/), or links
+# it with --link.
 #
 #   native/build.sh [--backend cpu|cuda|metal] [--cpu ISA] [--no-tools] [--verbose] [--link DIR]
 #
@@ -177,5 +178,5 @@ if [[ ! -f "$prefix/.complete" ]]; then
   rm -rf "$prefix" && mv "$prefix.tmp" "$prefix"
   log "done: $prefix"
 fi
-if [[ -n "$link" ]]; then mkdir -p "$(dirname "$link")"; ln -sfn "$prefix" "$link"; fi
-echo "$prefix"
+# The prefix goes to stdout for scripts; with --link (Maven's call) the link says it, quietly.
+if [[ -n "$link" ]]; then mkdir -p "$(dirname "$link")"; ln -sfn "$prefix" "$link"; else echo "$prefix"; fi
