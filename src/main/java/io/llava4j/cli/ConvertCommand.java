@@ -57,6 +57,9 @@ public final class ConvertCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "wrote:      %s (%d tensors)%n", r.languageModel(), r.lmTensors());
         out.printf(Locale.ROOT, "            %s (%d tensors)%n", r.mmproj(), r.mmprojTensors());
         out.flush();
+        PrintWriter err = spec.commandLine().getErr();
+        r.warnings().forEach(w -> err.println("warning: " + w));
+        err.flush();
         return 0;
     }
 }

@@ -237,7 +237,7 @@ final class CheckpointExport {
         return t;
     }
 
-    private static Tensor lmTensor(LmSpec lm, GgufTensorInfo t, float[] data) {
+    static Tensor lmTensor(LmSpec lm, GgufTensorInfo t, float[] data) {
         long[] shape = torchShape(t);
         if (lm.arch().equals("llama") && (t.name().endsWith("attn_q.weight") || t.name().endsWith("attn_k.weight"))) {
             int heads = t.name().endsWith("attn_q.weight") ? lm.nHead() : lm.nHeadKv();
@@ -273,7 +273,7 @@ final class CheckpointExport {
         return new Tensor(new long[] {cols, rows}, out);
     }
 
-    private static long[] torchShape(GgufTensorInfo t) {
+    static long[] torchShape(GgufTensorInfo t) {
         long[] d = t.dims();
         long[] s = new long[d.length];
         for (int i = 0; i < d.length; i++) {
@@ -282,7 +282,7 @@ final class CheckpointExport {
         return s;
     }
 
-    private static String lmName(String gguf) {
+    static String lmName(String gguf) {
         switch (gguf) {
             case "token_embd.weight" -> {
                 return "model.embed_tokens.weight";
@@ -310,7 +310,7 @@ final class CheckpointExport {
         return "model.layers." + p[1] + "." + part;
     }
 
-    private static String visionName(String gguf) {
+    static String visionName(String gguf) {
         switch (gguf) {
             case "v.class_embd" -> {
                 return "embeddings.class_embedding";
@@ -351,7 +351,7 @@ final class CheckpointExport {
         return "encoder.layers." + p[2] + "." + part + rest.substring(dot);
     }
 
-    private static List<List<Integer>> pairs(int[] flat) {
+    static List<List<Integer>> pairs(int[] flat) {
         List<List<Integer>> out = new java.util.ArrayList<>();
         for (int i = 0; i < flat.length; i += 2) {
             out.add(List.of(flat[i], flat[i + 1]));
@@ -359,7 +359,7 @@ final class CheckpointExport {
         return out;
     }
 
-    private static List<Double> floats(float[] v) {
+    static List<Double> floats(float[] v) {
         List<Double> out = new java.util.ArrayList<>();
         for (float f : v) {
             out.add(Double.valueOf(Float.toString(f)));
@@ -400,6 +400,8 @@ final class CheckpointExport {
             g.writeBoolean(b);
         } else if (v instanceof Double d) {
             g.writeNumber(d);
+        } else if (v instanceof java.math.BigInteger b) {
+            g.writeNumber(b);
         } else if (v instanceof Number n) {
             g.writeNumber(n.longValue());
         } else {

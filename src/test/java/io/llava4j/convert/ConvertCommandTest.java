@@ -106,6 +106,37 @@ class ConvertCommandTest {
         assertEquals(3, GgufReader.read(dir.resolve("x").resolve("mmproj-llava-v1.5-tiny-f16.gguf")).getInt("clip.vision.block_count"));
     }
 
+    /**
+     * Issue 16 item 2: without image processor settings (no processor_config.json or
+     * preprocessor_config.json) the mmproj gets CLIP's mean/std, and says so on stderr and in
+     * general.description; with them, nothing is reported.
+     */
+    @Test
+    void aDefaultImageNormalisationIsReportedOnStderrAndInTheMmproj() throws IOException {
+        LmSpec lm = LmSpec.tinyLlama().withSeed(11);
+        ClipSpec clip = ClipSpec.tiny(lm.nEmbd()).withLegacy(false).withFeatureLayer(true).withSeed(12);
+        Path sp = LlamaCppTree.vocab("llama-spm");
+        io.llava4j.synthetic.SyntheticModels.Pair src = io.llava4j.synthetic.SyntheticModels.writePair(lm,
+                TransformersExport.llavaHfVocab(sp, dir.resolve("vocab.gguf")), clip, dir.resolve("src"));
+        Path ckpt = dir.resolve("v5");
+        TransformersExport.write(TransformersExport.Save.V5_18, false, lm, clip, src.lm(), src.mmproj(), sp, ckpt);
+        Run with = run("-i", ckpt.toString(), "-o", dir.resolve("a").toString());
+        assertEquals(0, with.code(), with.err());
+        assertEquals("", with.err());
+        assertTrue(!GgufReader.read(dir.resolve("a").resolve("mmproj-v5-f16.gguf")).has("general.description"));
+
+        Files.delete(ckpt.resolve("processor_config.json"));
+        Run without = run("-i", ckpt.toString(), "-o", dir.resolve("b").toString());
+        assertEquals(0, without.code(), without.err());
+        assertTrue(without.err().startsWith("warning: no image_mean and image_std (no processor_config.json or"
+                + " preprocessor_config.json): used OpenAI CLIP's defaults, image_mean [0.48145467"), without.err());
+        GgufFile mm = GgufReader.read(dir.resolve("b").resolve("mmproj-v5-f16.gguf"));
+        assertArrayEquals(ClipSpec.IMAGE_MEAN, mm.getFloatArray("clip.vision.image_mean"));
+        assertArrayEquals(ClipSpec.IMAGE_STD, mm.getFloatArray("clip.vision.image_std"));
+        assertTrue(mm.getString("general.description").contains("used OpenAI CLIP's defaults"),
+                mm.getString("general.description"));
+    }
+
     @Test
     void kQuantsGoThroughTheQuantizerAndUnknownTypesAreRefused() throws IOException {
         Path ckpt = dir.resolve("ck");

@@ -10,6 +10,8 @@ import io.llava4j.quantize.Quantizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -47,9 +49,15 @@ public final class Converter {
      * @param mmprojTensors tensors in the mmproj file
      * @param arch the LM architecture ({@code llama}, {@code qwen2})
      * @param tokenizer the tokenizer model and pre-tokenizer, e.g. {@code llama/default}, {@code gpt2/qwen2}
+     * @param warnings defaults the converter had to assume (e.g. the image normalisation), one line each;
+     *     also recorded in the files they concern
      */
     public record Result(SourceLayout layout, Path languageModel, Path mmproj, int lmTensors, int mmprojTensors,
-            String arch, String tokenizer) {}
+            String arch, String tokenizer, List<String> warnings) {
+        public Result {
+            warnings = List.copyOf(warnings);
+        }
+    }
 
     /**
      * Converts {@code o.input()}.
@@ -85,7 +93,8 @@ public final class Converter {
                 // the mmproj first: it is small and fails fast on a tower/config mismatch
                 int nMm = MmprojExport.write(m, o.outType().direct(), o.outType().fileType(), name, mmOut);
                 int nLm = LmExport.write(m, tok, o.outType().direct(), o.outType().fileType(), name, lmOut);
-                return new Result(m.layout, lmOut, mmOut, nLm, nMm, m.text.arch(), tok.model() + "/" + tok.pre());
+                return new Result(m.layout, lmOut, mmOut, nLm, nMm, m.text.arch(), tok.model() + "/" + tok.pre(),
+                        warnings(m, tok));
             }
             // k-quants: write F16 next to the outputs, then llama.cpp's quantizer (as llama-quantize)
             QuantType q = QuantType.parse(o.outType().label());
@@ -96,12 +105,24 @@ public final class Converter {
                 int nLm = LmExport.write(m, tok, OutType.F16.direct(), OutType.F16.fileType(), name, lmF16);
                 Quantizer.quantize(mmF16, mmOut, q, true, QuantizeListener.NONE);
                 Quantizer.quantize(lmF16, lmOut, q, true, QuantizeListener.NONE);
-                return new Result(m.layout, lmOut, mmOut, nLm, nMm, m.text.arch(), tok.model() + "/" + tok.pre());
+                return new Result(m.layout, lmOut, mmOut, nLm, nMm, m.text.arch(), tok.model() + "/" + tok.pre(),
+                        warnings(m, tok));
             } finally {
                 deleteQuietly(mmF16);
                 deleteQuietly(lmF16);
             }
         }
+    }
+
+    private static List<String> warnings(SourceModel m, TokenizerExport tok) {
+        List<String> w = new ArrayList<>();
+        if (m.multimodal.defaultNote() != null) {
+            w.add(m.multimodal.defaultNote());
+        }
+        if (tok.warning() != null) {
+            w.add(tok.warning());
+        }
+        return w;
     }
 
     private static void deleteQuietly(Path f) {

@@ -53,6 +53,10 @@ final class MmprojExport {
                 .putBool("clip.use_gelu", v.gelu())
                 .putI32Array("clip.vision.feature_layer", mm.featureLayer())
                 .putString("clip.vision.mm_patch_merge_type", mm.mergeType());
+        if (mm.defaultNote() != null) {
+            // a default normalisation is a guess; the file says so for whoever inspects it (llava4j info)
+            w.putString("general.description", "llava4j convert: " + mm.defaultNote());
+        }
         mm.gridPinpoints().ifPresent(p -> w.putI32Array("clip.vision.image_grid_pinpoints", p));
         if (mm.aspectRatio() != null) {
             w.putString("clip.vision.image_aspect_ratio", mm.aspectRatio());

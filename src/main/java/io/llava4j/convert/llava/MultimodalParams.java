@@ -4,6 +4,9 @@ import io.llava4j.convert.CheckpointException;
 import io.llava4j.convert.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -19,9 +22,11 @@ import java.util.Optional;
  * @param aspectRatio {@code image_aspect_ratio} ({@code pad}, {@code anyres}, ...), or null
  * @param mean {@code image_mean} of the image processor
  * @param std {@code image_std} of the image processor
+ * @param defaultNote null when both came from the checkpoint's image processor settings; otherwise
+ *     which default was used and why, for the user and the mmproj's {@code general.description}
  */
 record MultimodalParams(int featureLayer, int[] pinpoints, String mergeType, String aspectRatio, float[] mean,
-        float[] std) {
+        float[] std, String defaultNote) {
 
     static MultimodalParams read(SourceLayout layout, Path dir, ConfigMap config, VisionParams vision,
             ConfigMap towerConfig, Path visionTower) {
@@ -75,22 +80,52 @@ record MultimodalParams(int featureLayer, int[] pinpoints, String mergeType, Str
                         + " is not supported (flat, spatial_unpad)");
             }
         }
-        ConfigMap pre = preprocessor(dir, visionTower);
-        float[] mean = pre == null ? vision.defaultMean() : pre.floats("image_mean").orElse(vision.defaultMean());
-        float[] std = pre == null ? vision.defaultStd() : pre.floats("image_std").orElse(vision.defaultStd());
+        ConfigMap pre = imageProcessor(dir, visionTower);
+        float[] mean = pre == null ? null : pre.floats("image_mean").orElse(null);
+        float[] std = pre == null ? null : pre.floats("image_std").orElse(null);
+        String note = null;
+        if (mean == null || std == null) {
+            String missing = mean == null && std == null ? "image_mean and image_std"
+                    : mean == null ? "image_mean" : "image_std";
+            String where = pre == null ? "no " + missing + " (no processor_config.json or preprocessor_config.json)"
+                    : pre.file() + " has no " + missing;
+            mean = mean != null ? mean : vision.defaultMean();
+            std = std != null ? std : vision.defaultStd();
+            note = where + ": used " + (vision.siglip() ? "SigLIP" : "OpenAI CLIP") + "'s defaults, image_mean "
+                    + Arrays.toString(mean) + ", image_std " + Arrays.toString(std);
+        }
         if (mean.length != 3 || std.length != 3) {
             throw new CheckpointException(pre.file(), "image_mean and image_std must have 3 values");
         }
-        return new MultimodalParams(feature, pins, merge, aspect, mean, std);
+        return new MultimodalParams(feature, pins, merge, aspect, mean, std, note);
     }
 
-    /** {@code preprocessor_config.json} of the checkpoint, Paddle's {@code processor/eval/}, or the tower's. */
-    private static ConfigMap preprocessor(Path dir, Path visionTower) {
-        for (Path p : new Path[] {dir.resolve("preprocessor_config.json"),
-                dir.resolve("processor").resolve("eval").resolve("preprocessor_config.json"),
-                visionTower == null ? null : visionTower.resolve("preprocessor_config.json")}) {
-            if (p != null && Files.isRegularFile(p)) {
-                return new ConfigMap(p, Json.readObject(p));
+    /**
+     * The image processor's settings, looked for as transformers 5 does
+     * ({@code ImageProcessingMixin.get_image_processor_dict}): the {@code image_processor} entry of
+     * {@code processor_config.json} (where {@code ProcessorMixin.save_pretrained} of transformers 5 puts
+     * it), else {@code preprocessor_config.json} (transformers 4 and older hub files); in the checkpoint
+     * folder, then Paddle's {@code processor/eval/}, then the {@code --vision-tower} folder (the original
+     * LLaVA code loads the tower's image processor).
+     *
+     * @return the settings, or null if no folder has them
+     */
+    private static ConfigMap imageProcessor(Path dir, Path visionTower) {
+        List<Path> folders = new ArrayList<>(List.of(dir, dir.resolve("processor").resolve("eval")));
+        if (visionTower != null) {
+            folders.add(visionTower);
+        }
+        for (Path folder : folders) {
+            Path processor = folder.resolve("processor_config.json");
+            if (Files.isRegularFile(processor)) {
+                Optional<ConfigMap> nested = new ConfigMap(processor, Json.readObject(processor)).object("image_processor");
+                if (nested.isPresent()) {
+                    return nested.get();
+                }
+            }
+            Path legacy = folder.resolve("preprocessor_config.json");
+            if (Files.isRegularFile(legacy)) {
+                return new ConfigMap(legacy, Json.readObject(legacy));
             }
         }
         return null;

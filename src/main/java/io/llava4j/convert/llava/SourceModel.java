@@ -62,6 +62,10 @@ final class SourceModel implements AutoCloseable {
             boolean anyTower = main.names().stream().anyMatch(n -> TensorNames.canonical(n).orElse("").startsWith("vision:"));
             Checkpoint tower = null;
             if (!anyTower) {
+                if (hf) {
+                    throw new CheckpointException(dir, "no vision tower weights: none of the tensor names starts with "
+                            + TensorNames.towerPrefixes() + "; the names start with " + prefixes(main));
+                }
                 if (visionTower == null) {
                     throw new CheckpointException(dir, "the checkpoint has no vision tower weights: original LLaVA"
                             + " checkpoints load " + config.string("mm_vision_tower").orElse("their CLIP tower")
@@ -102,6 +106,14 @@ final class SourceModel implements AutoCloseable {
         }
     }
 
+    /** The distinct first two name components of a checkpoint's tensors, for messages. */
+    private static String prefixes(Checkpoint cp) {
+        return cp.names().stream().map(n -> {
+            String[] p = n.split("\\.", 3);
+            return p.length < 3 ? n : p[0] + "." + p[1] + ".*";
+        }).distinct().sorted().limit(12).toList().toString();
+    }
+
     private static int countLayers(Checkpoint main, Checkpoint tower) {
         int max = -1;
         for (Checkpoint cp : tower == null ? List.of(main) : List.of(main, tower)) {
@@ -114,7 +126,8 @@ final class SourceModel implements AutoCloseable {
             }
         }
         if (max < 0) {
-            throw new CheckpointException(main.location(), "no vision tower layers (vision_model.encoder.layers.*) found");
+            throw new CheckpointException(main.location(), "no vision tower layers (encoder.layers.* under "
+                    + TensorNames.towerPrefixes() + ") found");
         }
         return max + 1;
     }

@@ -22,12 +22,35 @@ final class TensorNames {
     private static final Pattern VIT_LAYER = Pattern.compile("encoder\\.layers\\.(\\d+)\\.(.+)");
 
     /**
+     * Tower prefixes, longest first. transformers 5 dropped the {@code vision_model.} level of
+     * {@code CLIPVisionModel}/{@code SiglipVisionModel} ({@code PrefixChange(prefix_to_remove="vision_model")}
+     * in conversion_mapping.py), and {@code save_pretrained} of a model built from its config writes the
+     * tower without it ({@code revert_weight_conversion} drops {@code PrefixChange} when the model was
+     * not loaded with {@code from_pretrained}); with {@code save_original_format=False} the in-memory
+     * names {@code model.vision_tower.*} are written.
+     */
+    private static final String[] TOWER_PREFIXES = {"model.vision_tower.vision_tower.vision_model.",
+        "model.vision_tower.vision_model.", "vision_tower.vision_model.", "vision_model.", "model.vision_tower.",
+        "vision_tower."};
+
+    /** The tower prefixes, for messages. */
+    static String towerPrefixes() {
+        return String.join(", ", TOWER_PREFIXES);
+    }
+
+    /**
      * The canonical name of a checkpoint tensor, or empty if the tensor is not converted.
      *
      * <ul>
-     *   <li>llava-hf before transformers 4.52: {@code language_model.model.*}, {@code language_model.lm_head.*},
-     *       {@code vision_tower.vision_model.*}, {@code multi_modal_projector.linear_{1,2}.*}, {@code image_newline};
-     *   <li>llava-hf since 4.52: {@code model.language_model.*}, {@code lm_head.*}, {@code model.vision_tower.*},
+     *   <li>transformers {@code save_pretrained} (4.x, and 5.x, which reverts conversion_mapping.py's
+     *       "llava" renamings on save, {@code revert_weight_conversion}):
+     *       {@code language_model.model.*}, {@code language_model.lm_head.*},
+     *       {@code multi_modal_projector.linear_{1,2}.*}, {@code image_newline}, and the tower as
+     *       {@code vision_tower.vision_model.*} (4.x, and 5.x re-saving a model it loaded) or
+     *       {@code vision_tower.*} (5.x saving a model built from its config);
+     *   <li>the in-memory names of transformers 4.52+ (some hub files, and 5.x with
+     *       {@code save_original_format=False}): {@code model.language_model.*}, {@code lm_head.*},
+     *       {@code model.vision_tower.*} (with or without {@code vision_model.}),
      *       {@code model.multi_modal_projector.*}, {@code model.image_newline};
      *   <li>original LLaVA / LLaVA-NeXT (and Paddle, which may say {@code llama.}/{@code qwen2.} for
      *       {@code model.}): {@code model.*}, {@code lm_head.*}, {@code model.mm_projector.{0,2}.*},
@@ -47,8 +70,7 @@ final class TensorNames {
         } else if (n.startsWith("model.language_model.")) {
             n = "model." + n.substring("model.language_model.".length());
         }
-        for (String p : new String[] {"model.vision_tower.vision_tower.vision_model.", "model.vision_tower.vision_model.",
-                "vision_tower.vision_model.", "vision_model."}) {
+        for (String p : TOWER_PREFIXES) {
             if (n.startsWith(p)) {
                 return Optional.of("vision:" + n.substring(p.length()));
             }

@@ -57,7 +57,34 @@ record TextParams(String arch, int nEmbd, int nLayer, int nHead, int nHeadKv, in
         }
         return new TextParams(family.equals("qwen2") ? "qwen2" : "llama", nEmbd, m.integer("num_hidden_layers"), nHead,
                 nHeadKv, m.integer("intermediate_size"), m.integer("max_position_embeddings"),
-                (float) m.number("rms_norm_eps"), (float) m.number("rope_theta"));
+                (float) m.number("rms_norm_eps"), (float) ropeTheta(c, m));
+    }
+
+    /**
+     * {@code rope_theta}: transformers 5 writes it inside {@code rope_parameters} ({@code {"rope_theta": ..,
+     * "rope_type": "default"}}, see {@code RotaryEmbeddingConfigMixin}), 4.x at the top level next to
+     * {@code rope_scaling}. Scaled rope ({@code rope_type} other than {@code default}, or a non-null
+     * {@code rope_scaling}) is refused: the GGUF would need rope-scaling keys this converter does not
+     * write, and dropping them would silently change the model.
+     */
+    private static double ropeTheta(ConfigMap c, ConfigMap withDefaults) {
+        ConfigMap rope = c.object("rope_parameters").orElse(null);
+        String type = rope == null ? null : rope.string("rope_type").orElse("default");
+        if (type == null && c.object("rope_scaling").isPresent()) {
+            type = c.object("rope_scaling").get().string("rope_type")
+                    .or(() -> c.object("rope_scaling").get().string("type")).orElse("?");
+        }
+        if (type != null && !type.equals("default")) {
+            throw new CheckpointException(c.file(), "rope type " + type + " (rope_parameters / rope_scaling) is not"
+                    + " supported; llava4j converts models with plain rope");
+        }
+        if (rope == null) {
+            return withDefaults.number("rope_theta");
+        }
+        if (!rope.has("rope_theta")) { // e.g. per-layer-type parameters, which LLaMA/Qwen2 do not have
+            throw rope.bad("rope_parameters.rope_theta", null, "the rope base frequency");
+        }
+        return rope.number("rope_theta");
     }
 
     /** Head size, also the rope dimension count. */

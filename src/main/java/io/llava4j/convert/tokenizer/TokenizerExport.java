@@ -18,13 +18,18 @@ import java.util.Map;
  * {@code get_vocab_base} / {@code _set_vocab_gpt2} in convert_hf_to_gguf):
  *
  * <ul>
- *   <li>a SentencePiece {@code tokenizer.model} (PaddleNLP: {@code sentencepiece.bpe.model}) gives {@code model = llama}, {@code pre = default},
- *       tokens, scores and types; then {@code added_tokens.json} and
+ *   <li>a SentencePiece {@code tokenizer.model} (PaddleNLP: {@code sentencepiece.bpe.model}) gives
+ *       {@code model = llama}, {@code pre = default}, tokens, scores and types; then
+ *       {@code added_tokens.json}, {@code tokenizer.json}'s {@code added_tokens} (the only place
+ *       transformers 5 keeps them; an extension of llama.cpp's sources) and
  *       {@code tokenizer_config.json}'s {@code added_tokens_decoder} override entries (score
  *       -1000, CONTROL if special or special-looking, else USER_DEFINED); ids up to the model's
  *       {@code vocab_size} that nothing names become {@code [PAD<id>]} (score -10000, UNUSED);
- *   <li>else an HF {@code tokenizer.json} BPE model gives {@code model = gpt2}, the pre-tokenizer
- *       name ({@link BpePreTokenizer}), tokens, types and merges;
+ *   <li>else an HF {@code tokenizer.json} BPE model with {@code byte_fallback} (a SentencePiece
+ *       model converted by transformers, saved without {@code tokenizer.model}) gives the same
+ *       {@code llama} vocabulary, scores derived from the merges ({@link ByteFallbackBpe});
+ *   <li>else an HF {@code tokenizer.json} byte-level BPE model gives {@code model = gpt2}, the
+ *       pre-tokenizer name ({@link BpePreTokenizer}), tokens, types and merges;
  *   <li>then {@link SpecialVocab}: special ids, add-BOS/EOS flags, chat template.
  * </ul>
  *
@@ -38,10 +43,13 @@ import java.util.Map;
  * @param scores scores by id ({@code null} for BPE)
  * @param types {@link TokenType} numbers by id
  * @param special special ids, flags, merges, template
- * @param addSpacePrefix {@code tokenizer_config.json}'s {@code add_prefix_space} (LLaMA family only), or null
+ * @param addSpacePrefix {@code tokenizer_config.json}'s {@code add_prefix_space} (LLaMA family only), else
+ *     for a {@code tokenizer.json}-only SentencePiece vocabulary what its normalizer or pre-tokenizer
+ *     does, else null
+ * @param warning what the user should know about this vocabulary (one line), or null
  */
 public record TokenizerExport(String model, String pre, List<String> tokens, float[] scores, int[] types,
-        SpecialVocab special, Boolean addSpacePrefix) {
+        SpecialVocab special, Boolean addSpacePrefix, String warning) {
 
     /**
      * Reads the tokenizer in {@code dir}.
@@ -67,7 +75,9 @@ public record TokenizerExport(String model, String pre, List<String> tokens, flo
         }
         Path json = dir.resolve("tokenizer.json");
         if (Files.isRegularFile(json)) {
-            return bpe(dir, json, vocabSize, addPrefix);
+            Map<String, Object> tj = Json.readObject(json);
+            return ByteFallbackBpe.applies(tj) ? ByteFallbackBpe.read(dir, json, tj, vocabSize, tc, addPrefix)
+                    : bpe(dir, json, tj, vocabSize, addPrefix);
         }
         throw new CheckpointException(dir, "no tokenizer: expected tokenizer.model or sentencepiece.bpe.model"
                 + " (SentencePiece) or tokenizer.json (BPE)");
@@ -105,6 +115,16 @@ public record TokenizerExport(String model, String pre, List<String> tokens, flo
                 }
             }
         }
+        // transformers 5 keeps added tokens only in tokenizer.json (its tokenizer_config.json has no
+        // added_tokens_decoder and there is no added_tokens.json): read them there too, by the same rule
+        Path json = dir.resolve("tokenizer.json");
+        if (Files.isRegularFile(json) && Json.readObject(json).get("added_tokens") instanceof List<?> l) {
+            for (Object o : l) {
+                if (o instanceof Map<?, ?> a && a.get("id") instanceof Long id && a.get("content") instanceof String c) {
+                    addedToken(tokens, scores, types, id.intValue(), c, Boolean.TRUE.equals(a.get("special")));
+                }
+            }
+        }
         if (tc.get("added_tokens_decoder") instanceof Map<?, ?> decoder) {
             for (Map.Entry<?, ?> e : decoder.entrySet()) {
                 int id;
@@ -114,33 +134,19 @@ public record TokenizerExport(String model, String pre, List<String> tokens, flo
                     throw new CheckpointException(dir.resolve("tokenizer_config.json"), "added_tokens_decoder key "
                             + e.getKey() + " is not a token id");
                 }
-                if (id < 0 || id >= n || !(e.getValue() instanceof Map<?, ?> data) || !(data.get("content") instanceof String content)) {
-                    continue;
+                if (e.getValue() instanceof Map<?, ?> data && data.get("content") instanceof String content) {
+                    addedToken(tokens, scores, types, id, content, Boolean.TRUE.equals(data.get("special")));
                 }
-                String text = content;
-                if (Boolean.TRUE.equals(data.get("special")) || looksSpecial(text)) {
-                    types[id] = TokenType.CONTROL;
-                } else {
-                    text = text.replace('\u2581', ' '); // pre-normalize user-defined spaces
-                    types[id] = TokenType.USER_DEFINED;
-                }
-                scores[id] = -1000f;
-                tokens.set(id, text);
             }
         }
         SpecialVocab special = SpecialVocab.load(dir, false, n);
-        return new TokenizerExport("llama", "default", tokens, scores, types, special, addPrefix);
+        return new TokenizerExport("llama", "default", tokens, scores, types, special, addPrefix, null);
     }
 
-    private static TokenizerExport bpe(Path dir, Path file, Integer vocabSize, Boolean addPrefix) {
-        Map<String, Object> tj = Json.readObject(file);
+    private static TokenizerExport bpe(Path dir, Path file, Map<String, Object> tj, Integer vocabSize, Boolean addPrefix) {
         if (!(tj.get("model") instanceof Map<?, ?> m) || !"BPE".equals(m.get("type"))
                 || !(m.get("vocab") instanceof Map<?, ?> vocabMap)) {
             throw new CheckpointException(file, "not a BPE tokenizer (model.type must be BPE with a vocab)");
-        }
-        if (Boolean.TRUE.equals(m.get("byte_fallback"))) {
-            throw new CheckpointException(file, "a SentencePiece-style BPE tokenizer (byte_fallback) needs its"
-                    + " tokenizer.model next to it");
         }
         String pre = BpePreTokenizer.identify(tj, file);
         Map<Integer, String> byId = new HashMap<>();
@@ -190,7 +196,28 @@ public record TokenizerExport(String model, String pre, List<String> tokens, flo
         if (special.merges().isEmpty()) {
             throw new CheckpointException(file, "a BPE tokenizer without merges");
         }
-        return new TokenizerExport("gpt2", pre, tokens, null, types, special, addPrefix);
+        return new TokenizerExport("gpt2", pre, tokens, null, types, special, addPrefix, null);
+    }
+
+    /**
+     * Puts an added token at {@code id} as {@code _create_vocab_sentencepiece} reads an
+     * {@code added_tokens_decoder} entry: score -1000, CONTROL if special or special-looking, else
+     * USER_DEFINED with {@code ▁} pre-normalized to spaces. Ids outside the vocabulary are skipped
+     * (the Python code logs and skips them).
+     */
+    static void addedToken(List<String> tokens, float[] scores, int[] types, int id, String content, boolean special) {
+        if (id < 0 || id >= tokens.size()) {
+            return;
+        }
+        String text = content;
+        if (special || looksSpecial(text)) {
+            types[id] = TokenType.CONTROL;
+        } else {
+            text = text.replace('\u2581', ' ');
+            types[id] = TokenType.USER_DEFINED;
+        }
+        scores[id] = -1000f;
+        tokens.set(id, text);
     }
 
     /** {@code TextModel.does_token_look_special}. */
