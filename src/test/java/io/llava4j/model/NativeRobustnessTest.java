@@ -189,6 +189,32 @@ class NativeRobustnessTest {
                 assertThrows(Llava4jException.class, () -> small().withKvType(GgmlType.Q4_K)).code());
     }
 
+    /**
+     * readLogits hands every reader the logits from position 0, whatever an earlier reader did to
+     * the buffer's position, and logits() copies the same values.
+     */
+    @Test
+    void everyLogitsReaderStartsAtPositionZero() {
+        try (LanguageModel lm = LanguageModel.load(pair.lm()); InferenceContext ctx = lm.newContext(small())) {
+            ctx.decode(new int[] {1, 100, 200}, 0, 3);
+            float[] copy = ctx.logits();
+            assertEquals(lm.vocabulary().size(), copy.length);
+            for (int round = 0; round < 2; round++) {
+                int[] seen = new int[2];
+                float first = Float.intBitsToFloat(ctx.readLogits(b -> {
+                    seen[0] = b.position();
+                    seen[1] = b.remaining();
+                    float v = b.get(); // a relative read moves the position
+                    b.get();
+                    return Float.floatToRawIntBits(v);
+                }));
+                assertEquals(0, seen[0], "round " + round);
+                assertEquals(copy.length, seen[1], "round " + round);
+                assertEquals(copy[0], first);
+            }
+        }
+    }
+
     /** ggml would abort building the graph for a quantized cache whose block does not divide a head. */
     @Test
     void aQuantizedKvCacheThatDoesNotFitTheHeadsIsRefused() {
