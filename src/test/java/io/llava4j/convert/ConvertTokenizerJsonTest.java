@@ -14,8 +14,8 @@ import io.llava4j.gguf.GgufWriter;
 import io.llava4j.model.LanguageModel;
 import io.llava4j.model.ModelOptions;
 import io.llava4j.testmodels.LlamaCppTree;
+import io.llava4j.testmodels.VocabTestVectors;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,7 +43,6 @@ import org.junit.jupiter.params.provider.EnumSource;
  * id, Metaspace pre-tokenizer).
  */
 class ConvertTokenizerJsonTest {
-    private static final String SEPARATOR = "\n__ggml_vocab_test__\n";
 
     @TempDir
     Path dir;
@@ -98,17 +97,15 @@ class ConvertTokenizerJsonTest {
         assertEquals(style == Style.LLAMA_TOKENIZER_5, t.warning() != null, "id-ordered merges are reported");
 
         Path converted = vocabGguf(t, "converted-" + style);
-        List<String> inputs = split(Files.readString(Path.of(spFile + ".inp"), StandardCharsets.UTF_8));
-        List<String> outputs = Files.readAllLines(Path.of(spFile + ".out"), StandardCharsets.UTF_8);
-        assertEquals(inputs.size(), outputs.size());
+        VocabTestVectors tests = VocabTestVectors.of(spFile);
+        List<String> inputs = tests.inputs();
         assertTrue(inputs.size() > 40, "llama.cpp's test vectors");
         Map<String, Object> tj = Json.readObject(dir.resolve("tok-" + style).resolve("tokenizer.json"));
         ReferenceBpe bpe = ReferenceBpe.of(tj);
         try (LanguageModel reference = LanguageModel.load(spFile, ModelOptions.vocabularyOnly());
                 LanguageModel lm = LanguageModel.load(converted, ModelOptions.vocabularyOnly())) {
             for (int i = 0; i < inputs.size(); i++) {
-                String s = outputs.get(i).strip();
-                int[] expected = s.isEmpty() ? new int[0] : Arrays.stream(s.split(" ")).mapToInt(Integer::parseInt).toArray();
+                int[] expected = tests.expected().get(i);
                 int[] actual = lm.vocabulary().tokenize(inputs.get(i), false, false);
                 String what = "test " + i + " '" + inputs.get(i) + "'";
                 assertArrayEquals(bpe.tokenize(inputs.get(i)), actual, what + ": the file's merges");
@@ -191,21 +188,5 @@ class ConvertTokenizerJsonTest {
                 "never", "split", false));
         CheckpointExport.json(tok.resolve("tokenizer.json"), tj);
         assertEquals(Boolean.FALSE, TokenizerExport.read(tok, null, true).addSpacePrefix());
-    }
-
-    /** Splits exactly like read_tests() in llama.cpp's test-tokenizer-0.cpp. */
-    private static List<String> split(String raw) {
-        List<String> out = new ArrayList<>();
-        int pos = 0;
-        while (pos < raw.length()) {
-            int next = raw.indexOf(SEPARATOR, pos);
-            if (next < 0) {
-                out.add(raw.substring(pos));
-                break;
-            }
-            out.add(raw.substring(pos, next));
-            pos = next + SEPARATOR.length();
-        }
-        return out;
     }
 }

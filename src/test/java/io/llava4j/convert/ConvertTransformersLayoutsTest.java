@@ -83,13 +83,11 @@ class ConvertTransformersLayoutsTest {
         GgufFile lmIn = GgufReader.read(src.lm());
         GgufFile lmOut = GgufReader.read(r.languageModel());
         ConvertLayoutsTest.assertSameTensors(lmIn, lmOut);
-        for (String key : List.of("llama.block_count", "llama.context_length", "llama.embedding_length",
+        assertSameValues(lmIn, lmOut, "llama.block_count", "llama.context_length", "llama.embedding_length",
                 "llama.feed_forward_length", "llama.attention.head_count", "llama.attention.head_count_kv",
                 "llama.attention.layer_norm_rms_epsilon", "llama.rope.freq_base", "tokenizer.ggml.model",
                 "tokenizer.ggml.tokens", "tokenizer.ggml.token_type", "tokenizer.ggml.bos_token_id",
-                "tokenizer.ggml.eos_token_id", "tokenizer.ggml.padding_token_id", "tokenizer.ggml.add_bos_token")) {
-            assertEquals(lmIn.value(key), lmOut.value(key), key);
-        }
+                "tokenizer.ggml.eos_token_id", "tokenizer.ggml.padding_token_id", "tokenizer.ggml.add_bos_token");
         assertEquals(500_000f, lmOut.getFloat("llama.rope.freq_base"), "rope_theta / rope_parameters.rope_theta");
         assertEquals(CheckpointExport.TEMPLATE, lmOut.getString("tokenizer.chat_template"), "chat_template.jinja");
         List<String> tokens = lmOut.getStringArray("tokenizer.ggml.tokens");
@@ -101,12 +99,10 @@ class ConvertTransformersLayoutsTest {
         GgufFile mmIn = GgufReader.read(src.mmproj());
         GgufFile mmOut = GgufReader.read(r.mmproj());
         ConvertLayoutsTest.assertSameTensors(mmIn, mmOut);
-        for (String key : List.of("clip.projector_type", "clip.vision.image_size", "clip.vision.patch_size",
+        assertSameValues(mmIn, mmOut, "clip.projector_type", "clip.vision.image_size", "clip.vision.patch_size",
                 "clip.vision.embedding_length", "clip.vision.feed_forward_length", "clip.vision.block_count",
                 "clip.vision.attention.head_count", "clip.vision.projection_dim", "clip.vision.feature_layer",
-                "clip.use_gelu", "clip.vision.attention.layer_norm_epsilon")) {
-            assertEquals(mmIn.value(key), mmOut.value(key), key);
-        }
+                "clip.use_gelu", "clip.vision.attention.layer_norm_epsilon");
         assertArrayEquals(new float[] {0.5f, 0.5f, 0.5f}, mmOut.getFloatArray("clip.vision.image_mean"));
         assertArrayEquals(new float[] {0.5f, 0.5f, 0.5f}, mmOut.getFloatArray("clip.vision.image_std"));
         assertFalse(mmOut.has("general.description"), "no default was used");
@@ -183,5 +179,11 @@ class ConvertTransformersLayoutsTest {
         assertArrayEquals(new float[] {0.75f, 0.75f, 0.75f}, mm.getFloatArray("clip.vision.image_std"));
         assertEquals(List.of(), legacy.warnings());
         assertTrue(Files.isRegularFile(legacy.languageModel()));
+    }
+
+    private static void assertSameValues(GgufFile expected, GgufFile actual, String... keys) {
+        for (String key : keys) {
+            assertEquals(expected.value(key), actual.value(key), key);
+        }
     }
 }

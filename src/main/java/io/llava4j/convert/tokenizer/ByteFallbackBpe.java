@@ -94,11 +94,7 @@ final class ByteFallbackBpe {
         List<String> tokens = new ArrayList<>(n);
         float[] scores = new float[n];
         int[] types = new int[n];
-        for (int i = 0; i < n; i++) {
-            tokens.add("[PAD" + i + "]");
-            scores[i] = -10000f;
-            types[i] = TokenType.UNUSED;
-        }
+        TokenizerExport.placeholders(tokens, scores, types);
         String unk = model.get("unk_token") instanceof String s ? s : tc.get("unk_token") instanceof String s ? s : null;
         List<String[]> merges = merges(model.get("merges"), file);
         Map<String, Integer> firstRank = new HashMap<>();

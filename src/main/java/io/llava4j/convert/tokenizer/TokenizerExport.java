@@ -83,6 +83,19 @@ public record TokenizerExport(String model, String pre, List<String> tokens, flo
                 + " (SentencePiece) or tokenizer.json (BPE)");
     }
 
+    /**
+     * Makes every id of the (empty) tables an unused placeholder, {@code [PAD<id>]} with score
+     * -10000, as llama.cpp's converter does for the ids a tokenizer file leaves out; the caller then
+     * sets the ids the file has. {@code scores} and {@code types} give the vocabulary size.
+     */
+    static void placeholders(List<String> tokens, float[] scores, int[] types) {
+        for (int i = 0; i < types.length; i++) {
+            tokens.add("[PAD" + i + "]");
+            scores[i] = -10000f;
+            types[i] = TokenType.UNUSED;
+        }
+    }
+
     private static TokenizerExport sentencePiece(Path dir, Path file, Integer vocabSize, Map<String, Object> tc,
             Boolean addPrefix) {
         SentencePieceModel sp = SentencePieceModel.read(file);
@@ -90,11 +103,7 @@ public record TokenizerExport(String model, String pre, List<String> tokens, flo
         List<String> tokens = new ArrayList<>(n);
         float[] scores = new float[n];
         int[] types = new int[n];
-        for (int i = 0; i < n; i++) {
-            tokens.add("[PAD" + i + "]");
-            scores[i] = -10000f;
-            types[i] = TokenType.UNUSED;
-        }
+        placeholders(tokens, scores, types);
         for (int id = 0; id < Math.min(n, sp.pieces().size()); id++) {
             SentencePieceModel.Piece p = sp.pieces().get(id);
             tokens.set(id, p.text());
