@@ -4,9 +4,18 @@
 #
 #   native/build.sh [--backend cpu|cuda|metal] [--cpu ISA] [--no-tools] [--verbose] [--link DIR]
 #
+# llama.cpp is built as shared libraries (libggml-base, libggml, libllama, libmtmd) whose backends
+# are modules loaded at run time (GGML_BACKEND_DL): libggml-cpu-*.so, and libggml-cuda.so /
+# libggml-rpc.so where built. The JNI library links the four libraries only, so one set of them
+# serves every backend: a CUDA build adds a module, never another JNI library.
+#
 #   --backend   cpu (default), cuda (needs nvcc; CUDA_ARCHITECTURES env, default "native"), metal (macOS)
-#   --cpu ISA   the x86-64 instruction sets ggml's CPU kernels are compiled for:
-#                 native  (default) whatever the building CPU has (-march=native)
+#   --cpu ISA   the instruction sets ggml's CPU kernels are compiled for:
+#                 dispatch (default) one module per CPU generation (upstream's GGML_CPU_ALL_VARIANTS:
+#                         x86-64 baseline, SSE4.2, AVX, AVX2, AVX-512 variants, AMX, ...); ggml scores
+#                         them against the running CPU at load and keeps the best: runs anywhere,
+#                         never SIGILL. What a jar for other machines must hold.
+#                 native  whatever the building CPU has (-march=native), one module: for yourself
 #                 sse42   SSE4.2 only (x86-64-v2)
 #                 avx     + AVX
 #                 avx2    + AVX2, FMA, F16C, BMI2 (x86-64-v3; what --portable gave before)
@@ -31,7 +40,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 cache=${LLAVA4J_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/llava4j}
 
-backend=${LLAVA4J_BACKEND:-cpu}; cpu=native; tools=1; link=""; verbose=${LLAVA4J_NATIVE_VERBOSE:-false}
+backend=${LLAVA4J_BACKEND:-cpu}; cpu=dispatch; tools=1; link=""; verbose=${LLAVA4J_NATIVE_VERBOSE:-false}
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --backend) backend=$2; shift 2;;
@@ -69,7 +78,8 @@ isa_features() {
 
 flags=(
   -DCMAKE_BUILD_TYPE=Release
-  -DBUILD_SHARED_LIBS=OFF -DCMAKE_POSITION_INDEPENDENT_CODE=ON
+  -DBUILD_SHARED_LIBS=ON -DGGML_BACKEND_DL=ON -DCMAKE_POSITION_INDEPENDENT_CODE=ON
+  -DCMAKE_BUILD_RPATH_USE_ORIGIN=ON -DGGML_RPC=ON
   -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_APP=OFF
   -DLLAMA_BUILD_MTMD=ON -DMTMD_VIDEO=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_SUBPROCESS=OFF
   -DLLAMA_BUILD_COMMON=$([[ $tools == 1 ]] && echo ON || echo OFF)
@@ -83,23 +93,25 @@ isa() { # GGML_* switches for an x86-64 level; every one named, so nothing depen
           -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF)
 }
 case "$cpu" in
+  dispatch) flags+=(-DGGML_NATIVE=OFF -DGGML_CPU_ALL_VARIANTS=ON);;
   native) flags+=(-DGGML_NATIVE=ON);;
   sse42)  isa ON OFF OFF OFF;;
   avx)    isa ON ON OFF OFF;;
   avx2)   isa ON ON ON OFF;;
   avx512) isa ON ON ON ON;;
-  *)      die "unknown --cpu '$cpu' (native, sse42, avx, avx2, avx512)";;
+  *)      die "unknown --cpu '$cpu' (dispatch, native, sse42, avx, avx2, avx512)";;
 esac
 # The CPU flags a build needs at run time (io.llava4j.nativeio checks them before loading, instead of
 # dying of SIGILL on a CPU without them); "native" stands for the building CPU's own set.
 case "$cpu" in
+  dispatch) required="";;
   native) required=native;;
   sse42)  required="sse4_2";;
   avx)    required="sse4_2 avx";;
   avx2)   required="sse4_2 avx avx2 fma f16c bmi2";;
   avx512) required="sse4_2 avx avx2 fma f16c bmi2 avx512f avx512cd avx512vl avx512dq avx512bw avx512vbmi avx512_vnni avx512_bf16";;
 esac
-if [[ "$required" != native && -r /proc/cpuinfo && "$(uname -m)" == x86_64 ]]; then
+if [[ "$required" != native && -n "$required" && -r /proc/cpuinfo && "$(uname -m)" == x86_64 ]]; then
   have=" $(cpu_features) "
   for f in $required; do
     [[ "$have" == *" $f "* ]] || log "warning: this CPU lacks $f: a --cpu $cpu build will not load here"
@@ -135,7 +147,7 @@ if [[ ! -f "$prefix/.complete" ]]; then
   log "building llama.cpp ($backend, cpu=$cpu, tools=$tools) with $jobs jobs, once: it is cached afterwards"
   log "full log: $buildlog"
   targets=(llava4j-shim mtmd llama ggml)
-  [[ $tools == 1 ]] && targets+=(llama-completion llama-mtmd-cli llama-tokenize llama-quantize)
+  [[ $tools == 1 ]] && targets+=(llama-completion llama-mtmd-cli llama-tokenize llama-quantize ggml-rpc-server)
   # CMake ties a build tree to its source directory, and every checkout of llava4j shares this cache:
   # the tree is configured from copies of native/CMakeLists.txt and the shim beside it, updated only
   # when their content changes (so another checkout, or a shim edit, rebuilds just what changed).
@@ -167,12 +179,27 @@ if [[ ! -f "$prefix/.complete" ]]; then
 
   rm -rf "$prefix.tmp"; mkdir -p "$prefix.tmp/lib" "$prefix.tmp/include" "$prefix.tmp/bin"
   find "$build" -name '*.a' -exec cp {} "$prefix.tmp/lib/" \;
+  # lib/: the shared libraries (with their soname links) and the backend modules, side by side.
+  shopt -s nullglob
+  for f in "$build"/bin/libggml*.so* "$build"/bin/libllama*.so* "$build"/bin/libmtmd*.so* \
+           "$build"/bin/libggml*.dylib "$build"/bin/libllama*.dylib "$build"/bin/libmtmd*.dylib; do
+    cp -P "$f" "$prefix.tmp/lib/"
+  done
+  shopt -u nullglob
+  (cd "$prefix.tmp/lib" && ls libggml-*.so 2>/dev/null | grep -v '^libggml-base\.so' > backends.txt || true)
   cp "$src/include/llama.h" "$src"/ggml/include/*.h "$src/tools/mtmd/mtmd.h" "$root/src/main/cpp/llava4j_shim.h" "$prefix.tmp/include/"
-  [[ $tools == 1 ]] && cp "$build"/bin/llama-completion "$build"/bin/llama-mtmd-cli "$build"/bin/llama-tokenize "$build"/bin/llama-quantize "$prefix.tmp/bin/"
+  if [[ $tools == 1 ]]; then
+    # bin/: the reference tools; they find the libraries ($ORIGIN rpath) and the backend modules
+    # (ggml looks beside the executable) through links to lib/.
+    cp "$build"/bin/llama-completion "$build"/bin/llama-mtmd-cli "$build"/bin/llama-tokenize "$build"/bin/llama-quantize \
+       "$build"/bin/ggml-rpc-server "$prefix.tmp/bin/"
+    for f in "$prefix.tmp"/lib/*.so*; do ln -s "../lib/$(basename "$f")" "$prefix.tmp/bin/$(basename "$f")"; done
+  fi
   ln -s "$src" "$prefix.tmp/llama.cpp"
   { echo "backend=$backend"; echo "cpu=$cpu"; echo "tools=$tools"; echo "source=$src";
     echo "commit=$(cat "$src/.llava4j-ready")"; echo "compiler=$compiler"; printf 'flag=%s\n' "${flags[@]}";
     if [[ $cpu == native ]]; then echo "cpu-features=$(isa_features)"; else echo "cpu-features=$required"; fi
+    echo "backends=$(tr '\n' ' ' < "$prefix.tmp/lib/backends.txt" | sed 's/ $//')"
   } > "$prefix.tmp/build-info.txt"
   touch "$prefix.tmp/.complete"
   rm -rf "$prefix" && mv "$prefix.tmp" "$prefix"

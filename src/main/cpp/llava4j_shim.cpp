@@ -7,6 +7,15 @@
 #include "clip-impl.h"
 #include "clip-model.h"
 #include "llama.h"
+#include "ggml-backend.h"
+#include "llama-ext.h"
+#if __has_include("ggml-rpc.h")
+#  include "ggml-rpc.h"
+#endif
+
+#if !defined(_WIN32)
+#  include <dlfcn.h>
+#endif
 
 #include <atomic>
 #include <cstring>
@@ -279,3 +288,214 @@ void llava4j_clip_log_set(llava4j_log_callback callback, void * user_data) {
 }
 
 } // extern "C"
+
+// ---- backends and devices ---------------------------------------------------------------------
+
+namespace {
+
+void copy_out(char * buf, size_t len, const std::string & value) {
+    if (buf == nullptr || len == 0) {
+        return;
+    }
+    size_t n = value.size() < len - 1 ? value.size() : len - 1;
+    std::memcpy(buf, value.data(), n);
+    buf[n] = '\0';
+}
+
+// The file a backend's code lives in: the module holding its name string.
+std::string module_of(const void * address) {
+#if !defined(_WIN32)
+    Dl_info info;
+    if (address != nullptr && dladdr(address, &info) != 0 && info.dli_fname != nullptr) {
+        return info.dli_fname;
+    }
+#endif
+    (void) address;
+    return "";
+}
+
+} // namespace
+
+int llava4j_backends_load(const char * dir, int32_t * out) {
+    return guarded("loading backends", [&]() -> int {
+        if (out == nullptr) {
+            return fail(LLAVA4J_ERR_INVALID_ARG, "output pointer is null");
+        }
+        ggml_backend_load_all_from_path(dir);
+        *out = (int32_t) ggml_backend_reg_count();
+        if (ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_CPU) == nullptr) {
+            return fail(LLAVA4J_ERR_LOAD, std::string("no CPU backend could be loaded from ")
+                    + (dir != nullptr ? dir : "the default search path")
+                    + " (expected libggml-cpu*.so there)");
+        }
+        return ok();
+    });
+}
+
+int32_t llava4j_backend_count(void) {
+    return (int32_t) ggml_backend_reg_count();
+}
+
+int llava4j_backend_describe(int32_t i, char * name, size_t name_len, char * path, size_t path_len) {
+    return guarded("describing a backend", [&]() -> int {
+        if (i < 0 || (size_t) i >= ggml_backend_reg_count()) {
+            return fail(LLAVA4J_ERR_INVALID_ARG, "backend index out of range: " + std::to_string(i));
+        }
+        ggml_backend_reg_t reg = ggml_backend_reg_get((size_t) i);
+        const char * n = ggml_backend_reg_name(reg);
+        copy_out(name, name_len, n != nullptr ? n : "");
+        copy_out(path, path_len, module_of(n));
+        return ok();
+    });
+}
+
+int32_t llava4j_device_count(void) {
+    return (int32_t) ggml_backend_dev_count();
+}
+
+int llava4j_device_describe(int32_t i, char * name, size_t name_len, char * description,
+                            size_t description_len, char * backend, size_t backend_len,
+                            int32_t * type, uint64_t * free_bytes, uint64_t * total_bytes) {
+    return guarded("describing a device", [&]() -> int {
+        if (i < 0 || (size_t) i >= ggml_backend_dev_count()) {
+            return fail(LLAVA4J_ERR_INVALID_ARG, "device index out of range: " + std::to_string(i));
+        }
+        if (type == nullptr || free_bytes == nullptr || total_bytes == nullptr) {
+            return fail(LLAVA4J_ERR_INVALID_ARG, "output pointer is null");
+        }
+        ggml_backend_dev_t dev = ggml_backend_dev_get((size_t) i);
+        const char * n = ggml_backend_dev_name(dev);
+        const char * d = ggml_backend_dev_description(dev);
+        ggml_backend_reg_t reg = ggml_backend_dev_backend_reg(dev);
+        const char * r = reg != nullptr ? ggml_backend_reg_name(reg) : nullptr;
+        copy_out(name, name_len, n != nullptr ? n : "");
+        copy_out(description, description_len, d != nullptr ? d : "");
+        copy_out(backend, backend_len, r != nullptr ? r : "");
+        size_t f = 0, t = 0;
+        ggml_backend_dev_memory(dev, &f, &t);
+        *type = (int32_t) ggml_backend_dev_type(dev);
+        *free_bytes = f;
+        *total_bytes = t;
+        return ok();
+    });
+}
+
+int llava4j_cpu_backend_features(char * buf, size_t buf_len) {
+    return guarded("reading CPU features", [&]() -> int {
+        ggml_backend_dev_t cpu = ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_CPU);
+        ggml_backend_reg_t reg = cpu != nullptr ? ggml_backend_dev_backend_reg(cpu) : nullptr;
+        if (reg == nullptr) {
+            return fail(LLAVA4J_ERR_LOAD, "no CPU backend is loaded");
+        }
+        std::string text;
+        auto get_features = (ggml_backend_get_features_t) ggml_backend_reg_get_proc_address(reg, "ggml_backend_get_features");
+        if (get_features != nullptr) {
+            for (ggml_backend_feature * f = get_features(reg); f != nullptr && f->name != nullptr; f++) {
+                if (!text.empty()) {
+                    text += ';';
+                }
+                text += f->name;
+                text += '=';
+                text += f->value != nullptr ? f->value : "";
+            }
+        }
+        copy_out(buf, buf_len, text);
+        return ok();
+    });
+}
+
+int llava4j_rpc_add_server(const char * endpoint, int32_t * out) {
+    return guarded("adding an RPC server", [&]() -> int {
+        if (endpoint == nullptr || *endpoint == '\0' || out == nullptr) {
+            return fail(LLAVA4J_ERR_INVALID_ARG, "endpoint or output pointer is null");
+        }
+        ggml_backend_reg_t rpc = ggml_backend_reg_by_name("RPC");
+        if (rpc == nullptr) {
+            return fail(LLAVA4J_ERR_LOAD, "this build has no RPC backend (libggml-rpc.so was not loaded)");
+        }
+        typedef ggml_backend_reg_t (*add_server_t)(const char *);
+        auto add_server = (add_server_t) ggml_backend_reg_get_proc_address(rpc, "ggml_backend_rpc_add_server");
+        if (add_server == nullptr) {
+            return fail(LLAVA4J_ERR_LOAD, "the RPC backend lacks ggml_backend_rpc_add_server");
+        }
+        ggml_backend_reg_t reg = add_server(endpoint);
+        if (reg == nullptr) {
+            return fail(LLAVA4J_ERR_LOAD, std::string("RPC server ") + endpoint + " was not added");
+        }
+        ggml_backend_register(reg);
+        *out = (int32_t) ggml_backend_reg_dev_count(reg);
+        return ok();
+    });
+}
+
+int llava4j_rpc_serve(const char * host_port, const char * device, int32_t n_threads) {
+    return guarded("serving RPC", [&]() -> int {
+        if (host_port == nullptr || *host_port == '\0' || n_threads <= 0) {
+            return fail(LLAVA4J_ERR_INVALID_ARG, "endpoint is null or thread count is not positive");
+        }
+        ggml_backend_reg_t rpc = ggml_backend_reg_by_name("RPC");
+        if (rpc == nullptr) {
+            return fail(LLAVA4J_ERR_LOAD, "this build has no RPC backend (libggml-rpc.so was not loaded)");
+        }
+        typedef void (*start_server_t)(const char *, const char *, size_t, size_t, ggml_backend_dev_t *);
+        auto start = (start_server_t) ggml_backend_reg_get_proc_address(rpc, "ggml_backend_rpc_start_server");
+        if (start == nullptr) {
+            return fail(LLAVA4J_ERR_LOAD, "the RPC backend lacks ggml_backend_rpc_start_server");
+        }
+        ggml_backend_dev_t dev = device != nullptr && *device != '\0'
+                ? ggml_backend_dev_by_name(device) : ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_CPU);
+        if (dev == nullptr) {
+            return fail(LLAVA4J_ERR_INVALID_ARG, std::string("no device named ") + (device != nullptr ? device : "CPU"));
+        }
+        ggml_backend_dev_t devices[1] = { dev };
+        start(host_port, nullptr, (size_t) n_threads, 1, devices);
+        return fail(LLAVA4J_ERR_INTERNAL, std::string("the RPC server on ") + host_port + " stopped");
+    });
+}
+
+int32_t llava4j_rpc_protocol_version(void) {
+#if defined(RPC_PROTO_MAJOR_VERSION)
+    return (RPC_PROTO_MAJOR_VERSION << 16) | (RPC_PROTO_MINOR_VERSION << 8) | RPC_PROTO_PATCH_VERSION;
+#else
+    return 0;
+#endif
+}
+
+int llava4j_context_memory(struct llama_context * ctx, uint64_t * host_model, uint64_t * host_context,
+                           uint64_t * host_compute, uint64_t * device_model, uint64_t * device_context,
+                           uint64_t * device_compute) {
+    return guarded("measuring context memory", [&]() -> int {
+        if (ctx == nullptr || host_model == nullptr || host_context == nullptr || host_compute == nullptr
+                || device_model == nullptr || device_context == nullptr || device_compute == nullptr) {
+            return fail(LLAVA4J_ERR_INVALID_ARG, "context or output pointer is null");
+        }
+        uint64_t hm = 0, hc = 0, hk = 0, dm = 0, dc = 0, dk = 0;
+        for (const auto & [buft, mb] : llama_get_memory_breakdown(ctx)) {
+            ggml_backend_dev_t dev = ggml_backend_buft_get_device(buft);
+            bool host = ggml_backend_buft_is_host(buft)
+                    || (dev != nullptr && ggml_backend_dev_type(dev) == GGML_BACKEND_DEVICE_TYPE_CPU);
+            (host ? hm : dm) += mb.model;
+            (host ? hc : dc) += mb.context;
+            (host ? hk : dk) += mb.compute;
+        }
+        *host_model = hm; *host_context = hc; *host_compute = hk;
+        *device_model = dm; *device_context = dc; *device_compute = dk;
+        return ok();
+    });
+}
+
+int llava4j_clip_memory(const llava4j_clip * clip, uint64_t * total) {
+    return guarded("measuring vision encoder memory", [&]() -> int {
+        int status = check_handle(clip, total);
+        if (status != LLAVA4J_OK) {
+            return status;
+        }
+        uint64_t sum = 0;
+        for (const auto & [dev, size] : clip_get_mem_usage(clip->ctx)) {
+            (void) dev;
+            sum += size;
+        }
+        *total = sum;
+        return ok();
+    });
+}

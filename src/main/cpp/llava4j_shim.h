@@ -97,9 +97,76 @@ LLAVA4J_API void llava4j_cancel_set(llava4j_cancel * flag, int value);
 /** Installs the flag as ctx's abort callback: llama_decode returns 2 while it is set. */
 LLAVA4J_API void llava4j_cancel_attach(struct llama_context * ctx, llava4j_cancel * flag);
 
+/**
+ * Memory llama.cpp allocated for a context, summed over buffer types and split into host (CPU)
+ * and device (GPU, RPC) parts: weights (model), KV cache (context) and compute buffers. Used to
+ * check llava4j's memory plan against llama.cpp's own measurement.
+ */
+LLAVA4J_API int llava4j_context_memory(struct llama_context * ctx, uint64_t * host_model, uint64_t * host_context,
+                                       uint64_t * host_compute, uint64_t * device_model, uint64_t * device_context,
+                                       uint64_t * device_compute);
+
+/** Memory of a vision encoder, weights and compute buffers, summed over devices. */
+LLAVA4J_API int llava4j_clip_memory(const llava4j_clip * clip, uint64_t * total);
+
 /** Routes CLIP/mtmd log lines to callback (NULL restores the default stderr logger). */
 typedef void (*llava4j_log_callback)(int level, const char * text, void * user_data);
 LLAVA4J_API void llava4j_clip_log_set(llava4j_log_callback callback, void * user_data);
+
+/*
+ * Backends and devices. llama.cpp's backends are modules (libggml-cpu-<variant>.so, libggml-cuda.so,
+ * libggml-rpc.so) loaded at run time; nothing runs until they are.
+ */
+
+/**
+ * Loads the backend modules in dir: every GPU/RPC module there (one whose driver or runtime is
+ * missing is skipped with a log line) and the CPU variant that scores best on this CPU. *out
+ * receives the number of registered backends; none is LLAVA4J_ERR_LOAD.
+ */
+LLAVA4J_API int llava4j_backends_load(const char * dir, int32_t * out);
+
+/** Number of registered backends (CPU, CUDA, RPC, ...). */
+LLAVA4J_API int32_t llava4j_backend_count(void);
+
+/**
+ * Backend i: its name ("CPU", "CUDA", "RPC[host:port]") and the file its code was loaded from
+ * ("" when linked in), each copied into a buffer (NUL-terminated, truncated to fit).
+ */
+LLAVA4J_API int llava4j_backend_describe(int32_t i, char * name, size_t name_len, char * path, size_t path_len);
+
+/** Number of devices of all registered backends. */
+LLAVA4J_API int32_t llava4j_device_count(void);
+
+/**
+ * Device i: name, description, type (0 CPU, 1 GPU, 2 integrated GPU, 3 accelerator, as
+ * ggml_backend_dev_type), the name of its backend, and its free and total memory in bytes.
+ */
+LLAVA4J_API int llava4j_device_describe(int32_t i, char * name, size_t name_len, char * description,
+                                        size_t description_len, char * backend, size_t backend_len,
+                                        int32_t * type, uint64_t * free_bytes, uint64_t * total_bytes);
+
+/**
+ * The instruction-set features the CPU backend was compiled with and finds ("AVX2", "AVX512", ...
+ * each followed by '=' and its value), ';'-separated, copied into buf.
+ */
+LLAVA4J_API int llava4j_cpu_backend_features(char * buf, size_t buf_len);
+
+/**
+ * Registers the devices of an RPC server ("host:port"), which llama.cpp then offloads layers to.
+ * The RPC module aborts the process when it cannot connect or the peer does not speak its
+ * protocol: callers check reachability and the handshake first. *out receives the number of
+ * devices the server has.
+ */
+LLAVA4J_API int llava4j_rpc_add_server(const char * endpoint, int32_t * out);
+
+/**
+ * Serves this process's CPU (or the named device, NULL for the CPU) to RPC clients on host:port
+ * with n_threads threads; blocks for the life of the process. Returns only on failure.
+ */
+LLAVA4J_API int llava4j_rpc_serve(const char * host_port, const char * device, int32_t n_threads);
+
+/** The RPC protocol version this build speaks (major << 16 | minor << 8 | patch), 0 without RPC. */
+LLAVA4J_API int32_t llava4j_rpc_protocol_version(void);
 
 #ifdef __cplusplus
 }

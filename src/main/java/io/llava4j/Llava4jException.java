@@ -30,6 +30,8 @@ public class Llava4jException extends RuntimeException {
         CLOSED,
         /** The native library is missing or could not be loaded. */
         NATIVE_LIBRARY,
+        /** A remote ggml RPC server cannot be reached or does not speak this build's protocol. */
+        REMOTE,
         /** Native code reported a failure not covered above. */
         NATIVE,
     }

@@ -1,18 +1,28 @@
 package io.llava4j.cli;
 
+import io.llava4j.Llava4jException;
 import io.llava4j.conversation.EmbeddingCache;
 import io.llava4j.conversation.LlavaModel;
 import io.llava4j.conversation.LoadListener;
 import io.llava4j.demo.DemoModel;
 import io.llava4j.gguf.GgmlType;
+import io.llava4j.gguf.GgufReader;
 import io.llava4j.model.ContextOptions;
+import io.llava4j.model.GpuFit;
+import io.llava4j.model.MemoryPlan;
 import io.llava4j.model.ModelOptions;
+import io.llava4j.nativeio.Backends;
+import io.llava4j.nativeio.RpcServers;
 import io.llava4j.pull.ModelCache;
 import io.llava4j.pull.ModelRef;
 import io.llava4j.synthetic.SyntheticModels;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -22,6 +32,8 @@ import picocli.CommandLine.ParameterException;
  * and {@code answer} so that they spell and default them the same way.
  */
 final class ModelOptionsMixin {
+    private static final Logger LOG = LoggerFactory.getLogger(ModelOptionsMixin.class);
+
     @Option(names = {"-m", "--model"}, paramLabel = "LM.gguf|NAME",
             description = "Language model GGUF, or a name downloaded with `llava4j pull` (e.g. llava-1.5-7b,"
                     + " llava-1.5-7b:q5_k, hf://owner/repo/file.gguf) (default: the built-in demo pair with random weights).")
@@ -57,9 +69,19 @@ final class ModelOptionsMixin {
             description = "Context length in tokens (default: ${DEFAULT-VALUE}).")
     int ctx;
 
-    @Option(names = {"-ngl", "--gpu-layers"}, paramLabel = "N", defaultValue = "0",
-            description = "Layers to offload to the GPU; -1 = all (default: ${DEFAULT-VALUE}).")
-    int gpuLayers;
+    @Option(names = {"-ngl", "--gpu-layers"}, paramLabel = "N|auto|all", defaultValue = "auto",
+            description = "Layers to offload to the GPU: auto (default) fits as many as its free memory holds"
+                    + " after the mmproj, KV cache and compute buffers, and says what it chose; all (or -1); or"
+                    + " a number (0 = CPU only).")
+    String gpuLayers;
+
+    @Option(names = "--mmproj-on-cpu", description = "Keep the vision tower on the CPU (leaves the GPU to the"
+            + " language model's layers).")
+    boolean mmprojOnCpu;
+
+    @Option(names = "--rpc", paramLabel = "HOST:PORT[,...]", description = "Place layers on llama.cpp rpc-server"
+            + " processes (`llava4j rpc-server`) too. No authentication or encryption: trusted networks only.")
+    String rpc;
 
     @Option(names = "--kv-type", paramLabel = "TYPE", defaultValue = "f16",
             description = "Element type of the KV cache: f16 (default), f32 (exact, twice the memory), q8_0 or"
@@ -78,6 +100,16 @@ final class ModelOptionsMixin {
      * @throws ParameterException (exit code 2) naming the missing option
      */
     void validate(CommandLine cmd, boolean withImages) {
+        if (gpuLayerCount() == Integer.MIN_VALUE) {
+            throw new ParameterException(cmd, "--gpu-layers " + gpuLayers + ": expected auto, all or a number >= -1");
+        }
+        if (rpc != null) {
+            try {
+                RpcServers.Endpoint.parseList(rpc);
+            } catch (Llava4jException e) {
+                throw new ParameterException(cmd, "--rpc " + rpc + ": " + e.getMessage());
+            }
+        }
         if (kvType() == null) {
             throw new ParameterException(cmd, "--kv-type " + kvType + ": not a KV cache type (f16, f32, q8_0, q4_0)");
         }
@@ -150,8 +182,52 @@ final class ModelOptionsMixin {
     LlavaModel open(LoadListener onLoad) {
         EmbeddingCache cache = imageCache != null ? EmbeddingCache.onDisk(EmbeddingCache.DEFAULT_MAX_BYTES, imageCache)
                 : EmbeddingCache.inMemory(EmbeddingCache.DEFAULT_MAX_BYTES);
-        return LlavaModel.builder(model).mmproj(mmproj).options(ModelOptions.defaults().withGpuLayers(gpuLayers))
-                .gpuVision(gpuLayers != 0).template(template).embeddingCache(cache).onLoad(onLoad).open();
+        if (rpc != null) {
+            RpcServers.add(RpcServers.Endpoint.parseList(rpc), RpcServers.DEFAULT_TIMEOUT);
+        }
+        GpuFit fit = placement();
+        return LlavaModel.builder(model).mmproj(mmproj).options(ModelOptions.defaults().withGpuLayers(fit.gpuLayers()))
+                .gpuVision(fit.visionOnGpu()).template(template).embeddingCache(cache).onLoad(onLoad).open();
+    }
+
+    /**
+     * Where the layers and the vision tower go: {@code auto} asks {@link GpuFit} (and logs its
+     * choice when there is a GPU); a number or {@code all} is taken as given, the vision tower then
+     * going to a local GPU unless {@code --mmproj-on-cpu} or {@code -ngl 0}.
+     */
+    GpuFit placement() {
+        List<Backends.Device> gpus = Backends.gpus();
+        int n = gpuLayerCount();
+        if (n == AUTO) {
+            MemoryPlan plan = MemoryPlan.of(GgufReader.read(model),
+                    mmproj == null ? Optional.empty() : Optional.of(GgufReader.read(mmproj)), contextOptions());
+            GpuFit fit = GpuFit.choose(plan, gpus, !mmprojOnCpu);
+            if (!gpus.isEmpty()) {
+                LOG.info("--gpu-layers auto: {}", fit.reason());
+            }
+            return fit;
+        }
+        boolean localGpu = gpus.stream().anyMatch(d -> !d.backend().equals("RPC"));
+        return new GpuFit(n, n != 0 && localGpu && !mmprojOnCpu, "--gpu-layers " + gpuLayers);
+    }
+
+    private static final int AUTO = -2;
+
+    /** -2 for auto, -1 for all, N; Integer.MIN_VALUE when the text is none of these. */
+    private int gpuLayerCount() {
+        String v = gpuLayers.strip().toLowerCase(Locale.ROOT);
+        if (v.equals("auto")) {
+            return AUTO;
+        }
+        if (v.equals("all")) {
+            return -1;
+        }
+        try {
+            int n = Integer.parseInt(v);
+            return n >= -1 ? n : Integer.MIN_VALUE;
+        } catch (NumberFormatException e) {
+            return Integer.MIN_VALUE;
+        }
     }
 
     /** Context length and threads for a new conversation. */
@@ -160,17 +236,6 @@ final class ModelOptionsMixin {
     }
 
     private GgmlType kvType() {
-        switch (kvType.toLowerCase(Locale.ROOT)) {
-            case "f32":
-                return GgmlType.F32;
-            case "f16":
-                return GgmlType.F16;
-            case "q8_0":
-                return GgmlType.Q8_0;
-            case "q4_0":
-                return GgmlType.Q4_0;
-            default:
-                return null;
-        }
+        return KvTypes.parse(kvType);
     }
 }

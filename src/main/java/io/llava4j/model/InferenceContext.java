@@ -22,6 +22,7 @@ import java.util.function.ToIntFunction;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
 
 /**
@@ -373,6 +374,34 @@ public final class InferenceContext implements AutoCloseable {
             guard.exit();
         }
     }
+
+    /**
+     * What llama.cpp allocated for this context and its model, as it measures it: weights, KV cache
+     * and compute buffers, in host memory and on devices.
+     */
+    public MemoryUse memoryUse() {
+        guard.enter();
+        try (LongPointer hm = new LongPointer(1); LongPointer hc = new LongPointer(1); LongPointer hk = new LongPointer(1);
+                LongPointer dm = new LongPointer(1); LongPointer dc = new LongPointer(1); LongPointer dk = new LongPointer(1)) {
+            NativeErrors.checkShim(LlamaLib.llava4j_context_memory(handle, hm, hc, hk, dm, dc, dk), "measuring memory");
+            return new MemoryUse(hm.get(), hc.get(), hk.get(), dm.get(), dc.get(), dk.get());
+        } finally {
+            guard.exit();
+        }
+    }
+
+    /**
+     * Memory llama.cpp allocated for a context, in bytes.
+     *
+     * @param hostWeights model weights in host memory (memory-mapped file pages included)
+     * @param hostKv KV cache in host memory
+     * @param hostCompute compute buffers in host memory
+     * @param deviceWeights weights on GPUs and RPC servers
+     * @param deviceKv KV cache on devices
+     * @param deviceCompute compute buffers on devices
+     */
+    public record MemoryUse(long hostWeights, long hostKv, long hostCompute, long deviceWeights, long deviceKv,
+            long deviceCompute) {}
 
     /** Empties the KV cache. */
     public void clear() {

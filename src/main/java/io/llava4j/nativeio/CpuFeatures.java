@@ -65,8 +65,8 @@ public final class CpuFeatures {
         if (!missing.isEmpty()) {
             throw new Llava4jException(Llava4jException.Code.NATIVE_LIBRARY, "the bundled llava4j native library was"
                     + " built for a CPU with " + String.join(", ", missing) + ", which this CPU lacks: rebuild it here"
-                    + " (mvn -DskipTests package), or build a jar for this CPU level with -Dllava4j.cpu=avx2"
-                    + " (or sse42, avx), or point -D" + NativeLibrary.LIBRARY_PROPERTY + " at a matching build");
+                    + " (mvn -DskipTests package), or build a jar for every CPU with -Dllava4j.cpu=dispatch (the"
+                    + " default: the best kernels are picked at load), or point -D" + NativeLibrary.LIBRARY_PROPERTY + " at a matching build");
         }
     }
 

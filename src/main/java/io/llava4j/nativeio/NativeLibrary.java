@@ -7,6 +7,9 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Loader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,7 +20,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Loading is layered: by default the JNI library bundled in the jar (or in {@code
  * target/classes}) is used; the system property {@value #LIBRARY_PROPERTY} points at an external
- * build instead (a directory holding {@code libjnillava4j.so}/{@code .dylib}, or the file itself).
+ * build instead (a directory holding {@code libjnillava4j.so}/{@code .dylib}, or the file itself),
+ * whose directory also holds llama.cpp's shared libraries and the ggml backend modules to load.
  * A failure says what was searched and how to fix it.
  *
  * <p>Thread-safe; every owner class calls {@link #ensureLoaded()} before its first native call.
@@ -49,6 +53,7 @@ public final class NativeLibrary {
             if (external == null || external.isBlank()) {
                 CpuFeatures.checkBuild(buildInfo());
             }
+            Path externalDir = null;
             try {
                 if (external != null && !external.isBlank()) {
                     Path path = Path.of(external);
@@ -60,12 +65,14 @@ public final class NativeLibrary {
                                 "-D" + LIBRARY_PROPERTY + "=" + external + ": no native library at " + path);
                     }
                     System.load(path.toAbsolutePath().toString());
+                    externalDir = path.toAbsolutePath().getParent();
                     // The binding's native methods (JavaCPP's own included) now resolve to this
                     // library; JavaCPP must not look for, or load, a second copy from the jar.
                     System.setProperty("org.bytedeco.javacpp.loadLibraries", "false");
                 }
                 Loader.load(LlamaLib.class);
-            } catch (UnsatisfiedLinkError | RuntimeException e) {
+                loadBackends(externalDir);
+            } catch (UnsatisfiedLinkError | RuntimeException | IOException e) {
                 if (e instanceof Llava4jException le) {
                     throw le;
                 }
@@ -78,11 +85,49 @@ public final class NativeLibrary {
                                 + " at a build: " + e.getMessage(),
                         e);
             }
-            NativeLog.install();
             LlamaLib.llama_backend_init();
+            loaded = true;
             LOG.debug("native library loaded: {}, shim {}", LlamaLib.llama_print_system_info().getString(),
                     LlamaLib.llava4j_shim_version().getString());
-            loaded = true;
+            Backends.logLoaded();
+        }
+    }
+
+    /**
+     * Has ggml load its backend modules: the CPU variant that fits this CPU best, and the GPU/RPC
+     * modules that were built. They come from {@code externalDir} (the directory of a library
+     * named by {@value #LIBRARY_PROPERTY}) or, by default, from the jar: each module listed in
+     * {@code backends.txt} is extracted beside the JNI library by JavaCPP's cache.
+     */
+    private static void loadBackends(Path externalDir) throws java.io.IOException {
+        NativeLog.install();
+        Path dir = externalDir;
+        if (dir == null) {
+            String folder = Loader.getPlatform() + "/";
+            List<String> modules = List.of();
+            try (InputStream in = NativeLibrary.class.getResourceAsStream(folder + "backends.txt")) {
+                if (in != null) {
+                    modules = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
+                            .map(String::strip).filter(l -> !l.isEmpty()).toList();
+                }
+            }
+            if (modules.isEmpty()) {
+                throw new Llava4jException(Llava4jException.Code.NATIVE_LIBRARY, "the jar lists no ggml backend"
+                        + " modules (" + NativeLibrary.class.getPackageName().replace('.', '/') + "/" + folder
+                        + "backends.txt): it was built without them");
+            }
+            for (String module : modules) {
+                Path file = Loader.cacheResource(NativeLibrary.class, folder + module).toPath();
+                dir = file.getParent();
+            }
+        }
+        try (BytePointer path = new BytePointer(dir.toAbsolutePath().toString());
+                IntPointer count = new IntPointer(1)) {
+            try {
+                NativeErrors.checkShim(LlamaLib.llava4j_backends_load(path, count), "loading ggml backends from " + dir);
+            } catch (Llava4jException e) {
+                throw new Llava4jException(Llava4jException.Code.NATIVE_LIBRARY, e.getMessage(), e);
+            }
         }
     }
 
@@ -105,7 +150,7 @@ public final class NativeLibrary {
      * CMake flags, the CPU features it needs), or "" when the jar has none.
      */
     public static String buildInfo() {
-        try (InputStream in = NativeLibrary.class.getResourceAsStream("build-info.txt")) {
+        try (InputStream in = NativeLibrary.class.getResourceAsStream(Loader.getPlatform() + "/build-info.txt")) {
             return in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             return "";

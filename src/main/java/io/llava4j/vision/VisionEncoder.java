@@ -112,6 +112,18 @@ public final class VisionEncoder implements AutoCloseable {
         return projector;
     }
 
+    /** Memory the encoder holds (weights and its reserved compute buffers), as llama.cpp counts it. */
+    public long memoryBytes() {
+        guard.enter();
+        try {
+            long[] n = new long[1];
+            NativeErrors.checkShim(LlamaLib.llava4j_clip_memory(handle, n), path + ": memory");
+            return n[0];
+        } finally {
+            guard.exit();
+        }
+    }
+
     /** Number of embeddings one {@code width x height} image produces. */
     public int tokenCount(int width, int height) {
         guard.enter();

@@ -46,7 +46,11 @@ class LibraryPathOverrideTest {
         Path model = TinyModels.llava15(dir.resolve("m"), 3).lm();
         Path bundled = bundledLibrary();
         Path external = Files.createDirectories(dir.resolve("external"));
-        Files.copy(bundled, external.resolve(bundled.getFileName()));
+        try (Stream<Path> natives = Files.list(bundled.getParent())) {
+            for (Path f : (Iterable<Path>) natives::iterator) {
+                Files.copy(f, external.resolve(f.getFileName()));
+            }
+        }
         String classesDir = bundled.getParent().getParent().getParent().getParent().getParent().toString();
 
         // 1. the usual classpath, which bundles the library too

@@ -10,28 +10,21 @@ import org.bytedeco.javacpp.tools.InfoMapper;
 /**
  * JavaCPP configuration of the one native library of llava4j ({@code jnillava4j}): the public C API
  * of llama.cpp ({@code llama.h}, the parts of {@code ggml.h} it refers to) and our CLIP shim
- * ({@code llava4j_shim.h}), all linked statically from the libraries that {@code native/build.sh}
+ * ({@code llava4j_shim.h}), linked against the shared libraries that {@code native/build.sh}
  * produces. The generated class {@code io.llava4j.nativeio.bindings.LlamaLib} is internal: only
  * the owner classes in {@code io.llava4j.nativeio} use it.
  */
 @Properties(
         target = "io.llava4j.nativeio.bindings.LlamaLib",
         value = {
-            // JavaCPP passes link libraries to the linker in reverse order: list them with
-            // dependencies first (ggml-base) and dependents last (our shim).
+            // llama.cpp's shared libraries, dependencies first: JavaCPP loads them in this order
+            // before the JNI library (and passes them to the linker reversed). "@.0" is the
+            // soname version. The backends (CPU variants, CUDA, Metal, RPC) are modules that
+            // NativeLibrary has ggml load afterwards, so no JNI link names a backend.
             @Platform(
-                    value = "linux",
+                    value = {"linux", "macosx"},
                     include = {"ggml.h", "llama.h", "llava4j_shim.h"},
-                    link = {"gomp", "ggml-base", "ggml-cpu", "ggml", "llama", "mtmd",
-                        "llava4j-shim"},
-                    compiler = {"cpp17", "default"},
-                    library = "jnillava4j"),
-            @Platform(
-                    value = "macosx",
-                    include = {"ggml.h", "llama.h", "llava4j_shim.h"},
-                    link = {"ggml-base", "ggml-cpu", "ggml-blas", "ggml-metal", "ggml", "llama", "mtmd",
-                        "llava4j-shim"},
-                    framework = {"Foundation", "Metal", "MetalKit", "Accelerate"},
+                    link = {"ggml-base@.0", "ggml@.0", "llama@.0", "mtmd@.0", "llava4j-shim"},
                     compiler = {"cpp17", "default"},
                     library = "jnillava4j"),
         })
