@@ -2,7 +2,8 @@
 # Builds llava4j's CUDA backend on an NVIDIA machine and checks it, from a kit made by
 # scripts/gpu/make-kit.sh (the machine needs nvcc, cuBLAS and g++, no JDK, Maven or network):
 #   1. native/build.sh --backend cuda from the kit's pinned llama.cpp source (patched there);
-#   2. the JNI binding linked against it and the CUDA runtime;
+#   2. the jar's natives plus the CUDA backend module (libggml-cuda.so) in one directory: the JNI
+#      library and llama.cpp's shared libraries are the CPU build's, the module is loaded at run time;
 #   3. parity: greedy output of the built-in demo pair with every layer and the mmproj on the GPU
 #      equals the CPU's (the same library with -ngl 0, and the AVX2 CPU build);
 #   4. speed: a LLaVA-1.5-7B-shaped pair (random weights, LM quantized to Q4_K_M, CLIP-L/336 F16)
@@ -34,7 +35,11 @@ threads=$(nproc)
 if [[ ! -x "$work/jre/bin/java" ]]; then
   tar -C "$work" -xzf "$kit/jre.tgz"
   tar -C "$work" -xzf "$kit/llama.cpp.tgz"
-  mkdir -p "$work/jni" && tar -C "$work/jni" -xzf "$kit/jni-objects.tgz" && tar -C "$work/jni" -xzf "$kit/jni-cpu-avx2.tgz"
+fi
+if [[ ! -f "$work/jni/cpu/libjnillava4j.so" ]]; then
+  mkdir -p "$work/jni/unpack" "$work/jni/cpu"
+  (cd "$work/jni/unpack" && "$work/jre/bin/jar" -xf "$kit/llava4j-cli.jar" io/llava4j/nativeio/linux-x86_64)
+  cp -a "$work/jni/unpack/io/llava4j/nativeio/linux-x86_64/." "$work/jni/cpu/"
 fi
 java="$work/jre/bin/java"
 jar="$kit/llava4j-cli.jar"
@@ -57,7 +62,7 @@ build_log="$out/native-build.txt"
 if [[ ! -e "$work/native/.complete" ]]; then
   say "building the CUDA backend (sm_${CUDA_ARCHITECTURES:-90}) with $threads jobs"
   ( LLAVA4J_CACHE="$work/cache" LLAVA4J_LLAMA_CPP_DIR="$work/llama.cpp" CUDA_ARCHITECTURES=${CUDA_ARCHITECTURES:-90} \
-      LLAVA4J_JOBS=$threads "$root/native/build.sh" --backend cuda --link "$work/native" > "$build_log" 2>&1
+      LLAVA4J_JOBS=$threads "$root/native/build.sh" --backend cuda --cpu native --link "$work/native" > "$build_log" 2>&1
     echo "exit $?" >> "$build_log" ) &
   build_pid=$!
 fi
@@ -91,15 +96,14 @@ fi
 [[ -e "$work/native/.complete" ]] || { say "no CUDA build: $(tail -n 30 "$build_log")"; cp "$work"/cache/logs/*.log "$out/" 2>/dev/null; exit 0; }
 say "build info: $(grep -v '^flag' "$work/native/build-info.txt" | tr '\n' ' ')"
 
-# --- 2. the JNI binding against the CUDA build -------------------------------------------------------
-if [[ ! -f "$work/jni/cuda/libjnillava4j.so" ]]; then
+# --- 2. the natives with the CUDA module --------------------------------------------------------------
+if [[ ! -f "$work/jni/cuda/libggml-cuda.so" ]]; then
   mkdir -p "$work/jni/cuda"
-  g++ -shared -o "$work/jni/cuda/libjnillava4j.so" "$work/jni/jnillava4j.o" "$work/jni/jnijavacpp.o" \
-      -Wl,--no-undefined -Wl,--exclude-libs,ALL -Wl,-Bsymbolic -s -L"$work/native/lib" \
-      -lllava4j-shim -lmtmd -lllama -lggml -lggml-cuda -lggml-cpu -lggml-base -lgomp \
-      -L"$cublas_dir" -L"$cudart_dir" -L"$(dirname "$cuda_stub")" -lcublas -lcublasLt -lcudart -lcuda -pthread -ldl -lrt \
-      > "$out/jni-link.txt" 2>&1 || { say "linking the JNI library failed: $(tail -n 20 "$out/jni-link.txt")"; exit 0; }
-  say "JNI library: $(du -h "$work/jni/cuda/libjnillava4j.so" | cut -f1); $(ldd "$work/jni/cuda/libjnillava4j.so" | grep -E 'cuda|cublas|not found' | tr -s ' \t' ' ' | tr '\n' ';')"
+  cp -a "$work/jni/cpu/." "$work/jni/cuda/"
+  cp "$work/native/lib/libggml-cuda.so" "$work/jni/cuda/" || { say "the CUDA build has no libggml-cuda.so"; exit 0; }
+  echo libggml-cuda.so >> "$work/jni/cuda/backends.txt"
+  say "CUDA module: $(du -h "$work/jni/cuda/libggml-cuda.so" | cut -f1); $(ldd "$work/jni/cuda/libggml-cuda.so" | grep -E 'cuda|cublas|not found' | tr -s ' \t' ' ' | tr '\n' ';')"
+  llava "$work/jni/cuda" info --system > "$out/system-cuda.txt" 2>&1; say "info --system: $(grep -E 'CUDA|variant' "$out/system-cuda.txt" | tr -s ' ' | tr '\n' ';')"
 fi
 
 # --- 3. parity on the demo pair ----------------------------------------------------------------------

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Packs what scripts/gpu/check.sh needs on a GPU machine that has nvcc and cuBLAS but no JDK, Maven
 # or network: the pinned llama.cpp source (unpatched: native/fetch.sh patches it there), a jlinked
-# Java runtime, the CLI jar, the test classes (for the benchmark model writer), the JNI binding's
-# object files, and an AVX2 CPU build of the binding (to quantize while the CUDA build runs).
+# Java runtime, the CLI jar (with its CPU natives: the GPU machine adds only the CUDA backend
+# module, libggml-cuda.so, beside them) and the test classes (for the benchmark model writer).
 #
 #   scripts/gpu/make-kit.sh KIT_DIR
 #
-# Run after `mvn -DskipTests package` (and `native/build.sh --cpu avx2`); KIT_DIR stays under 64 MiB.
+# Run after `mvn -DskipTests package`; KIT_DIR stays under 64 MiB.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 kit=${1:?usage: make-kit.sh KIT_DIR}
@@ -16,8 +16,6 @@ cd "$root"
 
 native=$(readlink -f target/native)
 src=$(readlink -f "$native/llama.cpp")
-avx2=$(native/build.sh --cpu avx2 | tail -n 1)
-javacpp=$(ls ~/.m2/repository/org/bytedeco/javacpp/*/javacpp-*.jar | grep -v sources | sort | tail -n 1)
 jdk=$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")
 
 log "llama.cpp source (pinned commit, unpatched, CPU and CUDA backends only)"
@@ -32,24 +30,9 @@ rm -rf "$kit/jre.tmp"
     --strip-debug --no-header-files --no-man-pages --compress=2 --output "$kit/jre.tmp/jre"
 tar -C "$kit/jre.tmp" -czf "$kit/jre.tgz" jre && rm -rf "$kit/jre.tmp"
 
-log "CLI jar (without its JNI library) and test classes"
+log "CLI jar and test classes"
 cp target/llava4j-cli.jar "$kit/llava4j-cli.jar"
-zip -q -d "$kit/llava4j-cli.jar" 'io/llava4j/nativeio/linux-x86_64/*'
 (cd target/test-classes && zip -q -r "$kit/test-classes.jar" io)
-
-log "JNI binding: generated source, object files, AVX2 CPU library"
-jni=$(mktemp -d)
-java -jar "$javacpp" -cp target/classes -nocompile -nodelete -d "$jni" io.llava4j.nativeio.bindings.LlamaLib >/dev/null
-flags=(-std=c++17 -O3 -fPIC -pthread -Wno-deprecated-declarations -Wno-int-to-pointer-cast -I"$native/include"
-       -I"$jdk/include" -I"$jdk/include/linux")
-for f in $(find "$jni" -name '*.cpp'); do g++ "${flags[@]}" -c "$f" -o "$jni/$(basename "${f%.cpp}").o"; done
-tar -C "$jni" -czf "$kit/jni-objects.tgz" jnillava4j.o jnijavacpp.o
-mkdir -p "$jni/cpu"
-g++ -shared -o "$jni/cpu/libjnillava4j.so" "$jni/jnillava4j.o" "$jni/jnijavacpp.o" -Wl,--no-undefined \
-    -Wl,--exclude-libs,ALL -Wl,-Bsymbolic -s -L"$avx2/lib" -lllava4j-shim -lmtmd -lllama -lggml -lggml-cpu \
-    -lggml-base -lgomp -pthread
-tar -C "$jni" -czf "$kit/jni-cpu-avx2.tgz" cpu
-rm -rf "$jni"
 
 du -sh "$kit"
 ls -la "$kit"

@@ -3,13 +3,11 @@ package io.llava4j.cli;
 import io.llava4j.Llava4jException;
 import io.llava4j.conversation.EmbeddingCache;
 import io.llava4j.conversation.LlavaModel;
+import io.llava4j.conversation.LlavaModelBuilder;
 import io.llava4j.conversation.LoadListener;
 import io.llava4j.demo.DemoModel;
 import io.llava4j.gguf.GgmlType;
-import io.llava4j.gguf.GgufReader;
 import io.llava4j.model.ContextOptions;
-import io.llava4j.model.GpuFit;
-import io.llava4j.model.MemoryPlan;
 import io.llava4j.model.ModelOptions;
 import io.llava4j.nativeio.Backends;
 import io.llava4j.nativeio.RpcServers;
@@ -18,11 +16,7 @@ import io.llava4j.pull.ModelRef;
 import io.llava4j.synthetic.SyntheticModels;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -32,8 +26,6 @@ import picocli.CommandLine.ParameterException;
  * and {@code answer} so that they spell and default them the same way.
  */
 final class ModelOptionsMixin {
-    private static final Logger LOG = LoggerFactory.getLogger(ModelOptionsMixin.class);
-
     @Option(names = {"-m", "--model"}, paramLabel = "LM.gguf|NAME",
             description = "Language model GGUF, or a name downloaded with `llava4j pull` (e.g. llava-1.5-7b,"
                     + " llava-1.5-7b:q5_k, hf://owner/repo/file.gguf) (default: the built-in demo pair with random weights).")
@@ -185,30 +177,16 @@ final class ModelOptionsMixin {
         if (rpc != null) {
             RpcServers.add(RpcServers.Endpoint.parseList(rpc), RpcServers.DEFAULT_TIMEOUT);
         }
-        GpuFit fit = placement();
-        return LlavaModel.builder(model).mmproj(mmproj).options(ModelOptions.defaults().withGpuLayers(fit.gpuLayers()))
-                .gpuVision(fit.visionOnGpu()).template(template).embeddingCache(cache).onLoad(onLoad).open();
-    }
-
-    /**
-     * Where the layers and the vision tower go: {@code auto} asks {@link GpuFit} (and logs its
-     * choice when there is a GPU); a number or {@code all} is taken as given, the vision tower then
-     * going to a local GPU unless {@code --mmproj-on-cpu} or {@code -ngl 0}.
-     */
-    GpuFit placement() {
-        List<Backends.Device> gpus = Backends.gpus();
+        LlavaModelBuilder builder = LlavaModel.builder(model).mmproj(mmproj).template(template).embeddingCache(cache)
+                .onLoad(onLoad);
         int n = gpuLayerCount();
         if (n == AUTO) {
-            MemoryPlan plan = MemoryPlan.of(GgufReader.read(model),
-                    mmproj == null ? Optional.empty() : Optional.of(GgufReader.read(mmproj)), contextOptions());
-            GpuFit fit = GpuFit.choose(plan, gpus, !mmprojOnCpu);
-            if (!gpus.isEmpty()) {
-                LOG.info("--gpu-layers auto: {}", fit.reason());
-            }
-            return fit;
+            builder.fitGpu(contextOptions(), !mmprojOnCpu);
+        } else {
+            boolean localGpu = Backends.gpus().stream().anyMatch(d -> !d.backend().equals("RPC"));
+            builder.options(ModelOptions.defaults().withGpuLayers(n)).gpuVision(n != 0 && localGpu && !mmprojOnCpu);
         }
-        boolean localGpu = gpus.stream().anyMatch(d -> !d.backend().equals("RPC"));
-        return new GpuFit(n, n != 0 && localGpu && !mmprojOnCpu, "--gpu-layers " + gpuLayers);
+        return builder.open();
     }
 
     private static final int AUTO = -2;

@@ -1,14 +1,24 @@
 package io.llava4j.conversation;
 
+import io.llava4j.gguf.GgufReader;
+import io.llava4j.model.ContextOptions;
+import io.llava4j.model.GpuFit;
+import io.llava4j.model.MemoryPlan;
 import io.llava4j.model.ModelOptions;
+import io.llava4j.nativeio.Backends;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Options for opening a {@link LlavaModel}: {@code LlavaModel.builder(lm).mmproj(mm).open()}.
  * Not thread-safe; one builder may open several models.
  */
 public final class LlavaModelBuilder {
+    private static final Logger LOG = LoggerFactory.getLogger(LlavaModelBuilder.class);
     final Path languageModel;
     Path mmproj;
     ModelOptions options = ModelOptions.defaults();
@@ -16,6 +26,8 @@ public final class LlavaModelBuilder {
     String template;
     EmbeddingCache cache;
     LoadListener progress = LoadListener.NONE;
+    private ContextOptions fitContext;
+    private boolean fitVision;
 
     LlavaModelBuilder(Path languageModel) {
         this.languageModel = Objects.requireNonNull(languageModel, "languageModel");
@@ -36,6 +48,18 @@ public final class LlavaModelBuilder {
     /** Run the vision encoder on the GPU backend, when the build has one. */
     public LlavaModelBuilder gpuVision(boolean on) {
         this.gpuVision = on;
+        return this;
+    }
+
+    /**
+     * Places as many layers on the GPUs as their free memory holds for chats of {@code context}
+     * (see {@link GpuFit}), and the vision tower there too when {@code visionOnGpu} and it fits;
+     * overrides {@link #options}'s layer count and {@link #gpuVision}. Without a GPU, everything
+     * stays on the CPU. The choice is logged.
+     */
+    public LlavaModelBuilder fitGpu(ContextOptions context, boolean visionOnGpu) {
+        this.fitContext = Objects.requireNonNull(context, "context");
+        this.fitVision = visionOnGpu;
         return this;
     }
 
@@ -69,6 +93,17 @@ public final class LlavaModelBuilder {
     public LlavaModel open() {
         if (cache == null) {
             cache = EmbeddingCache.inMemory(EmbeddingCache.DEFAULT_MAX_BYTES);
+        }
+        if (fitContext != null) {
+            List<Backends.Device> gpus = Backends.gpus();
+            MemoryPlan plan = MemoryPlan.of(GgufReader.read(languageModel),
+                    mmproj == null ? Optional.empty() : Optional.of(GgufReader.read(mmproj)), fitContext);
+            GpuFit fit = GpuFit.choose(plan, gpus, fitVision);
+            if (!gpus.isEmpty()) {
+                LOG.info("--gpu-layers auto: {}", fit.reason());
+            }
+            options = options.withGpuLayers(fit.gpuLayers());
+            gpuVision = fit.visionOnGpu();
         }
         return LlavaModel.open(this);
     }
