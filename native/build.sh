@@ -36,6 +36,9 @@
 # (so a cache in a shared home directory is never reused on a CPU that lacks those instructions): a
 # rebuild with nothing changed costs seconds.
 set -euo pipefail
+# macOS has shasum instead of sha256sum, and no flock(1) (builds there are not serialised).
+command -v sha256sum >/dev/null || sha256sum() { shasum -a 256 "$@"; }
+command -v flock >/dev/null || flock() { :; }
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 cache=${LLAVA4J_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/llava4j}
@@ -94,7 +97,21 @@ isa() { # GGML_* switches for an x86-64 level; every one named, so nothing depen
 }
 case "$cpu" in
   dispatch) flags+=(-DGGML_NATIVE=OFF -DGGML_CPU_ALL_VARIANTS=ON);;
-  native) flags+=(-DGGML_NATIVE=ON);;
+  native)
+    if [[ "$(uname -m)" == x86_64 ]]; then
+      # GGML_NATIVE cannot be combined with backend modules on x86 (ggml's feature check needs the
+      # switches): name every instruction set this CPU has, and compile for it with -march=native.
+      have=" $(cpu_features) "
+      on() { for f in "$@"; do [[ "$have" == *" $f "* ]] || { echo OFF; return; }; done; echo ON; }
+      flags+=(-DGGML_NATIVE=OFF -DGGML_SSE42=$(on sse4_2) -DGGML_AVX=$(on avx) -DGGML_AVX2=$(on avx2)
+              -DGGML_FMA=$(on fma) -DGGML_F16C=$(on f16c) -DGGML_BMI2=$(on bmi2) -DGGML_AVX_VNNI=$(on avx_vnni)
+              -DGGML_AVX512=$(on avx512f avx512cd avx512vl avx512dq avx512bw) -DGGML_AVX512_VBMI=$(on avx512vbmi)
+              -DGGML_AVX512_VNNI=$(on avx512_vnni) -DGGML_AVX512_BF16=$(on avx512_bf16)
+              -DGGML_AMX_TILE=$(on amx_tile) -DGGML_AMX_INT8=$(on amx_int8) -DGGML_AMX_BF16=$(on amx_bf16)
+              "-DCMAKE_C_FLAGS=-march=native" "-DCMAKE_CXX_FLAGS=-march=native")
+    else
+      flags+=(-DGGML_NATIVE=ON)
+    fi;;
   sse42)  isa ON OFF OFF OFF;;
   avx)    isa ON ON OFF OFF;;
   avx2)   isa ON ON ON OFF;;

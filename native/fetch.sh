@@ -7,6 +7,9 @@
 #
 # Everything lands under ${LLAVA4J_CACHE:-~/.cache/llava4j}; a second run costs milliseconds.
 set -euo pipefail
+# macOS has shasum instead of sha256sum, and no flock(1) (builds there are not serialised).
+command -v sha256sum >/dev/null || sha256sum() { shasum -a 256 "$@"; }
+command -v flock >/dev/null || flock() { :; }
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cache=${LLAVA4J_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/llava4j}
 mkdir -p "$cache/src" "$cache/dl"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prefill and generation speed of the dispatching CPU build (one module per CPU generation, the
 # best picked at load) against a -march=native build of the same source, on this machine, through
-# the same llava4j CLI jar: runs alternate between the two, the medians and their ratio are printed.
+# the same llava4j CLI jar: runs alternate between the two; the medians, the best runs (least
+# disturbed by other load on the machine) and their ratios are printed.
 #
 #   scripts/bench/cpu-dispatch.sh LM.gguf [RUNS] [THREADS]
 #
@@ -48,7 +49,11 @@ for i in $(seq 1 "$runs"); do
   run native "$native" >> "$work/native.txt"
 done
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-dp=$(cut -d' ' -f1 "$work/dispatch.txt" | median); dg=$(cut -d' ' -f2 "$work/dispatch.txt" | median)
-np=$(cut -d' ' -f1 "$work/native.txt" | median); ng=$(cut -d' ' -f2 "$work/native.txt" | median)
-printf 'prefill   tok/s: dispatch %8.2f  native %8.2f  ratio %.3f\n' "$dp" "$np" "$(echo "$dp / $np" | bc -l)"
-printf 'generate  tok/s: dispatch %8.2f  native %8.2f  ratio %.3f\n' "$dg" "$ng" "$(echo "$dg / $ng" | bc -l)"
+best() { sort -n | tail -n 1; }
+for stat in median best; do
+  dp=$(cut -d' ' -f1 "$work/dispatch.txt" | $stat); dg=$(cut -d' ' -f2 "$work/dispatch.txt" | $stat)
+  np=$(cut -d' ' -f1 "$work/native.txt" | $stat); ng=$(cut -d' ' -f2 "$work/native.txt" | $stat)
+  printf '%-6s prefill  tok/s: dispatch %8.2f  native %8.2f  ratio %.3f\n' "$stat" "$dp" "$np" "$(echo "$dp / $np" | bc -l)"
+  printf '%-6s generate tok/s: dispatch %8.2f  native %8.2f  ratio %.3f\n' "$stat" "$dg" "$ng" "$(echo "$dg / $ng" | bc -l)"
+done
+echo "runs: $runs each, alternating; threads: $threads"

@@ -316,18 +316,83 @@ std::string module_of(const void * address) {
 
 } // namespace
 
-int llava4j_backends_load(const char * dir, int32_t * out) {
+int llava4j_backends_load(const char * dir, const char * names, int32_t * out) {
     return guarded("loading backends", [&]() -> int {
-        if (out == nullptr) {
-            return fail(LLAVA4J_ERR_INVALID_ARG, "output pointer is null");
+        if (dir == nullptr || names == nullptr || out == nullptr) {
+            return fail(LLAVA4J_ERR_INVALID_ARG, "directory, names or output pointer is null");
         }
-        ggml_backend_load_all_from_path(dir);
+        std::string base(dir);
+        if (!base.empty() && base.back() != '/') {
+            base += '/';
+        }
+        std::vector<std::string> cpu, other;
+        std::string all(names);
+        size_t start = 0;
+        while (start <= all.size()) {
+            size_t end = all.find('\n', start);
+            std::string name = all.substr(start, end == std::string::npos ? std::string::npos : end - start);
+            if (!name.empty()) {
+                (name.rfind("libggml-cpu", 0) == 0 ? cpu : other).push_back(base + name);
+            }
+            if (end == std::string::npos) {
+                break;
+            }
+            start = end + 1;
+        }
+        for (const auto & path : other) {
+            ggml_backend_load(path.c_str()); // logs and returns null when it cannot be loaded
+        }
+        std::string best;
+#if !defined(_WIN32)
+        int best_score = 0;
+        for (const auto & path : cpu) {
+            void * handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+            if (handle == nullptr) {
+                continue;
+            }
+            typedef int (*score_t)(void);
+            auto score = (score_t) dlsym(handle, "ggml_backend_score");
+            int s = score != nullptr ? score() : (cpu.size() == 1 ? 1 : 0);
+            if (s > best_score) {
+                best_score = s;
+                best = path;
+            }
+            dlclose(handle);
+        }
+#else
+        if (!cpu.empty()) {
+            best = cpu.front();
+        }
+#endif
+        if (!best.empty()) {
+            ggml_backend_load(best.c_str());
+        }
         *out = (int32_t) ggml_backend_reg_count();
         if (ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_CPU) == nullptr) {
-            return fail(LLAVA4J_ERR_LOAD, std::string("no CPU backend could be loaded from ")
-                    + (dir != nullptr ? dir : "the default search path")
-                    + " (expected libggml-cpu*.so there)");
+            return fail(LLAVA4J_ERR_LOAD, std::string("no CPU backend could be loaded from ") + dir
+                    + (cpu.empty() ? " (no libggml-cpu module is listed)" : " (no CPU module runs on this CPU)"));
         }
+        return ok();
+    });
+}
+
+int llava4j_module_load_error(const char * path, char * buf, size_t buf_len) {
+    return guarded("probing a module", [&]() -> int {
+        if (path == nullptr || buf == nullptr || buf_len == 0) {
+            return fail(LLAVA4J_ERR_INVALID_ARG, "path or buffer is null");
+        }
+#if !defined(_WIN32)
+        void * handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+        if (handle == nullptr) {
+            const char * why = dlerror();
+            copy_out(buf, buf_len, why != nullptr ? why : "unknown dlopen error");
+        } else {
+            dlclose(handle);
+            copy_out(buf, buf_len, "");
+        }
+#else
+        copy_out(buf, buf_len, "");
+#endif
         return ok();
     });
 }

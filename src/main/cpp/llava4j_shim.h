@@ -119,11 +119,19 @@ LLAVA4J_API void llava4j_clip_log_set(llava4j_log_callback callback, void * user
  */
 
 /**
- * Loads the backend modules in dir: every GPU/RPC module there (one whose driver or runtime is
- * missing is skipped with a log line) and the CPU variant that scores best on this CPU. *out
- * receives the number of registered backends; none is LLAVA4J_ERR_LOAD.
+ * Loads the named backend modules ('\n'-separated file names in dir), and no other file: every
+ * GPU/RPC module (one whose driver or runtime is missing is skipped with a log line) and, of the
+ * CPU modules (libggml-cpu*), the one whose ggml_backend_score is highest on this CPU, as ggml's
+ * own loader chooses. *out receives the number of registered backends; no CPU backend is
+ * LLAVA4J_ERR_LOAD.
  */
-LLAVA4J_API int llava4j_backends_load(const char * dir, int32_t * out);
+LLAVA4J_API int llava4j_backends_load(const char * dir, const char * names, int32_t * out);
+
+/**
+ * Why the module at path cannot be loaded: the dynamic loader's message (e.g. a missing
+ * libcudart.so.13) copied into buf, or "" when it loads. For explaining a backend that is missing.
+ */
+LLAVA4J_API int llava4j_module_load_error(const char * path, char * buf, size_t buf_len);
 
 /** Number of registered backends (CPU, CUDA, RPC, ...). */
 LLAVA4J_API int32_t llava4j_backend_count(void);

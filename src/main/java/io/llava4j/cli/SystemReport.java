@@ -77,6 +77,11 @@ final class SystemReport {
                     g.writeEndObject();
                 }
                 g.writeEndArray();
+                g.writeObjectFieldStart("modules_not_loaded");
+                for (Map.Entry<java.nio.file.Path, String> e : Backends.modulesNotLoaded().entrySet()) {
+                    g.writeStringField(e.getKey().getFileName().toString(), e.getValue());
+                }
+                g.writeEndObject();
                 g.writeEndObject();
             }
             out.println();
@@ -98,6 +103,9 @@ final class SystemReport {
                 out.printf(Locale.ROOT, "  %-12s %-5s %s, %s free of %s%n", d.name(), d.type().name().toLowerCase(Locale.ROOT)
                         .replace("integrated_gpu", "igpu"), d.description(), Sizes.bytes(d.freeBytes()),
                         Sizes.bytes(d.totalBytes()));
+            }
+            for (Map.Entry<java.nio.file.Path, String> e : Backends.modulesNotLoaded().entrySet()) {
+                out.printf(Locale.ROOT, "not loaded:   %s: %s%n", e.getKey().getFileName(), e.getValue());
             }
             if (Backends.gpus().isEmpty()) {
                 out.printf(Locale.ROOT, "no GPU: everything runs on the CPU%n");

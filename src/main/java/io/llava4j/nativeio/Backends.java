@@ -134,6 +134,51 @@ public final class Backends {
         return out;
     }
 
+    /**
+     * Of the non-CPU backend modules named (files in {@code dir}), those that did not register a
+     * backend (a GPU module without its driver or runtime, say), each with the dynamic loader's
+     * reason. Everything then runs on the backends that did load.
+     */
+    static Map<Path, String> modulesNotLoaded(Path dir, List<String> modules) {
+        Map<Path, String> out = new LinkedHashMap<>();
+        java.util.Set<Path> loaded = new java.util.HashSet<>();
+        for (Backend b : backends()) {
+            b.library().ifPresent(p -> loaded.add(p.getFileName()));
+        }
+        try (BytePointer why = new BytePointer(1024)) {
+            for (String name : modules) {
+                Path f = dir.resolve(name);
+                if (name.startsWith(CPU_MODULE_PREFIX) || loaded.contains(f.getFileName())) {
+                    continue;
+                }
+                try (BytePointer path = new BytePointer(f.toString())) {
+                    NativeErrors.checkShim(LlamaLib.llava4j_module_load_error(path, why, why.capacity()), "probing " + f);
+                }
+                String reason = text(why);
+                out.put(f, reason.isEmpty() ? "it loads, but registered no backend (no device found?)" : reason);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The GPU/RPC modules of this build that registered no backend (their driver or runtime is
+     * missing, say), each with the dynamic loader's reason.
+     */
+    public static Map<Path, String> modulesNotLoaded() {
+        return modulesNotLoaded(NativeLibrary.backendDirectory(), NativeLibrary.backendModules());
+    }
+
+    static void warnAboutModulesNotLoaded(Path dir, List<String> modules) {
+        if (dir == null) {
+            return;
+        }
+        for (Map.Entry<Path, String> e : modulesNotLoaded(dir, modules).entrySet()) {
+            LOG.warn("backend module {} was not loaded, so its devices are not used: {}", e.getKey().getFileName(),
+                    e.getValue());
+        }
+    }
+
     /** One INFO line: the backends, the CPU variant and the devices with their free memory. */
     static void logLoaded() {
         if (!LOG.isInfoEnabled()) {

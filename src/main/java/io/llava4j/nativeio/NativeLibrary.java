@@ -32,6 +32,8 @@ public final class NativeLibrary {
 
     private static final Logger LOG = LoggerFactory.getLogger(NativeLibrary.class);
     private static volatile boolean loaded;
+    private static Path backendDir;
+    private static List<String> loadedModules = List.of();
 
     private NativeLibrary() {}
 
@@ -90,6 +92,7 @@ public final class NativeLibrary {
             LOG.debug("native library loaded: {}, shim {}", LlamaLib.llama_print_system_info().getString(),
                     LlamaLib.llava4j_shim_version().getString());
             Backends.logLoaded();
+            Backends.warnAboutModulesNotLoaded(backendDir, loadedModules);
         }
     }
 
@@ -102,32 +105,65 @@ public final class NativeLibrary {
     private static void loadBackends(Path externalDir) throws java.io.IOException {
         NativeLog.install();
         Path dir = externalDir;
+        List<String> modules;
         if (dir == null) {
             String folder = Loader.getPlatform() + "/";
-            List<String> modules = List.of();
-            try (InputStream in = NativeLibrary.class.getResourceAsStream(folder + "backends.txt")) {
-                if (in != null) {
-                    modules = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
-                            .map(String::strip).filter(l -> !l.isEmpty()).toList();
-                }
-            }
+            modules = moduleList(NativeLibrary.class.getResourceAsStream(folder + "backends.txt"));
             if (modules.isEmpty()) {
                 throw new Llava4jException(Llava4jException.Code.NATIVE_LIBRARY, "the jar lists no ggml backend"
                         + " modules (" + NativeLibrary.class.getPackageName().replace('.', '/') + "/" + folder
                         + "backends.txt): it was built without them");
             }
             for (String module : modules) {
-                Path file = Loader.cacheResource(NativeLibrary.class, folder + module).toPath();
-                dir = file.getParent();
+                dir = Loader.cacheResource(NativeLibrary.class, folder + module).toPath().getParent();
+            }
+        } else {
+            Path list = dir.resolve("backends.txt");
+            if (Files.isRegularFile(list)) {
+                modules = moduleList(Files.newInputStream(list));
+            } else {
+                try (var files = Files.list(dir)) {
+                    modules = files.map(f -> f.getFileName().toString())
+                            .filter(n -> n.startsWith("libggml-") && !n.startsWith("libggml-base")
+                                    && (n.endsWith(".so") || n.endsWith(".dll")))
+                            .sorted().toList();
+                }
             }
         }
-        try (BytePointer path = new BytePointer(dir.toAbsolutePath().toString());
+        backendDir = dir.toAbsolutePath();
+        try (BytePointer path = new BytePointer(backendDir.toString());
+                BytePointer names = new BytePointer(String.join("\n", modules));
                 IntPointer count = new IntPointer(1)) {
             try {
-                NativeErrors.checkShim(LlamaLib.llava4j_backends_load(path, count), "loading ggml backends from " + dir);
+                NativeErrors.checkShim(LlamaLib.llava4j_backends_load(path, names, count),
+                        "loading ggml backends " + modules + " from " + dir);
             } catch (Llava4jException e) {
                 throw new Llava4jException(Llava4jException.Code.NATIVE_LIBRARY, e.getMessage(), e);
             }
+        }
+        loadedModules = List.copyOf(modules);
+    }
+
+    /** The directory the backend modules were loaded from (null before loading). */
+    static Path backendDirectory() {
+        ensureLoaded();
+        return backendDir;
+    }
+
+    /** The backend modules that were to be loaded (file names in {@link #backendDirectory()}). */
+    static List<String> backendModules() {
+        ensureLoaded();
+        return loadedModules;
+    }
+
+    /** The module names of a backends.txt, one a line; empty when there is none. */
+    private static List<String> moduleList(InputStream in) throws IOException {
+        if (in == null) {
+            return List.of();
+        }
+        try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().map(String::strip)
+                    .filter(l -> !l.isEmpty()).toList();
         }
     }
 

@@ -204,7 +204,15 @@ public final class RpcServers {
         if (threads <= 0) {
             throw new Llava4jException(Code.INVALID_ARGUMENT, "threads must be positive, got " + threads);
         }
-        String bind = resolve(endpoint).getHostAddress() + ":" + endpoint.port();
+        InetAddress address = resolve(endpoint);
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(address, endpoint.port()));
+        } catch (IOException e) {
+            throw new Llava4jException(Code.REMOTE, "cannot serve RPC on " + endpoint + ": " + e.getMessage()
+                    + " (is another server using the port?)", e);
+        }
+        String bind = address.getHostAddress() + ":" + endpoint.port();
         try (BytePointer p = new BytePointer(bind)) {
             NativeErrors.checkShim(LlamaLib.llava4j_rpc_serve(p, (BytePointer) null, threads), "serving RPC on " + endpoint);
         }

@@ -131,7 +131,47 @@ class CpuDispatchTest {
                 }
             }
         }
-        TinyModels.Pair pair = TinyModels.llava15(dir.resolve("m"), 7);
+        String out = childWith(external, TinyModels.llava15(dir.resolve("m"), 7));
+        assertTrue(out.contains("variant x64\n"), out);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("answer ") && l.length() > "answer ".length()), out);
+        assertFalse(out.contains("zen4") || out.contains("haswell"), out);
+        assertFalse(out.contains("not-loaded"), "missing CPU variants are not reported: " + out);
+    }
+
+    /**
+     * A GPU module whose runtime is missing (as libggml-cuda.so on a machine without the NVIDIA
+     * driver): ggml skips it silently, llava4j says which module and why, and runs on the CPU. The
+     * stand-in module needs a library that is deleted after linking.
+     */
+    @Test
+    void aGpuModuleWithoutItsRuntimeIsReportedAndTheCpuCarriesOn() throws Exception {
+        Path natives = Path.of(NativeLibrary.class.getResource(org.bytedeco.javacpp.Loader.getPlatform() + "/backends.txt")
+                .toURI()).getParent();
+        Path external = Files.createDirectories(dir.resolve("gpu-missing"));
+        try (Stream<Path> s = Files.list(natives)) {
+            for (Path f : (Iterable<Path>) s::iterator) {
+                Files.copy(f, external.resolve(f.getFileName()));
+            }
+        }
+        Path build = Files.createDirectories(dir.resolve("fake-module"));
+        Files.writeString(build.resolve("runtime.cpp"), "extern \"C\" int gpu_runtime_version() { return 13; }\n");
+        Files.writeString(build.resolve("module.cpp"), "extern \"C\" int gpu_runtime_version();\n"
+                + "extern \"C\" int ggml_backend_score() { return gpu_runtime_version(); }\n");
+        sh(build, "c++", "-shared", "-fPIC", "-o", "libfake-gpu-runtime.so", "runtime.cpp");
+        sh(build, "c++", "-shared", "-fPIC", "-o", external.resolve("libggml-vulkan.so").toString(), "module.cpp",
+                "-L.", "-lfake-gpu-runtime");
+        Files.delete(build.resolve("libfake-gpu-runtime.so"));
+        Files.writeString(external.resolve("backends.txt"), "libggml-vulkan.so\n", java.nio.file.StandardOpenOption.APPEND);
+
+        String out = childWith(external, TinyModels.llava15(dir.resolve("m2"), 8));
+        assertTrue(out.contains("backend module libggml-vulkan.so was not loaded, so its devices are not used:"
+                + " libfake-gpu-runtime.so: cannot open shared object file"), out);
+        assertTrue(out.contains("\nnot-loaded libggml-vulkan.so\n"), out);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("answer ") && l.length() > "answer ".length()), out);
+    }
+
+    /** Runs {@link #main} in a child JVM on the natives in {@code external}; its output, after a clean exit. */
+    private static String childWith(Path external, TinyModels.Pair pair) throws Exception {
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                 classpath, "-D" + NativeLibrary.LIBRARY_PROPERTY + "=" + external, CpuDispatchTest.class.getName(),
@@ -139,14 +179,20 @@ class CpuDispatchTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "child JVM hung");
         assertEquals(0, p.exitValue(), out);
-        assertTrue(out.contains("variant x64\n"), out);
-        assertTrue(out.lines().anyMatch(l -> l.startsWith("answer ") && l.length() > "answer ".length()), out);
-        assertFalse(out.contains("zen4") || out.contains("haswell"), out);
+        return out;
+    }
+
+    private static void sh(Path cwd, String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), String.join(" ", cmd) + "\n" + out);
     }
 
     /** Child JVM: prints the CPU variant, then answers one text question greedily. */
     public static void main(String[] args) {
         System.out.println("variant " + Backends.cpuVariant().orElse("?"));
+        Backends.modulesNotLoaded().keySet().forEach(m -> System.out.println("not-loaded " + m.getFileName()));
         try (LlavaModel model = LlavaModel.open(Path.of(args[0]), Path.of(args[1])); Chat chat = model.newChat()) {
             chat.addUser("Hello");
             System.out.println("answer " + chat.generate(GenerationSettings.defaults().withSampler(SamplerConfig.greedy()).withMaxTokens(8),

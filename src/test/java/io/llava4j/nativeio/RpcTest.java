@@ -181,6 +181,16 @@ class RpcTest {
     }
 
     @Test
+    void servingOnATakenPortIsAClearError() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Llava4jException e = assertThrows(Llava4jException.class, () -> RpcServers.serve(
+                    new RpcServers.Endpoint("127.0.0.1", taken.getLocalPort()), 1));
+            assertEquals(Llava4jException.Code.REMOTE, e.code());
+            assertTrue(e.getMessage().contains("is another server using the port?"), e.getMessage());
+        }
+    }
+
+    @Test
     void endpointsAreParsedStrictly() {
         assertEquals(List.of(new RpcServers.Endpoint("10.0.0.2", 50052), new RpcServers.Endpoint("gpu-box", 1)),
                 RpcServers.Endpoint.parseList(" 10.0.0.2:50052, gpu-box:1,10.0.0.2:50052"));
