@@ -6,6 +6,10 @@
 #
 #   scripts/bench/cpu-dispatch.sh LM.gguf [RUNS] [THREADS]
 #
+#   AGAINST=avx2   compare with a --cpu avx2 build instead of --cpu native (any build.sh --cpu level)
+#   VARIANTS="x64 sse42 haswell"   offer the dispatching build only these CPU modules, e.g. to run
+#                  it as an AVX2-only machine would (ggml then picks haswell)
+#
 # Needs `mvn -DskipTests package` (the dispatching natives in target/classes) and builds the native
 # one with `native/build.sh --cpu native --no-tools` (cached). The prompt is ~500 tokens of text,
 # 64 tokens are generated greedily.
@@ -20,9 +24,19 @@ dispatch="$root/target/classes/io/llava4j/nativeio/$platform"
 [[ -f "$dispatch/libjnillava4j.so" && -f "$jar" ]] || { echo "run mvn -DskipTests package first" >&2; exit 1; }
 grep -qx "cpu=dispatch" "$root/target/native/build-info.txt" || { echo "target/native is not a dispatch build" >&2; exit 1; }
 
-prefix=$("$root/native/build.sh" --cpu native --no-tools | tail -n 1)
+against=${AGAINST:-native}
+prefix=$("$root/native/build.sh" --cpu "$against" --no-tools | tail -n 1)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+if [[ -n "${VARIANTS:-}" ]]; then
+  mkdir -p "$work/dispatch"
+  for f in "$dispatch"/*; do
+    name=$(basename "$f")
+    [[ "$name" == libggml-cpu-* || "$name" == backends.txt ]] || cp -P "$f" "$work/dispatch/"
+  done
+  for v in $VARIANTS; do cp "$dispatch/libggml-cpu-$v.so" "$work/dispatch/"; echo "libggml-cpu-$v.so" >> "$work/dispatch/backends.txt"; done
+  dispatch="$work/dispatch"
+fi
 native="$work/native"
 mkdir -p "$native"
 cp "$dispatch/libjnillava4j.so" "$native/"
@@ -46,14 +60,14 @@ run() { # name dir -> "prefill_tok_s gen_tok_s"
 : > "$work/dispatch.txt"; : > "$work/native.txt"
 for i in $(seq 1 "$runs"); do
   run dispatch "$dispatch" >> "$work/dispatch.txt"
-  run native "$native" >> "$work/native.txt"
+  run "$against" "$native" >> "$work/native.txt"
 done
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 best() { sort -n | tail -n 1; }
 for stat in median best; do
   dp=$(cut -d' ' -f1 "$work/dispatch.txt" | $stat); dg=$(cut -d' ' -f2 "$work/dispatch.txt" | $stat)
   np=$(cut -d' ' -f1 "$work/native.txt" | $stat); ng=$(cut -d' ' -f2 "$work/native.txt" | $stat)
-  printf '%-6s prefill  tok/s: dispatch %8.2f  native %8.2f  ratio %.3f\n' "$stat" "$dp" "$np" "$(echo "$dp / $np" | bc -l)"
-  printf '%-6s generate tok/s: dispatch %8.2f  native %8.2f  ratio %.3f\n' "$stat" "$dg" "$ng" "$(echo "$dg / $ng" | bc -l)"
+  printf '%-6s prefill  tok/s: dispatch %8.2f  %s %8.2f  ratio %.3f\n' "$stat" "$dp" "$against" "$np" "$(echo "$dp / $np" | bc -l)"
+  printf '%-6s generate tok/s: dispatch %8.2f  %s %8.2f  ratio %.3f\n' "$stat" "$dg" "$against" "$ng" "$(echo "$dg / $ng" | bc -l)"
 done
-echo "runs: $runs each, alternating; threads: $threads"
+echo "runs: $runs each, alternating; threads: $threads; dispatch modules: ${VARIANTS:-all}"
