@@ -2,10 +2,10 @@ package io.llava4j.conversation;
 
 import io.llava4j.Llava4jException;
 import io.llava4j.Llava4jException.Code;
-import io.llava4j.chat.ChatTemplate;
-import io.llava4j.chat.Message;
-import io.llava4j.chat.PromptLayout;
-import io.llava4j.chat.Role;
+import io.llava4j.template.ChatTemplate;
+import io.llava4j.template.Message;
+import io.llava4j.template.PromptLayout;
+import io.llava4j.template.Role;
 import io.llava4j.model.ContextOptions;
 import io.llava4j.model.InferenceContext;
 import io.llava4j.model.Vocabulary;

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llava4j.Llava4jException;
 import io.llava4j.Llava4jException.Code;
-import io.llava4j.chat.Role;
+import io.llava4j.template.Role;
 import io.llava4j.image.ImageLoader;
 import io.llava4j.image.RgbImage;
 import io.llava4j.model.ContextOptions;

@@ -2,8 +2,8 @@ package io.llava4j.conversation;
 
 import io.llava4j.Llava4jException;
 import io.llava4j.Llava4jException.Code;
-import io.llava4j.chat.Message;
-import io.llava4j.chat.Role;
+import io.llava4j.template.Message;
+import io.llava4j.template.Role;
 import java.util.List;
 import java.util.Objects;
 

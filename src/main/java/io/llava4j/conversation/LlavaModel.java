@@ -2,9 +2,9 @@ package io.llava4j.conversation;
 
 import io.llava4j.Llava4jException;
 import io.llava4j.Llava4jException.Code;
-import io.llava4j.chat.ModelFacts;
-import io.llava4j.chat.TemplateChoice;
-import io.llava4j.chat.TemplateSelector;
+import io.llava4j.template.ModelFacts;
+import io.llava4j.template.TemplateChoice;
+import io.llava4j.template.TemplateSelector;
 import io.llava4j.gguf.GgufFile;
 import io.llava4j.model.ContextOptions;
 import io.llava4j.model.FileIdentity;

@@ -2,7 +2,7 @@ package io.llava4j.conversation;
 
 import io.llava4j.Llava4jException;
 import io.llava4j.Llava4jException.Code;
-import io.llava4j.chat.PromptLayout;
+import io.llava4j.template.PromptLayout;
 import io.llava4j.model.InferenceContext;
 import io.llava4j.sampling.Sampler;
 import io.llava4j.vision.ImageEmbedder.ImageEmbedding;

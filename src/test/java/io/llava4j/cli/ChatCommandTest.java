@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.llava4j.chat.ChatTemplate;
-import io.llava4j.chat.Message;
+import io.llava4j.template.ChatTemplate;
+import io.llava4j.template.Message;
 import io.llava4j.testmodels.NativeTools;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llava4j.Llava4jException;
-import io.llava4j.chat.Role;
+import io.llava4j.template.Role;
 import io.llava4j.image.RgbImage;
 import io.llava4j.gguf.GgmlType;
 import io.llava4j.model.ContextOptions;

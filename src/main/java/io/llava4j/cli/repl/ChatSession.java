@@ -2,7 +2,7 @@ package io.llava4j.cli.repl;
 
 import io.llava4j.Llava4jException;
 import io.llava4j.Llava4jException.Code;
-import io.llava4j.chat.Role;
+import io.llava4j.template.Role;
 import io.llava4j.conversation.Chat;
 import io.llava4j.conversation.ChatImage;
 import io.llava4j.conversation.ChatTurn;
