@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llava4j.conversation.Chat;
-import io.llava4j.conversation.ChatTurn;
 import io.llava4j.conversation.LlavaModel;
 import io.llava4j.model.ContextOptions;
+import io.llava4j.template.Message;
 import io.llava4j.testmodels.TinyModels;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -74,12 +74,12 @@ class ReadmeExampleTest {
 
         try (LlavaModel model = LlavaModel.open(pair.lm(), pair.mmproj());
                 Chat chat = model.resume(saved, ContextOptions.defaults())) {
-            List<ChatTurn> turns = chat.turns();
+            List<Message> turns = chat.turns();
             assertEquals(4, turns.size());
             assertEquals("What colour is it?", turns.get(2).text());
             assertEquals(turns.get(1).text() + "\n" + turns.get(3).text() + "\n",
                     captured.toString(StandardCharsets.UTF_8), "the answers were streamed to stdout");
-            assertTrue(chat.context().position() > 576, "the KV state was saved with the image");
+            assertTrue(chat.positions() > 576, "the KV state was saved with the image");
         }
     }
 }

@@ -7,7 +7,7 @@ import io.llava4j.cli.vqa.Question;
 import io.llava4j.cli.vqa.QuestionId;
 import io.llava4j.cli.vqa.ShortUuid;
 import io.llava4j.conversation.Chat;
-import io.llava4j.conversation.ChatImage;
+import io.llava4j.image.ChatImage;
 import io.llava4j.conversation.GenerationListener;
 import io.llava4j.conversation.GenerationResult;
 import io.llava4j.conversation.GenerationSettings;

@@ -5,7 +5,7 @@ import io.llava4j.cli.repl.ChatSession;
 import io.llava4j.cli.repl.LineSource;
 import io.llava4j.cli.repl.PipedLineSource;
 import io.llava4j.cli.repl.TerminalLineSource;
-import io.llava4j.conversation.ChatImage;
+import io.llava4j.image.ChatImage;
 import io.llava4j.conversation.GenerationSettings;
 import io.llava4j.conversation.LlavaModel;
 import java.io.IOException;

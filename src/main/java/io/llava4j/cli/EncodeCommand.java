@@ -53,7 +53,7 @@ final class EncodeCommand implements Callable<Integer> {
         MmprojConfig config = MmprojConfig.from(file);
         var rgb = new ImageLoader().load(image);
         long start = System.nanoTime();
-        try (VisionEncoder encoder = VisionEncoder.load(mmproj, gpu)) {
+        try (VisionEncoder encoder = VisionEncoder.load(file, gpu)) {
             ImageEmbedder.ImageEmbedding e = new ImageEmbedder(encoder, config).embed(rgb, threads);
             Npy.writeFloat32(out, e.data(), e.tokens(), e.width());
             PrintWriter stdout = spec.commandLine().getOut();

@@ -1,7 +1,7 @@
 package io.llava4j.cli;
 
 import io.llava4j.conversation.Chat;
-import io.llava4j.conversation.ChatImage;
+import io.llava4j.image.ChatImage;
 import io.llava4j.conversation.GenerationResult;
 import io.llava4j.conversation.GenerationSettings;
 import io.llava4j.conversation.LlavaModel;

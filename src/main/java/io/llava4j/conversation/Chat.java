@@ -2,21 +2,23 @@ package io.llava4j.conversation;
 
 import io.llava4j.Llava4jException;
 import io.llava4j.Llava4jException.Code;
-import io.llava4j.template.ChatTemplate;
-import io.llava4j.template.Message;
-import io.llava4j.template.PromptLayout;
-import io.llava4j.template.Role;
+import io.llava4j.image.ChatImage;
 import io.llava4j.model.ContextOptions;
-import io.llava4j.model.InferenceContext;
 import io.llava4j.model.Vocabulary;
 import io.llava4j.nativeio.SharedHandle;
 import io.llava4j.sampling.Sampler;
 import io.llava4j.sampling.StopDetector;
 import io.llava4j.sampling.Utf8Streamer;
-import io.llava4j.vision.ImageEmbedder.ImageEmbedding;
+import io.llava4j.template.ChatTemplate;
+import io.llava4j.template.Message;
+import io.llava4j.template.PromptLayout;
+import io.llava4j.template.Role;
+import java.io.ByteArrayOutputStream;
 import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Objects;
@@ -24,45 +26,50 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.ToIntFunction;
 
 /**
- * One conversation with a {@link LlavaModel}: turns with text and images, rendered with the
- * model's template and evaluated in the chat's own KV cache.
+ * One conversation with a {@link LlavaModel}: its turns, system prompt and settings, and the
+ * {@link Sequence} (KV cache) that holds it.
  *
- * <p>Each {@link #generate} renders the whole conversation, keeps the longest prefix the KV cache
- * already holds ({@link PromptState}) and evaluates only the rest: a follow-up question costs its
- * own tokens, and editing or truncating history re-evaluates from the first change. Images come
- * from the model's {@link EmbeddingCache}, so a picture seen before is not encoded again.
+ * <p>Each {@link #generate} renders the conversation with the model's template into a {@link
+ * Prompt} and has the sequence hold it: the longest prefix already held is kept and only the
+ * rest is evaluated, so a follow-up question costs its own tokens and editing or truncating history
+ * re-evaluates from the first change. An answer is kept as the tokens that were sampled, so the
+ * next prompt continues from exactly what the cache holds (no detokenize-and-tokenize round trip).
+ * Images come from the model's {@link EmbeddingCache}: a picture seen before is not encoded again.
  *
- * <p>Image placement: markers ({@code <image>}) in the text place the turn's images in order (as
- * many as there are images); otherwise LLaVA's CLI rule puts {@code "<image>\n"} per image before
- * the text. A prompt with one image uses the model's full layout (anyres tiles for LLaVA-NeXT);
- * with several, each image uses LLaVA-NeXT's one-crop multi-image layout ({@link
- * EmbeddingKey.Layout#MULTI}).
+ * <p>Image placement: see {@link Message}. A prompt with one image uses the model's full layout
+ * (anyres tiles for LLaVA-NeXT); with several, each image uses LLaVA-NeXT's one-crop multi-image
+ * layout ({@link EmbeddingKey.Layout#MULTI}).
  *
  * <p>Threading: one thread uses a chat at a time; a call made while {@link #generate} runs throws
- * {@code ILLEGAL_STATE}. {@link #cancel()} may be called from any thread. Closing frees the
- * context, not the model; close every chat before its model.
+ * {@code ILLEGAL_STATE}. {@link #cancel()} may be called from any thread. Close order: see {@link
+ * LlavaModel}.
  */
 public final class Chat implements AutoCloseable {
     private final LlavaModel model;
-    private final InferenceContext ctx;
+    private final ChatFile.Origin origin;
+    private final Sequence sequence;
     private final ContextOptions options;
     private final ChatTemplate template;
     private final Vocabulary vocab;
-    /** Token ids that end an answer besides the vocabulary's end-of-generation ones (a BitSet: no boxing per token). */
+    /** Token ids that end an answer besides the vocabulary's end-of-generation ones (no boxing per token). */
     private final BitSet stopTokens = new BitSet();
-    private final List<ChatTurn> turns = new ArrayList<>();
-    private final PromptState state = new PromptState();
+    private final List<Message> turns = new ArrayList<>();
     private final AtomicBoolean busy = new AtomicBoolean();
+    /** Orders {@link #cancel()} against {@link #close()}: cancel never reaches a freed context. */
+    private final Object cancelLock = new Object();
     private String systemPrompt;
     private GenerationSettings settings = GenerationSettings.defaults();
     private GenerationResult last;
+    /** The last answered prompt with its answer's tokens; null when there is none to continue from. */
+    private Transcript transcript;
     private volatile boolean cancelRequested;
     private volatile boolean closed;
 
     Chat(LlavaModel model, ContextOptions options) {
         this.model = model;
+        this.origin = model.origin();
         this.options = options;
-        this.ctx = model.languageModel().newContext(options);
+        this.sequence = new Sequence(model.languageModel().newContext(options));
         this.template = model.template().template();
         this.vocab = model.languageModel().vocabulary();
         for (String text : template.stopTokenTexts()) {
@@ -102,10 +109,11 @@ public final class Chat implements AutoCloseable {
     }
 
     /**
-     * Adds a user turn; see the class description for where its images go.
+     * Adds a user turn; see {@link Message} for where its images go.
      *
      * @throws Llava4jException {@code ILLEGAL_STATE} if the previous question has no answer yet;
-     *     {@code INVALID_ARGUMENT} if the text has markers but not one per image
+     *     {@code INVALID_ARGUMENT} if the text has markers but not one per image, or the model has
+     *     no mmproj
      */
     public void addUser(String text, List<ChatImage> images) {
         idle();
@@ -113,32 +121,23 @@ public final class Chat implements AutoCloseable {
             throw new Llava4jException(Code.ILLEGAL_STATE,
                     "the previous question has no answer yet: generate, or removeLastTurn() first");
         }
+        Message m = Message.user(text, images);
         int markers = PromptLayout.of(text).imageCount();
-        if (markers > 0 && markers != images.size()) {
+        if (markers > 0 && images.isEmpty()) {
             throw new Llava4jException(Code.INVALID_ARGUMENT, "the text has " + markers + " " + Message.IMAGE_MARKER
-                    + " markers for " + images.size() + " images: give one marker per image, or none");
+                    + " markers for 0 images: give one marker per image, or none");
         }
         if (!images.isEmpty() && !model.canSee()) {
-            throw new Llava4jException(Code.INVALID_ARGUMENT, model.languageModel().path().getFileName()
+            throw new Llava4jException(Code.INVALID_ARGUMENT, origin.languageModel()
                     + " was opened without an mmproj: it cannot see images");
         }
-        turns.add(new ChatTurn(Role.USER, text, images));
+        turns.add(m);
     }
 
     /** The turns so far, oldest first. */
-    public List<ChatTurn> turns() {
+    public List<Message> turns() {
         checkOpen();
         return List.copyOf(turns);
-    }
-
-    /** The turns as the template sees them (image markers in place). */
-    public List<Message> messages() {
-        checkOpen();
-        List<Message> out = new ArrayList<>(turns.size());
-        for (ChatTurn t : turns) {
-            out.add(t.role() == Role.USER ? Message.user(t.promptText()) : Message.assistant(t.text()));
-        }
-        return out;
     }
 
     /**
@@ -151,6 +150,9 @@ public final class Chat implements AutoCloseable {
             throw new Llava4jException(Code.INVALID_ARGUMENT, "cannot keep " + count + " of " + turns.size() + " turns");
         }
         turns.subList(count, turns.size()).clear();
+        if (transcript != null && transcript.turns() > count) {
+            transcript = null;
+        }
     }
 
     /** Drops the last turn (e.g. a question whose evaluation was cancelled); nothing if empty. */
@@ -158,20 +160,18 @@ public final class Chat implements AutoCloseable {
         truncate(Math.max(0, turns.size() - 1));
     }
 
-    /**
-     * Replaces the text of turn {@code index} (its images stay) and drops the turns after it.
-     */
+    /** Replaces the text of turn {@code index} (its images stay) and drops the turns after it. */
     public void edit(int index, String text) {
         idle();
         if (index < 0 || index >= turns.size()) {
             throw new Llava4jException(Code.INVALID_ARGUMENT, "no turn " + index + " (there are " + turns.size() + ")");
         }
-        ChatTurn t = turns.get(index);
+        Message t = turns.get(index);
         truncate(index);
         if (t.role() == Role.USER) {
             addUser(text, t.images());
         } else {
-            turns.add(new ChatTurn(Role.ASSISTANT, text, List.of()));
+            turns.add(Message.assistant(text));
         }
     }
 
@@ -181,25 +181,35 @@ public final class Chat implements AutoCloseable {
     }
 
     /**
-     * Saves this conversation; see {@link ChatFile} for the format.
+     * Saves this conversation to {@code file}, replaced atomically; see {@link ChatFile} for the
+     * format. Works after the model was closed.
      *
-     * @param withKvState also save the KV cache, so that resuming evaluates nothing again
+     * @param withKvState also save the KV cache, so that resuming evaluates nothing again (about
+     *     {@code 2 * layers * kv_width * 2} bytes per position for F16 caches, e.g. 0.5 MB per
+     *     position for a 7B LLaMA)
+     * @throws Llava4jException {@code IO} if writing fails, {@code ILLEGAL_STATE} while generating
      */
     public void save(Path file, boolean withKvState) {
         idle();
-        ChatFile.save(this, file, withKvState);
+        ChatFile.write(file, origin, snapshot(), withKvState ? sequence : null);
+    }
+
+    /** KV positions this chat's cache holds (prompt, answers and images evaluated so far). */
+    public int positions() {
+        checkOpen();
+        return sequence.positions();
+    }
+
+    /** KV positions the chat's context has room for. */
+    public int capacity() {
+        checkOpen();
+        return sequence.capacity();
     }
 
     /** The result of the last {@link #generate}, if any. */
     public GenerationResult lastResult() {
         checkOpen();
         return last;
-    }
-
-    /** The model's context for this chat. */
-    public InferenceContext context() {
-        checkOpen();
-        return ctx;
     }
 
     /** The model this chat talks to. */
@@ -243,15 +253,20 @@ public final class Chat implements AutoCloseable {
     /**
      * Stops a running {@link #generate} from any thread: generation at once, prompt evaluation
      * within one batch. The chat stays usable.
+     *
+     * @throws Llava4jException {@code CLOSED} once the chat is closed (never a freed context, also
+     *     when racing {@link #close()})
      */
     public void cancel() {
-        checkOpen();
-        cancelRequested = true;
-        ctx.cancel();
+        synchronized (cancelLock) {
+            checkOpen();
+            cancelRequested = true;
+            sequence.cancel();
+        }
     }
 
     /**
-     * Frees the context (idempotent). After close every method but this one throws {@code CLOSED}.
+     * Frees the KV cache (idempotent). After close every method but this one throws {@code CLOSED}.
      *
      * @throws IllegalStateException while {@link #generate} runs on another thread: cancel first
      */
@@ -264,35 +279,55 @@ public final class Chat implements AutoCloseable {
         if (!busy.compareAndSet(false, true)) {
             throw new IllegalStateException("close() while generating: cancel() and wait for generate to return");
         }
-        closed = true;
-        ctx.close();
+        synchronized (cancelLock) {
+            closed = true;
+        }
+        sequence.close();
+    }
+
+    /** What a saved conversation needs: turns, settings and the tokens of the last answer. */
+    ChatFile.Snapshot snapshot() {
+        return new ChatFile.Snapshot(systemPrompt, settings, List.copyOf(turns), transcript);
+    }
+
+    /**
+     * Replaces turns, settings and transcript with a saved conversation's, and the KV cache with
+     * its saved state if {@code kv} is given; the KV cache is emptied otherwise.
+     */
+    void restore(ChatFile.Snapshot saved, ChatFile.KvState kv) {
+        idle();
+        systemPrompt = saved.systemPrompt();
+        settings = saved.settings();
+        turns.clear();
+        turns.addAll(saved.turns());
+        transcript = saved.transcript();
+        if (kv != null) {
+            sequence.restore(kv.units(), kv.in(), kv.size());
+        } else {
+            sequence.clear();
+        }
     }
 
     private GenerationResult run(GenerationSettings settings, GenerationListener listener) {
         long t0 = System.nanoTime();
-        PromptState.Prompt prompt = state.build(this, template.render(systemPrompt, messages()), listener);
+        String rendered = template.render(systemPrompt, turns);
+        List<ChatImage> images = allImages();
+        Prompt prompt = prompt(rendered, images, listener);
         long t1 = System.nanoTime();
-        if (prompt.positions() >= ctx.contextLength()) {
-            throw new Llava4jException(Code.CONTEXT_FULL, "the prompt needs " + prompt.positions() + " positions ("
-                    + prompt.imagePositions() + " of them image embeddings) but the context holds "
-                    + ctx.contextLength() + ": use a larger context (--ctx) or fewer/smaller images");
-        }
-        int reused = state.reuse(ctx, prompt);
-        FinishReason finish = null;
+        int reused = sequence.reuse(prompt);
         try {
-            state.evaluate(this, ctx, prompt, listener, () -> cancelRequested);
+            sequence.evaluate(prompt, named -> embedNamed(named, images, listener), listener::onPrefill,
+                    () -> cancelRequested);
         } catch (Llava4jException e) {
             if (e.code() != Code.CANCELLED) {
                 throw e;
             }
-            finish = FinishReason.CANCELLED;
+            long t2 = System.nanoTime();
+            return new GenerationResult("", FinishReason.CANCELLED, prompt.positions(), reused,
+                    sequence.positions() - reused, prompt.imagePositions(), 0, millis(t1 - t0), millis(t2 - t1), 0);
         }
         long t2 = System.nanoTime();
-        int evaluatedPositions = ctx.position() - reused;
-        if (finish != null) {
-            return new GenerationResult("", finish, prompt.positions(), reused, evaluatedPositions,
-                    prompt.imagePositions(), 0, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, 0);
-        }
+        int evaluatedPositions = sequence.positions() - reused;
 
         Sampler sampler = Sampler.create(settings.sampler(), vocab.size());
         StringBuilder answer = new StringBuilder();
@@ -304,31 +339,35 @@ public final class Chat implements AutoCloseable {
         });
         Utf8Streamer streamer = new Utf8Streamer(detector::offer);
         ToIntFunction<FloatBuffer> sample = sampler::sample;
-        prompt.acceptTokens(sampler);
+        prompt.forEachToken(sampler::accept);
+        int[] sampled = new int[Math.max(1, Math.min(settings.maxTokens(), sequence.capacity()))];
+        int count = 0;
         int generated = 0;
+        FinishReason finish;
         while (true) {
             if (cancelRequested) {
                 finish = FinishReason.CANCELLED;
                 break;
             }
-            int token = ctx.readLogits(sample);
+            int token = sequence.sample(sample);
             generated++;
             if (vocab.isEndOfGeneration(token) || stopTokens.get(token)) {
                 finish = FinishReason.STOP;
                 break;
             }
             sampler.accept(token);
+            sampled[count++] = token;
             streamer.accept(vocab.piece(token));
             if (detector.stopped()) {
                 finish = FinishReason.STOP;
                 break;
             }
-            if (generated >= settings.maxTokens() || ctx.position() >= ctx.contextLength()) {
+            if (generated >= settings.maxTokens() || sequence.positions() >= sequence.capacity()) {
                 finish = FinishReason.LENGTH;
                 break;
             }
             try {
-                ctx.decode(token);
+                sequence.append(token);
             } catch (Llava4jException e) {
                 if (e.code() != Code.CANCELLED) {
                     throw e;
@@ -336,38 +375,110 @@ public final class Chat implements AutoCloseable {
                 finish = FinishReason.CANCELLED;
                 break;
             }
-            state.appendToken(token);
         }
         streamer.flush();
         detector.flush();
         long t3 = System.nanoTime();
-        turns.add(new ChatTurn(Role.ASSISTANT, answer.toString(), List.of()));
-        return new GenerationResult(answer.toString(), finish, prompt.positions(), reused, evaluatedPositions,
-                prompt.imagePositions(), generated, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000,
-                (t3 - t2) / 1_000_000);
+        String text = answer.toString();
+        turns.add(Message.assistant(text));
+        transcript = Transcript.after(rendered, prompt, sampled, answerTokens(sampled, count, text), text, turns,
+                layout(images));
+        return new GenerationResult(text, finish, prompt.positions(), reused, evaluatedPositions,
+                prompt.imagePositions(), generated, millis(t1 - t0), millis(t2 - t1), millis(t3 - t2));
     }
 
-    /** The embeddings of one image, through the model's cache. */
-    ImageEmbedding embed(ChatImage image, EmbeddingKey.Layout layout, int index, int count, GenerationListener listener) {
+    /**
+     * The prompt for {@code rendered}: the last transcript's units and the tokens of what follows
+     * its answer when the conversation continues it, else the whole rendering tokenized.
+     */
+    private Prompt prompt(String rendered, List<ChatImage> images, GenerationListener listener) {
+        EmbeddingKey.Layout layout = layout(images);
+        List<Unit> units = new ArrayList<>();
+        String text = rendered;
+        int firstImage = 0;
+        String continuation = transcript != null ? transcript.continuation(rendered, turns, layout) : null;
+        if (continuation != null) {
+            units.addAll(transcript.units());
+            text = continuation;
+            firstImage = transcript.images();
+        }
+        boolean fromStart = continuation == null;
+        PromptLayout parts = PromptLayout.of(text).requireImages(images.size() - firstImage);
+        for (PromptLayout.Part part : parts.parts()) {
+            if (part instanceof PromptLayout.Text t) {
+                int[] ids = vocab.tokenize(t.text(), fromStart && t.addBos(), true);
+                if (ids.length > 0) {
+                    units.add(new Unit.Tokens(ids));
+                }
+            } else if (part instanceof PromptLayout.Image slot) {
+                int index = firstImage + slot.index();
+                units.add(embed(images.get(index), layout, index, images.size(), listener));
+            }
+        }
+        return Prompt.of(units);
+    }
+
+    /** One image as a unit to evaluate; the embeddings come from the model's cache or are encoded. */
+    private Unit.Image embed(ChatImage image, EmbeddingKey.Layout layout, int index, int count,
+            GenerationListener listener) {
         return model.embed(image, layout, options.batchThreads(),
                 (done, total) -> listener.onImageEncoding(index, count, done, total));
     }
 
-    PromptState state() {
-        return state;
+    /** The floats of an image the transcript names only (fetched when the sequence must evaluate it). */
+    private Unit.Image embedNamed(Unit.Image named, List<ChatImage> images, GenerationListener listener) {
+        for (int i = 0; i < images.size(); i++) {
+            if (images.get(i).sha256().equals(named.key().imageSha256())) {
+                return embed(images.get(i), named.key().layout(), i, images.size(), listener);
+            }
+        }
+        throw new IllegalStateException("image " + named.key().id() + " is in the transcript but in no turn");
     }
 
-    Vocabulary vocabulary() {
-        return vocab;
+    /**
+     * How many of the answer's tokens spell exactly its text: all of them, unless a stop string
+     * cut the text inside the tokens; then the tokens before it, or -1 if no boundary matches.
+     */
+    private int answerTokens(int[] sampled, int count, String text) {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        for (int i = 0; i < count; i++) {
+            all.writeBytes(vocab.piece(sampled[i]));
+        }
+        // as the streamer decodes: bytes that are not UTF-8 became U+FFFD in the text too
+        if (all.toString(StandardCharsets.UTF_8).equals(text)) {
+            return count;
+        }
+        byte[] want = text.getBytes(StandardCharsets.UTF_8);
+        int at = 0;
+        int match = want.length == 0 ? 0 : -1;
+        for (int i = 0; i < count && at <= want.length; i++) {
+            byte[] piece = vocab.piece(sampled[i]);
+            if (at + piece.length > want.length || !Arrays.equals(piece, 0, piece.length, want, at,
+                    at + piece.length)) {
+                break;
+            }
+            at += piece.length;
+            if (at == want.length) {
+                match = i + 1;
+            }
+        }
+        return match < 0 ? -1 : match;
     }
 
-    /** Replaces all turns and settings (loading a saved conversation); the KV cache is left to the caller. */
-    void restore(String system, GenerationSettings s, List<ChatTurn> saved) {
-        idle();
-        systemPrompt = system;
-        settings = s;
-        turns.clear();
-        turns.addAll(saved);
+    private List<ChatImage> allImages() {
+        List<ChatImage> images = new ArrayList<>();
+        for (Message t : turns) {
+            images.addAll(t.images());
+        }
+        return images;
+    }
+
+    private static EmbeddingKey.Layout layout(List<ChatImage> images) {
+        return images.size() > 1 ? EmbeddingKey.Layout.MULTI : EmbeddingKey.Layout.SINGLE;
+    }
+
+    private static long millis(long nanos) {
+        return nanos / 1_000_000;
     }
 
     private void idle() {

@@ -6,16 +6,19 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llava4j.Llava4jException;
 import io.llava4j.Llava4jException.Code;
-import io.llava4j.template.Role;
+import io.llava4j.image.ChatImage;
 import io.llava4j.image.ImageLoader;
 import io.llava4j.image.RgbImage;
 import io.llava4j.model.ContextOptions;
 import io.llava4j.sampling.SamplerConfig;
+import io.llava4j.template.Message;
+import io.llava4j.template.Role;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -27,49 +30,79 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Saves a {@link Chat} to a file and opens it again.
+ * The conversation file of {@link Chat#save} and {@link LlavaModel#resume}: writes a chat's {@link
+ * Snapshot} (and optionally its KV state) and reads them back into a new chat.
  *
  * <p>Format: one line of JSON (UTF-8) with the turns, their images (source path or URL and the
  * SHA-256 of the pixels; images without a source are stored inline as PNG), the system prompt,
- * the settings, the identities of the model files and, optionally, what the KV cache holds; then,
- * if the KV state was saved, llama.cpp's sequence state as raw bytes. With the KV state, a resumed
- * conversation evaluates nothing again; without it, the next answer evaluates the whole history
- * once (encoded images still come from the embedding cache).
+ * the settings, the identities of the model files, the last answer's tokens and, optionally, what
+ * the KV cache holds; then, if the KV state was saved, llama.cpp's sequence state as raw bytes.
+ * With the KV state, a resumed conversation evaluates nothing again; without it, the next answer
+ * evaluates the whole history once (encoded images still come from the embedding cache), with the
+ * same tokens as before. Version 1 files (before units were typed) open without their KV state.
  *
  * <p>A file saved with other model files is refused with {@code INCOMPATIBLE}; an image whose
  * source now has other pixels, with {@code INVALID_FILE}.
  */
-public final class ChatFile {
+final class ChatFile {
+    private static final Logger LOG = LoggerFactory.getLogger(ChatFile.class);
     static final String FORMAT = "llava4j-conversation";
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** A header line longer than this is not ours (images are inline PNGs, so it can be large). */
+    private static final int MAX_HEADER = 256 << 20;
 
     private ChatFile() {}
 
     /**
-     * Writes {@code chat} to {@code file} (replaced atomically).
+     * Which model files a chat was made with.
      *
-     * @param withKvState also save the KV cache (its size: about {@code 2 * layers * kv_width * 2}
-     *     bytes per position for F16 caches, e.g. 0.5 MB per position for a 7B LLaMA)
-     * @throws Llava4jException {@code IO} if writing fails, {@code ILLEGAL_STATE} while generating
+     * @param languageModel the language model's file name (for messages)
+     * @param languageModelIdentity {@link io.llava4j.model.FileIdentity} of the language model
+     * @param mmprojIdentity {@link io.llava4j.model.FileIdentity} of the mmproj, "" without one
+     * @param template the template's name
      */
-    public static void save(Chat chat, Path file, boolean withKvState) {
+    record Origin(String languageModel, String languageModelIdentity, String mmprojIdentity, String template) {}
+
+    /**
+     * What a chat is, apart from its KV cache.
+     *
+     * @param systemPrompt null for the template's default
+     * @param transcript the last answer's prompt and tokens, or null
+     */
+    record Snapshot(String systemPrompt, GenerationSettings settings, List<Message> turns, Transcript transcript) {}
+
+    /**
+     * A saved KV state to restore: what it holds, and its bytes.
+     *
+     * @param units what the state holds
+     * @param in positioned at the state's first byte
+     * @param size the state's bytes
+     */
+    record KvState(List<Unit> units, ReadableByteChannel in, long size) {}
+
+    /**
+     * Writes {@code snapshot} to {@code file} (replaced atomically), with the state of {@code kv}
+     * when it is not null.
+     *
+     * @throws Llava4jException {@code IO} if writing fails
+     */
+    static void write(Path file, Origin origin, Snapshot snapshot, Sequence kv) {
         ObjectNode root = JSON.createObjectNode();
         root.put("format", FORMAT).put("version", VERSION);
-        LlavaModel model = chat.model();
-        ObjectNode m = root.putObject("model");
-        m.put("languageModel", model.languageModel().path().getFileName().toString());
-        m.put("languageModelIdentity", model.languageModelIdentity());
-        m.put("mmprojIdentity", model.mmprojIdentity());
-        m.put("template", model.template().template().name());
-        if (chat.systemPrompt() != null) {
-            root.put("systemPrompt", chat.systemPrompt());
+        root.putObject("model").put("languageModel", origin.languageModel())
+                .put("languageModelIdentity", origin.languageModelIdentity())
+                .put("mmprojIdentity", origin.mmprojIdentity()).put("template", origin.template());
+        if (snapshot.systemPrompt() != null) {
+            root.put("systemPrompt", snapshot.systemPrompt());
         }
-        settings(root.putObject("settings"), chat.settings());
+        settings(root.putObject("settings"), snapshot.settings());
         ArrayNode turns = root.putArray("turns");
-        for (ChatTurn t : chat.turns()) {
+        for (Message t : snapshot.turns()) {
             ObjectNode n = turns.addObject();
             n.put("role", t.role().name().toLowerCase(Locale.ROOT)).put("text", t.text());
             ArrayNode images = n.putArray("images");
@@ -82,19 +115,17 @@ public final class ChatFile {
                 }
             }
         }
-        PromptState state = chat.state();
-        if (withKvState) {
-            ObjectNode kv = root.putObject("kv");
-            ArrayNode slots = kv.putArray("slots");
-            List<EmbeddingKey> keys = state.slotKeys();
-            List<Integer> tokens = state.slotTokens();
-            for (int s = 0; s < keys.size(); s++) {
-                slots.addObject().put("sha256", keys.get(s).imageSha256()).put("layout", keys.get(s).layout().name())
-                        .put("positions", tokens.get(s));
-            }
-            ArrayNode units = kv.putArray("units");
-            state.evaluatedUnits().forEach(units::add);
-            kv.put("positions", chat.context().position());
+        Transcript tr = snapshot.transcript();
+        if (tr != null) {
+            ObjectNode n = root.putObject("transcript");
+            n.put("rendered", tr.rendered()).put("answer", tr.answer()).put("turns", tr.turns())
+                    .put("images", tr.images()).put("layout", tr.layout().name());
+            units(n.putArray("units"), tr.units());
+        }
+        if (kv != null) {
+            ObjectNode n = root.putObject("kv");
+            units(n.putArray("units"), kv.units());
+            n.put("positions", kv.positions());
         }
         Path tmp = null;
         try {
@@ -104,9 +135,10 @@ public final class ChatFile {
             try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 byte[] head = (JSON.writeValueAsString(root) + "\n").getBytes(StandardCharsets.UTF_8);
                 out.write(ByteBuffer.wrap(head));
-                if (withKvState) {
-                    chat.context().saveState(out);
+                if (kv != null) {
+                    kv.save(out);
                 }
+                out.force(true);
             }
             try {
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -134,38 +166,55 @@ public final class ChatFile {
      *     not a conversation file or an image changed, {@code INCOMPATIBLE} if it was saved with
      *     other model files
      */
-    public static Chat load(LlavaModel model, Path file, ContextOptions options) {
+    static Chat open(LlavaModel model, Path file, ContextOptions options) {
         try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
             JsonNode root = JSON.readTree(firstLine(in, file));
-            if (root == null || !FORMAT.equals(root.path("format").asText()) || root.path("version").asInt() != VERSION) {
-                throw new Llava4jException(Code.INVALID_FILE, file + " is not a llava4j conversation file (version "
+            int version = root == null ? 0 : root.path("version").asInt();
+            if (!FORMAT.equals(root == null ? null : root.path("format").asText()) || version < 1 || version > VERSION) {
+                throw new Llava4jException(Code.INVALID_FILE, file + " is not a llava4j conversation file (versions 1 to "
                         + VERSION + ")");
             }
+            Origin origin = model.origin();
             JsonNode m = root.path("model");
-            if (!model.languageModelIdentity().equals(m.path("languageModelIdentity").asText())
-                    || !model.mmprojIdentity().equals(m.path("mmprojIdentity").asText())) {
+            if (!origin.languageModelIdentity().equals(m.path("languageModelIdentity").asText())
+                    || !origin.mmprojIdentity().equals(m.path("mmprojIdentity").asText())) {
                 throw new Llava4jException(Code.INCOMPATIBLE, file + " was saved with another model ("
-                        + m.path("languageModel").asText("?") + " and its mmproj); this is "
-                        + model.languageModel().path().getFileName() + ": open it with the model it was saved with");
+                        + m.path("languageModel").asText("?") + " and its mmproj); this is " + origin.languageModel()
+                        + ": open it with the model it was saved with");
             }
-            List<ChatTurn> turns = new ArrayList<>();
+            List<Message> turns = new ArrayList<>();
             for (JsonNode t : root.path("turns")) {
                 Role role = Role.valueOf(t.path("role").asText().toUpperCase(Locale.ROOT));
                 List<ChatImage> images = new ArrayList<>();
                 for (JsonNode i : t.path("images")) {
                     images.add(image(i, file));
                 }
-                turns.add(new ChatTurn(role, t.path("text").asText(), images));
+                turns.add(new Message(role, t.path("text").asText(), images));
+            }
+            JsonNode sys = root.get("systemPrompt");
+            Transcript transcript = version >= 2 ? transcript(root.get("transcript"), origin, turns, file) : null;
+            Snapshot snapshot = new Snapshot(sys != null ? sys.asText() : null, settings(root.path("settings")), turns,
+                    transcript);
+            KvState kv = null;
+            JsonNode k = root.get("kv");
+            if (k != null && version < 2) {
+                LOG.info("{} is a version 1 file: its KV state is not restored, the history is evaluated again", file);
+            } else if (k != null) {
+                List<Unit> units = units(k.path("units"), origin, file);
+                int positions = positions(units);
+                if (positions != k.path("positions").asInt()) {
+                    throw new Llava4jException(Code.INVALID_FILE, file + ": the saved units take " + positions
+                            + " positions, the KV state " + k.path("positions").asInt());
+                }
+                kv = new KvState(units, in, in.size() - in.position());
             }
             Chat chat = model.newChat(options);
             try {
-                JsonNode sys = root.get("systemPrompt");
-                chat.restore(sys != null ? sys.asText() : null, settings(root.path("settings")), turns);
-                JsonNode kv = root.get("kv");
-                if (kv != null) {
-                    restoreKv(chat, kv, in, file);
-                }
+                chat.restore(snapshot, kv);
                 return chat;
+            } catch (Llava4jException e) {
+                chat.close();
+                throw new Llava4jException(e.code(), file + ": " + e.getMessage(), e);
             } catch (RuntimeException e) {
                 chat.close();
                 throw e;
@@ -177,30 +226,73 @@ public final class ChatFile {
         }
     }
 
-    private static void restoreKv(Chat chat, JsonNode kv, FileChannel in, Path file) throws IOException {
-        List<EmbeddingKey> keys = new ArrayList<>();
-        List<Integer> tokens = new ArrayList<>();
-        for (JsonNode s : kv.path("slots")) {
-            keys.add(new EmbeddingKey(s.path("sha256").asText(), chat.model().mmprojIdentity(),
-                    EmbeddingKey.Layout.valueOf(s.path("layout").asText())));
-            tokens.add(s.path("positions").asInt());
+    private static Transcript transcript(JsonNode n, Origin origin, List<Message> saved, Path file) {
+        if (n == null) {
+            return null;
         }
-        List<Integer> units = new ArrayList<>();
-        kv.path("units").forEach(u -> units.add(u.asInt()));
-        int positions = kv.path("positions").asInt();
-        chat.state().restore(keys, tokens, units);
-        if (chat.state().evaluatedPositions() != positions) {
-            chat.state().reset();
-            throw new Llava4jException(Code.INVALID_FILE, file + ": the saved units take "
-                    + chat.state().evaluatedPositions() + " positions, the KV state " + positions);
+        int turns = n.path("turns").asInt();
+        if (turns < 1 || turns > saved.size()) {
+            throw new Llava4jException(Code.INVALID_FILE, file + ": the transcript covers " + turns + " turns of "
+                    + saved.size());
         }
-        long size = in.size() - in.position();
-        try {
-            chat.context().restoreState(in, size, positions);
-        } catch (Llava4jException e) {
-            chat.state().reset();
-            throw new Llava4jException(e.code(), file + ": " + e.getMessage(), e);
+        List<Unit> units = units(n.path("units"), origin, file);
+        if (units.isEmpty() || !(units.get(units.size() - 1) instanceof Unit.Tokens)) {
+            throw new Llava4jException(Code.INVALID_FILE, file + ": the transcript does not end with the answer's tokens");
         }
+        for (Unit u : units) {
+            if (u instanceof Unit.Image image && saved.stream().flatMap(t -> t.images().stream())
+                    .noneMatch(i -> i.sha256().equals(image.key().imageSha256()))) {
+                throw new Llava4jException(Code.INVALID_FILE, file + ": the transcript names image "
+                        + image.key().imageSha256() + ", which no turn has");
+            }
+        }
+        return new Transcript(n.path("rendered").asText(), units, n.path("answer").asText(), turns,
+                n.path("images").asInt(), EmbeddingKey.Layout.valueOf(n.path("layout").asText()));
+    }
+
+    private static void units(ArrayNode out, List<Unit> units) {
+        for (Unit u : units) {
+            if (u instanceof Unit.Image image) {
+                out.addObject().put("image", image.key().imageSha256()).put("layout", image.key().layout().name())
+                        .put("positions", image.positions());
+            } else {
+                ArrayNode ids = out.addObject().putArray("tokens");
+                for (int id : ((Unit.Tokens) u).ids()) {
+                    ids.add(id);
+                }
+            }
+        }
+    }
+
+    private static List<Unit> units(JsonNode in, Origin origin, Path file) {
+        List<Unit> units = new ArrayList<>();
+        for (JsonNode u : in) {
+            if (u.has("image")) {
+                EmbeddingKey key = new EmbeddingKey(u.path("image").asText(), origin.mmprojIdentity(),
+                        EmbeddingKey.Layout.valueOf(u.path("layout").asText()));
+                units.add(new Unit.Image(key, u.path("positions").asInt(), null));
+            } else {
+                JsonNode tokens = u.path("tokens");
+                int[] ids = new int[tokens.size()];
+                for (int i = 0; i < ids.length; i++) {
+                    ids[i] = tokens.get(i).asInt(-1);
+                    if (ids[i] < 0) {
+                        throw new Llava4jException(Code.INVALID_FILE, file + ": a saved token is not a token id: "
+                                + tokens.get(i));
+                    }
+                }
+                units.add(new Unit.Tokens(ids));
+            }
+        }
+        return units;
+    }
+
+    private static int positions(List<Unit> units) {
+        long p = 0;
+        for (Unit u : units) {
+            p += u.positions();
+        }
+        return (int) Math.min(p, Integer.MAX_VALUE);
     }
 
     private static ChatImage image(JsonNode i, Path file) {
@@ -247,7 +339,7 @@ public final class ChatFile {
         ByteArrayOutputStream line = new ByteArrayOutputStream();
         ByteBuffer buf = ByteBuffer.allocate(1 << 16);
         long pos = 0;
-        while (true) {
+        while (line.size() <= MAX_HEADER) {
             buf.clear();
             int n = in.read(buf, pos);
             if (n < 0) {
@@ -262,9 +354,6 @@ public final class ChatFile {
             }
             line.write(buf.array(), 0, n);
             pos += n;
-            if (line.size() > (256 << 20)) {
-                break;
-            }
         }
         throw new Llava4jException(Code.INVALID_FILE, file + " is not a llava4j conversation file (no header line)");
     }

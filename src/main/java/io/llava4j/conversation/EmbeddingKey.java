@@ -8,7 +8,7 @@ import java.util.Objects;
  * layout it was made for ({@link Layout}). The preprocessing revision is part of the key, so an
  * upgrade that changes preprocessing does not read stale files.
  *
- * @param imageSha256 {@link ChatImage#sha256()}
+ * @param imageSha256 {@link io.llava4j.image.ChatImage#sha256()}
  * @param mmprojIdentity {@link io.llava4j.model.FileIdentity} of the mmproj
  * @param layout single image or one of several
  */

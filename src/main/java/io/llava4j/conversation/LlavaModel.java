@@ -14,9 +14,9 @@ import io.llava4j.model.ModelOptions;
 import io.llava4j.nativeio.SharedHandle;
 import io.llava4j.vision.ImageEmbedder;
 import io.llava4j.vision.ImageEmbedder.EncodeProgress;
-import io.llava4j.vision.ImageEmbedder.ImageEmbedding;
 import io.llava4j.vision.MmprojConfig;
 import io.llava4j.vision.VisionEncoder;
+import io.llava4j.image.ChatImage;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -85,21 +85,21 @@ public final class LlavaModel implements AutoCloseable {
         Path mmproj = b.mmproj;
         LoadListener progress = b.progress;
         GgufFile lmHeader = ModelFileCheck.checkLanguageModel(languageModel);
-        if (mmproj != null) {
-            ModelFileCheck.checkPair(ModelFileCheck.checkProjector(mmproj), lmHeader);
+        GgufFile mmHeader = mmproj != null ? ModelFileCheck.checkProjector(mmproj) : null;
+        if (mmHeader != null) {
+            ModelFileCheck.checkPair(mmHeader, lmHeader);
         }
         TemplateChoice template = TemplateSelector.select(facts(lmHeader), b.template);
         LOG.info("conversation template {}: {}", template.template().name(), template.reason());
         String lmId = FileIdentity.of(languageModel);
         String mmId = mmproj != null ? FileIdentity.of(mmproj) : "";
-        LanguageModel lm = LanguageModel.load(languageModel, b.options,
-                f -> progress.onLoad(languageModel, f));
+        LanguageModel lm = LanguageModel.load(lmHeader, b.options, f -> progress.onLoad(languageModel, f));
         VisionEncoder encoder = null;
         try {
             ImageEmbedder embedder = null;
             if (mmproj != null) {
                 progress.onLoad(mmproj, 0);
-                encoder = VisionEncoder.load(mmproj, b.gpuVision);
+                encoder = VisionEncoder.load(mmHeader, b.gpuVision);
                 progress.onLoad(mmproj, 1);
                 if (encoder.embeddingWidth() != lm.embeddingWidth()) {
                     throw new Llava4jException(Code.INCOMPATIBLE, mmproj.getFileName() + " produces embeddings of width "
@@ -134,13 +134,22 @@ public final class LlavaModel implements AutoCloseable {
     }
 
     /**
-     * Opens a conversation saved by {@link Chat#save} in a new chat (the caller closes it).
+     * Opens a conversation saved by {@link Chat#save} in a new chat (the caller closes it); see
+     * {@link ChatFile} for the format.
      *
-     * @throws Llava4jException see {@link ChatFile#load}
+     * @throws Llava4jException {@code IO} if the file cannot be read, {@code INVALID_FILE} if it is
+     *     not a conversation file or an image changed, {@code INCOMPATIBLE} if it was saved with
+     *     other model files, {@code ILLEGAL_STATE} if the model is closed
      */
     public Chat resume(Path file, ContextOptions options) {
         checkOpen();
-        return ChatFile.load(this, file, options);
+        return ChatFile.open(this, file, options);
+    }
+
+    /** The model files and template, as a saved conversation records them. */
+    ChatFile.Origin origin() {
+        checkOpen();
+        return new ChatFile.Origin(lmName, lmIdentity, mmprojIdentity, template.template().name());
     }
 
     /** A new conversation with {@link ContextOptions#defaults()}. */
@@ -193,16 +202,18 @@ public final class LlavaModel implements AutoCloseable {
     /**
      * The embeddings of one image in a layout, from the cache or encoded (serialised across chats).
      */
-    ImageEmbedding embed(ChatImage image, EmbeddingKey.Layout layout, int threads, EncodeProgress progress) {
+    Unit.Image embed(ChatImage image, EmbeddingKey.Layout layout, int threads, EncodeProgress progress) {
         if (embedder == null) {
             throw new Llava4jException(Code.INVALID_ARGUMENT, lmName + " was opened without an mmproj: it cannot see images");
         }
-        return cache.get(new EmbeddingKey(image.sha256(), mmprojIdentity, layout), () -> {
+        EmbeddingKey key = new EmbeddingKey(image.sha256(), mmprojIdentity, layout);
+        return Unit.Image.of(key, cache.get(key, () -> {
             synchronized (embedder) {
+                checkOpen();
                 return layout == EmbeddingKey.Layout.SINGLE ? embedder.embed(image.pixels(), threads, progress)
                         : embedder.embedOneOfSeveral(image.pixels(), threads, progress);
             }
-        });
+        }));
     }
 
     /**

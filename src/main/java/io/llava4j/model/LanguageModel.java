@@ -80,7 +80,19 @@ public final class LanguageModel implements AutoCloseable {
      * @throws Llava4jException as {@link #load(Path, ModelOptions)}
      */
     public static LanguageModel load(Path path, ModelOptions options, DoubleConsumer progress) {
-        GgufFile header = ModelFileCheck.checkLanguageModel(path);
+        return load(ModelFileCheck.checkLanguageModel(path), options, progress);
+    }
+
+    /**
+     * Loads the language model whose header {@link ModelFileCheck#checkLanguageModel} validated
+     * (the file is not parsed again).
+     *
+     * @param header what {@code checkLanguageModel} returned
+     * @param progress told the fraction loaded, or null
+     * @throws Llava4jException {@code LOAD_FAILED} if llama.cpp rejects the file
+     */
+    public static LanguageModel load(GgufFile header, ModelOptions options, DoubleConsumer progress) {
+        Path path = header.path();
         NativeLibrary.ensureLoaded();
         llama_model_params params = LlamaLib.llama_model_default_params();
         params.n_gpu_layers(options.gpuLayers());

@@ -36,14 +36,13 @@ public final class ChatTemplate {
     private final String sep;
     private final String sep2;
     private final String version;
-    private final ImageRewrite imageRewrite;
     private final List<Message> fewShot;
     private final List<String> stopStrings;
     private final List<String> stopTokenTexts;
 
     ChatTemplate(String name, List<String> aliases, String systemPrefix, String systemPrompt, String userRole,
             String assistantRole, SeparatorStyle style, String sep, String sep2, String version,
-            ImageRewrite imageRewrite, List<Message> fewShot, List<String> stopStrings, List<String> stopTokenTexts) {
+            List<Message> fewShot, List<String> stopStrings, List<String> stopTokenTexts) {
         this.name = name;
         this.aliases = List.copyOf(aliases);
         this.systemPrefix = systemPrefix;
@@ -54,7 +53,6 @@ public final class ChatTemplate {
         this.sep = sep;
         this.sep2 = sep2;
         this.version = version;
-        this.imageRewrite = imageRewrite;
         this.fewShot = List.copyOf(fewShot);
         this.stopStrings = List.copyOf(stopStrings);
         this.stopTokenTexts = List.copyOf(stopTokenTexts);
@@ -84,8 +82,8 @@ public final class ChatTemplate {
 
     /**
      * Renders a conversation as the prompt to generate the next assistant message from; mirrors
-     * {@code Conversation.get_prompt} (first-message image rewrite, then the {@link #style()}
-     * renderer).
+     * {@code Conversation.get_prompt} for plain-string messages (LLaVA's {@code cli.py} and eval
+     * scripts): each message renders its {@link Message#promptText()}, image markers in place.
      *
      * <p>Python truthiness is kept: a plain message with empty text renders like the open slot
      * (e.g. {@code "USER:"} in TWO style) and is skipped by LLAMA_3, as in the reference.
@@ -107,15 +105,15 @@ public final class ChatTemplate {
                     + " render() appends the open assistant slot for generation; got " + messages.size()
                     + " message(s)");
         }
-        List<Turn> turns = new ArrayList<>(fewShot.size() + messages.size() + 1);
+        List<Entry> entries = new ArrayList<>(fewShot.size() + messages.size() + 1);
         for (Message m : fewShot) {
-            turns.add(toTurn(m));
+            entries.add(entry(m));
         }
         for (Message m : messages) {
-            turns.add(toTurn(m));
+            entries.add(entry(m));
         }
-        turns.add(Turn.openSlot(assistantRole));
-        return style.render(this, systemText(systemPrompt), imageRewrite.apply(this, turns));
+        entries.add(Entry.openSlot(assistantRole));
+        return style.render(this, systemText(systemPrompt), entries);
     }
 
     /**
@@ -161,8 +159,8 @@ public final class ChatTemplate {
         }
     }
 
-    private Turn toTurn(Message m) {
-        return new Turn(m.role() == Role.USER ? userRole : assistantRole, m.text(), m.imageCount());
+    private Entry entry(Message m) {
+        return new Entry(m.role() == Role.USER ? userRole : assistantRole, m.promptText());
     }
 
     /** {@code sep2}, or the reference's TypeError ({@code str + None}) as an exception. */
@@ -230,11 +228,6 @@ public final class ChatTemplate {
     /** The reference's {@code version} (e.g. {@code "v1"}, {@code "v1_mmtag"}, {@code "Unknown"}). */
     public String version() {
         return version;
-    }
-
-    /** The first-message image rule: that of the repository the template comes from. */
-    public ImageRewrite imageRewrite() {
-        return imageRewrite;
     }
 
     /** Built-in messages rendered before the caller's (the renewable-energy pair of {@code v0}). */

@@ -11,15 +11,15 @@ final class ChatmlStyle {
      * {@code role + "\n" + msg + sep + "\n"}, the open slot {@code role + "\n"}. A tuple message
      * after the first becomes {@code "<image>" * len(images) + text} (no newline after the markers).
      */
-    static String render(ChatTemplate t, String system, List<Turn> turns) {
+    static String render(ChatTemplate t, String system, List<Entry> turns) {
         StringBuilder ret = new StringBuilder();
         if (!system.isEmpty()) {
             ret.append(system).append(t.sep()).append('\n');
         }
-        for (Turn turn : turns) {
+        for (Entry turn : turns) {
             ret.append(turn.role()).append('\n');
             if (turn.present()) {
-                ret.append(turn.textWithImagePrefix()).append(t.sep()).append('\n');
+                ret.append(turn.text()).append(t.sep()).append('\n');
             }
         }
         return ret.toString();

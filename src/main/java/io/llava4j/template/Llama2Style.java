@@ -19,10 +19,10 @@ final class Llama2Style {
      * @throws Llava4jException {@link Code#INVALID_ARGUMENT} if the first message is empty (the
      *     reference asserts "first message should not be none")
      */
-    static String render(ChatTemplate t, String system, List<Turn> turns) {
+    static String render(ChatTemplate t, String system, List<Entry> turns) {
         StringBuilder ret = new StringBuilder();
         for (int i = 0; i < turns.size(); i++) {
-            Turn turn = turns.get(i);
+            Entry turn = turns.get(i);
             if (i == 0 && (!turn.present() || !turn.role().equals(t.userRole()))) {
                 throw new Llava4jException(Code.INVALID_ARGUMENT, "template '" + t.name()
                         + "' (LLAMA_2 style) needs a non-empty first user message"

@@ -23,12 +23,12 @@ final class Llama3Style {
      * "<|eot_id|>"}, then {@code "<|start_header_id|>assistant<|end_header_id|>\n\n"}. An empty
      * system prompt still yields an (empty) system block, as in the reference.
      */
-    static String render(ChatTemplate t, String system, List<Turn> turns) {
+    static String render(ChatTemplate t, String system, List<Entry> turns) {
         StringBuilder ret = new StringBuilder(BOS_TEXT);
         appendMessage(ret, "system", system);
-        for (Turn turn : turns) {
+        for (Entry turn : turns) {
             if (turn.present()) {
-                appendMessage(ret, turn.role(), turn.textWithImagePrefix());
+                appendMessage(ret, turn.role(), turn.text());
             }
         }
         return ret.append("<|start_header_id|>assistant<|end_header_id|>\n\n").toString();

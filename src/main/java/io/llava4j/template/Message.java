@@ -2,31 +2,26 @@ package io.llava4j.template;
 
 import io.llava4j.Llava4jException;
 import io.llava4j.Llava4jException.Code;
+import io.llava4j.image.ChatImage;
+import java.util.List;
 import java.util.Objects;
 
 /**
- * One turn of a conversation: who speaks, what they say and how many images come with it. Image
- * payloads never enter this package; a message only records a count, and the rendered prompt
- * shows where each image goes with the literal {@link #IMAGE_MARKER}.
+ * One turn of a conversation: who speaks, what they say and, for a user turn, the images that come
+ * with it. This is the conversation's only turn type: a {@code Chat} keeps its history as messages
+ * and a template renders them. Renderers never look at the pixels; they render {@link
+ * #promptText()}, where each image is the literal {@link #IMAGE_MARKER}.
  *
- * <p>The two forms of the reference's message are kept apart by {@link #imageCount()}:
- *
- * <ul>
- *   <li>{@code imageCount == 0}: a plain string (LLaVA {@code cli.py}, {@code run_llava.py}, eval
- *       scripts). It is rendered verbatim; a caller that wants an image puts {@code "<image>\n"} in
- *       the text itself.
- *   <li>{@code imageCount > 0}: the reference's tuple {@code (text, images, mode)} (gradio/worker
- *       path). The template decides where the markers go: the first message of a conversation is
- *       rewritten by the template's {@link ImageRewrite} rule, later ones keep their text (CHATML
- *       and LLAMA_3 prefix {@code "<image>" * imageCount}).
- * </ul>
+ * <p>Image placement follows LLaVA's {@code cli.py}: markers in the text place the images in order
+ * (one marker per image); a text without markers gets one {@code "<image>\n"} per image in front.
  *
  * @param role who speaks; never null
- * @param text what is said; never null (empty is allowed and behaves like Python's falsy
- *     {@code ""} in the reference, see {@link ChatTemplate#render(String, java.util.List)})
- * @param imageCount how many images this message carries; 0 for assistant messages
+ * @param text what is said, as given (markers included when the caller placed the images); never
+ *     null (empty is allowed and behaves like Python's falsy {@code ""} in the reference, see
+ *     {@link ChatTemplate#render(String, List)})
+ * @param images the images in order; empty for assistant messages
  */
-public record Message(Role role, String text, int imageCount) {
+public record Message(Role role, String text, List<ChatImage> images) {
     /**
      * The image placeholder in message and prompt text. A rendered prompt is split on it
      * ({@link PromptLayout}) and the k-th occurrence is replaced by the k-th image's embeddings
@@ -35,39 +30,50 @@ public record Message(Role role, String text, int imageCount) {
     public static final String IMAGE_MARKER = "<image>";
 
     /**
-     * @throws NullPointerException if {@code role} or {@code text} is null
-     * @throws Llava4jException {@link Code#INVALID_ARGUMENT} if {@code imageCount} is negative, or
-     *     positive on an assistant message
+     * @throws NullPointerException if {@code role}, {@code text} or an image is null
+     * @throws Llava4jException {@link Code#INVALID_ARGUMENT} if an assistant message carries images,
+     *     or the text has markers but not one per image (a message without images may hold markers:
+     *     the reference's plain-string form, whose images the caller supplies with the prompt)
      */
     public Message {
         Objects.requireNonNull(role, "role");
         Objects.requireNonNull(text, "text");
-        if (imageCount < 0) {
-            throw new Llava4jException(Code.INVALID_ARGUMENT, "imageCount must be >= 0, got " + imageCount);
-        }
-        if (imageCount > 0 && role != Role.USER) {
+        images = List.copyOf(images);
+        if (!images.isEmpty() && role != Role.USER) {
             throw new Llava4jException(Code.INVALID_ARGUMENT,
-                    "only user messages carry images; got an assistant message with " + imageCount);
+                    "only user messages carry images; got an assistant message with " + images.size());
+        }
+        int markers = PromptLayout.of(text).imageCount();
+        if (markers > 0 && !images.isEmpty() && markers != images.size()) {
+            throw new Llava4jException(Code.INVALID_ARGUMENT, "the text has " + markers + " " + IMAGE_MARKER
+                    + " markers for " + images.size() + " images: give one marker per image, or none");
         }
     }
 
-    /** A user message without attached images (rendered verbatim, markers included). */
+    /** A user message without images (rendered verbatim). */
     public static Message user(String text) {
-        return new Message(Role.USER, text, 0);
+        return new Message(Role.USER, text, List.of());
     }
 
-    /** A user message carrying {@code imageCount} images (the reference's tuple message). */
-    public static Message user(String text, int imageCount) {
-        return new Message(Role.USER, text, imageCount);
+    /** A user message with images; see the class description for where they go. */
+    public static Message user(String text, List<ChatImage> images) {
+        return new Message(Role.USER, text, images);
     }
 
     /** An assistant reply, without its stop string. */
     public static Message assistant(String text) {
-        return new Message(Role.ASSISTANT, text, 0);
+        return new Message(Role.ASSISTANT, text, List.of());
     }
 
-    /** Whether this is the reference's tuple form (images attached). */
-    public boolean hasImages() {
-        return imageCount > 0;
+    /**
+     * The text the template renders: as given when it holds markers or there are no images, else
+     * one {@code "<image>\n"} per image in front of it (LLaVA's {@code cli.py} for one image,
+     * LLaVA-NeXT's multi-image demo for several).
+     */
+    public String promptText() {
+        if (images.isEmpty() || text.contains(IMAGE_MARKER)) {
+            return text;
+        }
+        return (IMAGE_MARKER + "\n").repeat(images.size()) + text;
     }
 }

@@ -11,9 +11,9 @@ final class MptStyle {
      * already end in "\n" and nothing follows {@code sep} (unlike {@link ChatmlStyle}), so the
      * prompt reads {@code ...<|im_end|><|im_start|>user\n...}.
      */
-    static String render(ChatTemplate t, String system, List<Turn> turns) {
+    static String render(ChatTemplate t, String system, List<Entry> turns) {
         StringBuilder ret = new StringBuilder(system).append(t.sep());
-        for (Turn turn : turns) {
+        for (Entry turn : turns) {
             ret.append(turn.role());
             if (turn.present()) {
                 ret.append(turn.text()).append(t.sep());

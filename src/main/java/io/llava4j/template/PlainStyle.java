@@ -11,10 +11,10 @@ final class PlainStyle {
      * ""}. Roles are not written. The {@code plain} template has {@code sep2 = None}, so a present
      * assistant message (a second turn) fails here as the reference's {@code TypeError} does.
      */
-    static String render(ChatTemplate t, String system, List<Turn> turns) {
+    static String render(ChatTemplate t, String system, List<Entry> turns) {
         StringBuilder ret = new StringBuilder(system);
         for (int i = 0; i < turns.size(); i++) {
-            Turn turn = turns.get(i);
+            Entry turn = turns.get(i);
             if (turn.present()) {
                 ret.append(turn.text()).append(i % 2 == 0 ? t.sep() : t.requireSep2());
             }

@@ -24,13 +24,13 @@ public enum SeparatorStyle {
     LLAMA_3;
 
     /**
-     * Renders the reference's message list (after {@link ImageRewrite}).
+     * Renders the reference's message list.
      *
      * @param template separators and roles
      * @param system the effective system prompt (never null)
      * @param turns the messages, open slot included
      */
-    String render(ChatTemplate template, String system, List<Turn> turns) {
+    String render(ChatTemplate template, String system, List<Entry> turns) {
         return switch (this) {
             case SINGLE -> SingleStyle.render(template, system, turns);
             case TWO -> TwoStyle.render(template, system, turns);

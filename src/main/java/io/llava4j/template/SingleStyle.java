@@ -7,9 +7,9 @@ final class SingleStyle {
     private SingleStyle() {}
 
     /** {@code ret = system + sep; for (role, msg): ret += msg ? role + ": " + msg + sep : role + ":"}. */
-    static String render(ChatTemplate t, String system, List<Turn> turns) {
+    static String render(ChatTemplate t, String system, List<Entry> turns) {
         StringBuilder ret = new StringBuilder(system).append(t.sep());
-        for (Turn turn : turns) {
+        for (Entry turn : turns) {
             if (turn.present()) {
                 ret.append(turn.role()).append(": ").append(turn.text()).append(t.sep());
             } else {

@@ -1,7 +1,5 @@
 package io.llava4j.template;
 
-import static io.llava4j.template.ImageRewrite.HL;
-import static io.llava4j.template.ImageRewrite.NX;
 import static io.llava4j.template.SeparatorStyle.CHATML;
 import static io.llava4j.template.SeparatorStyle.LLAMA_2;
 import static io.llava4j.template.SeparatorStyle.LLAMA_3;
@@ -22,8 +20,7 @@ import java.util.Set;
 
 /**
  * The reference's {@code conv_templates}, transcribed from {@code llava/conversation.py}
- * (haotian-liu/LLaVA = HL, LLaVA-VL/LLaVA-NeXT = NX). Templates defined in HL use HL's
- * first-message image rule, NX-only ones NX's ({@link ImageRewrite}). Where the reference's
+ * (haotian-liu/LLaVA = HL, LLaVA-VL/LLaVA-NeXT = NX). Where the reference's
  * {@code system} starts with role markup ({@code "<|im_start|>system\n"}), that part is the
  * template's {@code header} and the rest its default system prompt, so that an overriding prompt
  * keeps the markup.
@@ -87,46 +84,46 @@ final class TemplateRegistry {
     static {
         // HL and NX
         def("v0", "default").text(S_HUMAN, "Human", "Assistant").style(SINGLE, "###", null)
-                .version("Unknown", HL).fewShot(VICUNA_V0_FEW_SHOT).add();
-        def("vicuna_v1", "v1").text(S_USER, "USER", "ASSISTANT").style(TWO, " ", "</s>").version("v1", HL).add();
-        def("llava_v1").text(S_HUMAN, "USER", "ASSISTANT").style(TWO, " ", "</s>").version("v1", HL).add();
-        def("llava_v0").text(S_HUMAN, "Human", "Assistant").style(SINGLE, "###", null).version("Unknown", HL).add();
+                .version("Unknown").fewShot(VICUNA_V0_FEW_SHOT).add();
+        def("vicuna_v1", "v1").text(S_USER, "USER", "ASSISTANT").style(TWO, " ", "</s>").version("v1").add();
+        def("llava_v1").text(S_HUMAN, "USER", "ASSISTANT").style(TWO, " ", "</s>").version("v1").add();
+        def("llava_v0").text(S_HUMAN, "Human", "Assistant").style(SINGLE, "###", null).version("Unknown").add();
         def("v0_mmtag", "llava_v0_mmtag").text(S_MMTAG, "Human", "Assistant").style(SINGLE, "###", null)
-                .version("v0_mmtag", HL).add();
+                .version("v0_mmtag").add();
         def("v1_mmtag", "llava_v1_mmtag").text(S_MMTAG, "USER", "ASSISTANT").style(TWO, " ", "</s>")
-                .version("v1_mmtag", HL).add();
+                .version("v1_mmtag").add();
         def("llama_2").text(S_LLAMA_2, "USER", "ASSISTANT").style(LLAMA_2, "<s>", "</s>")
-                .version("llama_v2", HL).add();
+                .version("llama_v2").add();
         def("llava_llama_2").text(S_LV, "USER", "ASSISTANT").style(LLAMA_2, "<s>", "</s>")
-                .version("llama_v2", HL).add();
+                .version("llama_v2").add();
         def("mistral_instruct", "llava_mistral_instruct").text("", "USER", "ASSISTANT").style(LLAMA_2, "", "</s>")
-                .version("llama_v2", HL).add();
+                .version("llama_v2").add();
         def("chatml_direct").header(IM_SYSTEM).text("Answer the questions.", IM_USER, IM_ASSISTANT)
-                .style(MPT, "<|im_end|>", null).version("mpt", HL).add();
+                .style(MPT, "<|im_end|>", null).version("mpt").add();
         def("mistral_direct").header(IM_SYSTEM).text("Answer the questions.", IM_USER, IM_ASSISTANT)
-                .style(MPT, "<|im_end|>", null).version("mpt", HL).add();
+                .style(MPT, "<|im_end|>", null).version("mpt").add();
         def("mpt").header(IM_SYSTEM).text("A conversation between a user and an LLM-based AI assistant."
                 + " The assistant gives helpful and honest answers.", IM_USER, IM_ASSISTANT)
-                .style(MPT, "<|im_end|>", null).version("mpt", HL).add();
-        def("plain", "v0_plain").text("", "", "").style(PLAIN, "\n", null).version("Unknown", HL).add();
+                .style(MPT, "<|im_end|>", null).version("mpt").add();
+        def("plain", "v0_plain").text("", "", "").style(PLAIN, "\n", null).version("Unknown").add();
         // NX only
         def("llava_llama_2_simple").text(S_SIMPLE, "USER", "ASSISTANT").style(LLAMA_2, "<s>", "</s>")
-                .version("llama_v2", NX).add();
+                .version("llama_v2").add();
         def("llava_llama_2_mmtag").text(S_SIMPLE_MMTAG, "USER", "ASSISTANT").style(LLAMA_2, "<s>", "</s>")
-                .version("llama_v2_mmtag", NX).add();
+                .version("llama_v2_mmtag").add();
         def("mistral_orca").header(IM_SYSTEM).text("You are MistralOrca, a large language model trained by"
                 + " Alignment Lab AI. Write out your reasoning step-by-step to be sure you get the right answers!",
-                IM_USER, IM_ASSISTANT).style(MPT, "<|im_end|>", null).version("mpt", NX).add();
+                IM_USER, IM_ASSISTANT).style(MPT, "<|im_end|>", null).version("mpt").add();
         def("mistral_zephyr").header("<|system|>\n")
                 .text("You are a helpful AI assistant.", "<|user|>\n", "<|assistant|>\n")
-                .style(MPT, "</s>", null).version("mpt", NX).add();
+                .style(MPT, "</s>", null).version("mpt").add();
         def("llava_llama_3").text(S_LV, "user", "assistant").style(LLAMA_3, "<|eot_id|>", null)
-                .version("llama_v3", NX).add();
+                .version("llama_v3").add();
         def("qwen_1_5", "qwen_2").header(IM_SYSTEM).text("You are a helpful assistant.", "<|im_start|>user",
-                "<|im_start|>assistant").style(CHATML, "<|im_end|>", null).version("qwen", NX).add();
+                "<|im_start|>assistant").style(CHATML, "<|im_end|>", null).version("qwen").add();
         def("qwen_2_5").header(IM_SYSTEM).text("You are Qwen, created by Alibaba Cloud. You are a helpful"
                 + " assistant.", "<|im_start|>user", "<|im_start|>assistant").style(CHATML, "<|im_end|>", null)
-                .version("qwen", NX).add();
+                .version("qwen").add();
     }
 
     private TemplateRegistry() {}
@@ -172,7 +169,6 @@ final class TemplateRegistry {
         private String sep;
         private String sep2;
         private String version;
-        private ImageRewrite rewrite;
         private List<Message> fewShot = List.of();
 
         Def(String name, String... aliases) {
@@ -200,9 +196,8 @@ final class TemplateRegistry {
             return this;
         }
 
-        Def version(String version, ImageRewrite rewrite) {
+        Def version(String version) {
             this.version = version;
-            this.rewrite = rewrite;
             return this;
         }
 
@@ -216,7 +211,7 @@ final class TemplateRegistry {
             List<String> stops = stop.isEmpty() ? List.of() : List.of(stop);
             List<String> stopTokens = SPECIAL_TOKEN_TEXTS.contains(stop) ? List.of(stop) : List.of();
             ChatTemplate t = new ChatTemplate(name, aliases, header, system, user, assistant, style, sep, sep2, version,
-                    rewrite, fewShot, stops, stopTokens);
+                    fewShot, stops, stopTokens);
             ALL.add(t);
             for (String key : concat(name, aliases)) {
                 if (BY_NAME.put(key, t) != null) {

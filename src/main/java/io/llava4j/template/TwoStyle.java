@@ -11,10 +11,10 @@ final class TwoStyle {
      * msg + seps[i % 2] : role + ":"}. The separator alternates by position, so a user message ends
      * in {@code sep} (" ") and an assistant message in {@code sep2} ("</s>").
      */
-    static String render(ChatTemplate t, String system, List<Turn> turns) {
+    static String render(ChatTemplate t, String system, List<Entry> turns) {
         StringBuilder ret = new StringBuilder(system).append(t.sep());
         for (int i = 0; i < turns.size(); i++) {
-            Turn turn = turns.get(i);
+            Entry turn = turns.get(i);
             if (turn.present()) {
                 String sep = i % 2 == 0 ? t.sep() : t.requireSep2();
                 ret.append(turn.role()).append(": ").append(turn.text()).append(sep);

@@ -64,7 +64,18 @@ public final class VisionEncoder implements AutoCloseable {
      *     {@code LOAD_FAILED}
      */
     public static VisionEncoder load(Path path, boolean useGpu) {
-        GgufFile header = ModelFileCheck.checkProjector(path);
+        return load(ModelFileCheck.checkProjector(path), useGpu);
+    }
+
+    /**
+     * Loads the vision encoder of the mmproj whose header {@link ModelFileCheck#checkProjector}
+     * validated (the file is not parsed again).
+     *
+     * @param header what {@code checkProjector} returned
+     * @throws Llava4jException {@code LOAD_FAILED} if the native loader rejects the file
+     */
+    public static VisionEncoder load(GgufFile header, boolean useGpu) {
+        Path path = header.path();
         NativeLibrary.ensureLoaded();
         llava4j_clip handle = new llava4j_clip();
         try (BytePointer p = NativeStrings.path(path)) {

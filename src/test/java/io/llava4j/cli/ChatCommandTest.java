@@ -63,7 +63,7 @@ class ChatCommandTest {
         String a1 = first.substring(0, first.length() - 1);
 
         String prompt = ChatTemplate.forName("llava_v1").render(null,
-                List.of(Message.user(QUESTION, 1), Message.assistant(a1), Message.user(q2)));
+                List.of(Message.user("<image>\n" + QUESTION), Message.assistant(a1), Message.user(q2)));
         String before = prompt.substring(0, prompt.indexOf("<image>"));
         String after = prompt.substring(prompt.indexOf("<image>") + "<image>".length());
         String jinja = "{{- '" + jinjaString(before) + "' -}}{{- messages[0]['content'] -}}{{- '" + jinjaString(after) + "' -}}";

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.llava4j.image.ChatImage;
 import io.llava4j.Llava4jException;
 import io.llava4j.testmodels.TinyModels;
 import java.awt.image.BufferedImage;
@@ -65,7 +66,7 @@ class ChatFileTest {
         try (Chat chat = twoTurns()) {
             chat.save(withKv, true);
             chat.save(withoutKv, false);
-            savedPositions = chat.context().position();
+            savedPositions = chat.positions();
             chat.addUser("Anything else?");
             expected = chat.generate(GenerationListener.none());
         }
@@ -73,7 +74,7 @@ class ChatFileTest {
             assertEquals(4, resumed.turns().size());
             assertEquals("Be brief.", resumed.systemPrompt());
             assertEquals(ChatTest.greedy(6), resumed.settings());
-            assertEquals(savedPositions, resumed.context().position());
+            assertEquals(savedPositions, resumed.positions());
             resumed.addUser("Anything else?");
             GenerationResult r = resumed.generate(GenerationListener.none());
             assertEquals(expected.text(), r.text());
@@ -81,7 +82,7 @@ class ChatFileTest {
             assertEquals(expected.evaluatedPositions(), r.evaluatedPositions());
         }
         try (Chat resumed = model.resume(withoutKv, ChatTest.context())) {
-            assertEquals(0, resumed.context().position());
+            assertEquals(0, resumed.positions());
             resumed.addUser("Anything else?");
             GenerationResult r = resumed.generate(GenerationListener.none());
             assertEquals(expected.text(), r.text());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.llava4j.image.ChatImage;
 import io.llava4j.image.RgbImage;
 import io.llava4j.testmodels.TinyModels;
 import io.llava4j.vision.ImageEmbedder.ImageEmbedding;
@@ -119,16 +120,16 @@ class EmbeddingCacheTest {
                 chat.generate(ChatTest.greedy(1), counting);
             }
             assertEquals(2, encodes.get(), "other pixels are encoded");
-            firstEmbedding = m.embed(img, EmbeddingKey.Layout.SINGLE, 1, (d, t) -> {}).data();
+            firstEmbedding = m.embed(img, EmbeddingKey.Layout.SINGLE, 1, (d, t) -> {}).embedding().data();
         }
         try (LlavaModel m = LlavaModel.builder(pair.lm()).mmproj(pair.mmproj())
                 .embeddingCache(EmbeddingCache.onDisk(EmbeddingCache.DEFAULT_MAX_BYTES, cacheDir)).open()) {
             ImageEmbedding e = m.embed(img, EmbeddingKey.Layout.SINGLE, 1, (d, t) -> {
                 throw new AssertionError("encoded again after a restart");
-            });
+            }).embedding();
             assertArrayEquals(firstEmbedding, e.data());
             assertEquals(1, m.embeddingCache().stats().diskHits());
-            assertSame(e, m.embed(img, EmbeddingKey.Layout.SINGLE, 1, (d, t) -> {}), "then from memory");
+            assertSame(e, m.embed(img, EmbeddingKey.Layout.SINGLE, 1, (d, t) -> {}).embedding(), "then from memory");
         }
     }
 }

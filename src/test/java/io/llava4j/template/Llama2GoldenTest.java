@@ -81,16 +81,6 @@ class Llama2GoldenTest {
     }
 
     @Test
-    void llavaLlama2MmtagInsertsTheImageTagPair() {
-        // derived: version llama_v2_mmtag contains "mmtag", so the tuple message gets the two-message insertion
-        String sys = "Answer the questions about the visual content that the user provides.The visual content will"
-                + " be provided with the following format: <Image>visual content</Image>.";
-        assertEquals("[INST] <<SYS>>\n" + sys + "\n<</SYS>>\n\n<Image><image></Image> [/INST] Received. </s><s>[INST]"
-                + " What is shown in this image? [/INST]",
-                render("llava_llama_2_mmtag", null, List.of(Message.user("What is shown in this image?", 1))));
-    }
-
-    @Test
     void emptyFirstUserMessageIsRejected() {
         // reference: assert message, "first message should not be none"
         for (String name : new String[] {"llava_llama_2", "mistral_instruct", "llama_2"}) {
@@ -99,12 +89,6 @@ class Llama2GoldenTest {
             assertEquals(Llava4jException.Code.INVALID_ARGUMENT, e.code());
             assertTrue(e.getMessage().contains("non-empty first user message"), e.getMessage());
         }
-    }
-
-    @Test
-    void emptyTextWithAnImageIsNotEmptyAfterTheRewrite() {
-        // derived: HL rewrite gives "<image>\n" + "" for a tuple message with no text
-        assertEquals("[INST] <image>\n [/INST]", render("mistral_instruct", null, List.of(Message.user("", 1))));
     }
 
     @Test

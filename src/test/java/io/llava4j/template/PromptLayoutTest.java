@@ -37,8 +37,8 @@ class PromptLayoutTest {
 
     @Test
     void multiImageQwenPromptHasImagesInOrder() {
-        List<Message> messages = List.of(Message.user("<image>\n<image>\nWhat differs?", 2),
-                Message.assistant("The color."), Message.user("And this one?", 1));
+        List<Message> messages = List.of(Message.user("<image>\n<image>\nWhat differs?"),
+                Message.assistant("The color."), Message.user("<image>And this one?"));
         PromptLayout layout = PromptLayout.of(Golden.render("qwen_1_5", null, messages));
         assertEquals(3, layout.imageCount());
         List<PromptLayout.Part> parts = layout.parts();

@@ -121,39 +121,15 @@ class SingleTwoPlainGoldenTest {
     }
 
     @Test
-    void v1MmtagWithImageTuple() {
-        List<Message> tuple = List.of(Message.user("What is shown in this image?", 1));
-        // LLAVA.md 8.12, verbatim: the two mmtag messages are inserted before the stripped text
-        String one = "A chat between a curious user and an artificial intelligence assistant. The assistant is able"
-                + " to understand the visual content that the user provides, and assist the user with a variety of"
-                + " tasks using natural language.The visual content will be provided with the following format:"
-                + " <Image>visual content</Image>. USER: <Image><image></Image> ASSISTANT: Received.</s>USER: What is"
-                + " shown in this image? ASSISTANT:";
-        assertEquals(one, render("v1_mmtag", null, tuple));
-        assertEquals(one, render("llava_v1_mmtag", null, tuple));
-        // derived: positions continue after the inserted pair, so Q2 again ends in sep " "
-        List<Message> tuple2 = List.of(tuple.get(0), Message.assistant(Golden.A1), Message.user(Golden.Q2));
-        assertEquals(one + " A cat sitting on a sofa.</s>USER: What color is the cat? ASSISTANT:",
-                render("v1_mmtag", null, tuple2));
-        String tail = " USER: <Image><image></Image> ASSISTANT: Received.</s>USER: What is shown in this image?"
-                + " ASSISTANT:";
-        assertEquals(CUSTOM + tail, render("v1_mmtag", CUSTOM, tuple));
-        assertEquals(tail, render("v1_mmtag", "", tuple));
+    void v1MmtagRendersPlainMessagesVerbatim() {
         // derived: a plain-string message is never rewritten, even under mmtag
         assertEquals(S_MMTAG + TWO_TAIL_1, one("v1_mmtag", null));
         assertEquals(S_MMTAG + TWO_TAIL_2, two("v1_mmtag", null));
     }
 
     @Test
-    void v0MmtagWithImageTuple() {
-        // derived (SINGLE + mmtag insertion)
-        List<Message> tuple = List.of(Message.user("<image>\nWhat is shown in this image?", 1));
-        String tail = "###Human: <Image><image></Image>###Assistant: Received.###Human: What is shown in this"
-                + " image?###Assistant:";
-        assertEquals(S_MMTAG + tail, render("v0_mmtag", null, tuple));
-        assertEquals(S_MMTAG + tail, render("llava_v0_mmtag", null, tuple));
-        assertEquals(CUSTOM + tail, render("v0_mmtag", CUSTOM, tuple));
-        assertEquals(tail, render("v0_mmtag", "", tuple));
+    void v0MmtagRendersPlainMessagesVerbatim() {
+        // derived (SINGLE style, plain-string messages)
         assertEquals(S_MMTAG + "###Human: <image>\nWhat is shown in this image?###Assistant: A cat sitting on a"
                 + " sofa.###Human: What color is the cat?###Assistant:", two("v0_mmtag", null));
     }

@@ -4,8 +4,8 @@ import io.llava4j.Llava4jException;
 import io.llava4j.Llava4jException.Code;
 import io.llava4j.template.Role;
 import io.llava4j.conversation.Chat;
-import io.llava4j.conversation.ChatImage;
-import io.llava4j.conversation.ChatTurn;
+import io.llava4j.image.ChatImage;
+import io.llava4j.template.Message;
 import io.llava4j.conversation.FinishReason;
 import io.llava4j.conversation.GenerationResult;
 import io.llava4j.conversation.GenerationSettings;
@@ -168,7 +168,7 @@ public final class ChatSession implements AutoCloseable {
         }
         chat.setSettings(settings);
         chat.save(Path.of(file), true);
-        info("saved " + chat.turns().size() + " turns and " + chat.context().position() + " evaluated positions to "
+        info("saved " + chat.turns().size() + " turns and " + chat.positions() + " evaluated positions to "
                 + file);
     }
 
@@ -182,7 +182,7 @@ public final class ChatSession implements AutoCloseable {
         settings = loaded.settings();
         systemPrompt = loaded.systemPrompt();
         waiting.clear();
-        info("loaded " + loaded.turns().size() + " turns from " + file + " (" + loaded.context().position()
+        info("loaded " + loaded.turns().size() + " turns from " + file + " (" + loaded.positions()
                 + " positions restored, nothing to evaluate again)");
     }
 
@@ -225,7 +225,7 @@ public final class ChatSession implements AutoCloseable {
             takeBack(images);
             throw failure[0];
         }
-        List<ChatTurn> turns = chat.turns();
+        List<Message> turns = chat.turns();
         if (turns.get(turns.size() - 1).role() == Role.USER) {
             // stopped while the prompt was read: no answer was started, so the question goes
             takeBack(images);

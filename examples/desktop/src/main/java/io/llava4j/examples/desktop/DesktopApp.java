@@ -1,7 +1,7 @@
 package io.llava4j.examples.desktop;
 
 import io.llava4j.conversation.Chat;
-import io.llava4j.conversation.ChatImage;
+import io.llava4j.image.ChatImage;
 import io.llava4j.conversation.GenerationResult;
 import io.llava4j.conversation.LlavaModel;
 import io.llava4j.demo.DemoModel;

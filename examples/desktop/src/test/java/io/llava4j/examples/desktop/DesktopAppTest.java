@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llava4j.conversation.Chat;
-import io.llava4j.conversation.ChatImage;
+import io.llava4j.image.ChatImage;
 import io.llava4j.conversation.GenerationResult;
 import io.llava4j.conversation.LlavaModel;
 import io.llava4j.demo.DemoModel;

@@ -1,7 +1,5 @@
-package io.llava4j.conversation;
+package io.llava4j.image;
 
-import io.llava4j.image.ImageLoader;
-import io.llava4j.image.RgbImage;
 import java.awt.image.BufferedImage;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -83,7 +81,7 @@ public final class ChatImage {
         return sha256;
     }
 
-    static String hash(RgbImage image) {
+    private static String hash(RgbImage image) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             md.update(ByteBuffer.allocate(8).putInt(image.width()).putInt(image.height()).flip());

@@ -1,0 +1,303 @@
+package io.llava4j.conversation;
+
+import io.llava4j.Llava4jException;
+import io.llava4j.Llava4jException.Code;
+import io.llava4j.model.InferenceContext;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntConsumer;
+import java.util.function.ToIntFunction;
+import java.util.function.UnaryOperator;
+
+/**
+ * One KV sequence and what it holds, position by position: the only code that evaluates prompts
+ * and sampled tokens into a KV cache.
+ *
+ * <p>Holding a prompt takes two calls: {@link #reuse} keeps the longest prefix of units the cache
+ * already holds and cuts the rest, {@link #evaluate} evaluates the prompt's remaining units (token
+ * runs in batches, images whole). {@link #append} evaluates one sampled token. Each position is recorded as a token
+ * id, or as part of an image named by its {@link EmbeddingKey}; image floats are not kept.
+ *
+ * <p>Images are evaluated whole: after a failure or cancel in the middle of one, the cache is cut
+ * back to the last whole unit. Today each sequence has a context of its own; the units and the
+ * prefix rule do not depend on that, so several sequences can share one context and one batched
+ * decode step.
+ *
+ * <p>Not thread-safe, except {@link #cancel()}: one owner (a {@link Chat}) calls it at a time.
+ */
+final class Sequence implements AutoCloseable {
+    /** Marks a position that belongs to an image in {@link #ids}. */
+    private static final int IMAGE = -1;
+
+    private final InferenceContext ctx;
+    /** Token id at each held position, {@link #IMAGE} inside images; sized once to the context. */
+    private final int[] ids;
+    /** The images held, in position order. */
+    private final List<HeldImage> images = new ArrayList<>();
+    private int held;
+
+    private record HeldImage(int start, Unit.Image image) {}
+
+    /**
+     * Progress of {@link #evaluate}: {@code done} of {@code total} positions to evaluate are evaluated.
+     */
+    interface Progress {
+        void onPrefill(int done, int total);
+    }
+
+    /** A sequence over {@code ctx}, which it owns and closes. */
+    Sequence(InferenceContext ctx) {
+        this.ctx = ctx;
+        this.ids = new int[ctx.contextLength()];
+    }
+
+    /** Positions held. */
+    int positions() {
+        return held;
+    }
+
+    /** Positions the context has room for. */
+    int capacity() {
+        return ids.length;
+    }
+
+    /**
+     * Keeps the longest prefix of {@code prompt} that the cache holds and cuts the rest; the last
+     * unit is always left to evaluate (its logits start the answer). {@link #evaluate} then
+     * evaluates what remains.
+     *
+     * @return the positions kept
+     * @throws Llava4jException {@code CONTEXT_FULL} if the prompt does not fit
+     */
+    int reuse(Prompt prompt) {
+        if (prompt.positions() >= ids.length) {
+            throw new Llava4jException(Code.CONTEXT_FULL, "the prompt needs " + prompt.positions() + " positions ("
+                    + prompt.imagePositions() + " of them image embeddings) but the context holds " + ids.length
+                    + ": use a larger context (--ctx) or fewer/smaller images");
+        }
+        int keep = Math.min(commonPrefix(prompt.units()), lastUnitStart(prompt));
+        truncate(keep);
+        return keep;
+    }
+
+    /**
+     * Evaluates the units of {@code prompt} after the positions held, which {@link #reuse} made a
+     * prefix of it: token runs in batches, images whole.
+     *
+     * @param embeddings gives the floats of an image unit that names its image only, when it must be
+     *     evaluated
+     * @throws Llava4jException {@code CANCELLED} after {@link #cancel()} or when {@code cancelled}
+     *     says so (the whole units evaluated until then stay held)
+     */
+    void evaluate(Prompt prompt, UnaryOperator<Unit.Image> embeddings, Progress progress, BooleanSupplier cancelled) {
+        List<Unit> units = prompt.units();
+        int keep = held;
+        if (commonPrefix(units) < keep) {
+            throw new IllegalStateException("the sequence holds more than a prefix of the prompt: reuse() first");
+        }
+        int total = prompt.positions() - keep;
+        int pos = 0;
+        int i = 0;
+        // skip the units (or the part of a token run) already held
+        while (i < units.size() && pos + units.get(i).positions() <= keep) {
+            pos += units.get(i++).positions();
+        }
+        int offset = keep - pos;
+        while (i < units.size()) {
+            if (cancelled.getAsBoolean()) {
+                throw new Llava4jException(Code.CANCELLED, "cancelled");
+            }
+            int base = held - keep;
+            if (units.get(i) instanceof Unit.Image image) {
+                evaluateImage(image.embedding() != null ? image : embeddings.apply(image),
+                        done -> progress.onPrefill(base + done, total));
+                i++;
+            } else {
+                // consecutive token runs go to llama.cpp together, so they share batches
+                int j = i;
+                int count = 0;
+                while (j < units.size() && units.get(j) instanceof Unit.Tokens t) {
+                    count += t.ids().length;
+                    j++;
+                }
+                int[] run = new int[count - offset];
+                int at = 0;
+                for (int k = i; k < j; k++) {
+                    int[] t = ((Unit.Tokens) units.get(k)).ids();
+                    int from = k == i ? offset : 0;
+                    System.arraycopy(t, from, run, at, t.length - from);
+                    at += t.length - from;
+                }
+                evaluateTokens(run, done -> progress.onPrefill(base + done, total));
+                i = j;
+            }
+            offset = 0;
+        }
+    }
+
+    /**
+     * Reads the logits of the last evaluated position in place (see {@link
+     * InferenceContext#readLogits}); how a token is sampled.
+     */
+    int sample(ToIntFunction<FloatBuffer> sampler) {
+        return ctx.readLogits(sampler);
+    }
+
+    /**
+     * Evaluates one sampled token at the next position; allocates nothing.
+     *
+     * @throws Llava4jException {@code CONTEXT_FULL} if the context is full, {@code CANCELLED}
+     */
+    void append(int token) {
+        ctx.decode(token);
+        ids[held++] = token;
+    }
+
+    /** Asks a running evaluation to stop (from any thread). */
+    void cancel() {
+        ctx.cancel();
+    }
+
+    /** Drops everything held. */
+    void clear() {
+        truncate(0);
+    }
+
+    /** What the sequence holds, as units: token runs and images (without their floats). */
+    List<Unit> units() {
+        List<Unit> out = new ArrayList<>();
+        int pos = 0;
+        for (HeldImage h : images) {
+            if (h.start() > pos) {
+                out.add(new Unit.Tokens(Arrays.copyOfRange(ids, pos, h.start())));
+            }
+            out.add(h.image());
+            pos = h.start() + h.image().positions();
+        }
+        if (held > pos) {
+            out.add(new Unit.Tokens(Arrays.copyOfRange(ids, pos, held)));
+        }
+        return out;
+    }
+
+    /**
+     * Writes the KV cache's state (llama.cpp's sequence state) to {@code out}; {@link #units()} says
+     * what it holds.
+     *
+     * @return bytes written
+     */
+    long save(WritableByteChannel out) throws IOException {
+        return ctx.saveState(out);
+    }
+
+    /**
+     * Replaces what the sequence holds with a saved state of {@code size} bytes from {@code in},
+     * which holds {@code units}. After a failure the sequence is empty.
+     *
+     * @throws Llava4jException {@code INVALID_FILE} if the state does not match the units or this
+     *     context, {@code IO} if reading fails
+     */
+    void restore(List<Unit> units, ReadableByteChannel in, long size) {
+        clear();
+        int positions = 0;
+        for (Unit u : units) {
+            positions += u.positions();
+        }
+        if (positions > ids.length) {
+            throw new Llava4jException(Code.INVALID_FILE, "the saved units take " + positions
+                    + " positions, more than this context's " + ids.length);
+        }
+        ctx.restoreState(in, size, positions);
+        for (Unit u : units) {
+            if (u instanceof Unit.Image image) {
+                images.add(new HeldImage(held, image.named()));
+                Arrays.fill(ids, held, held + image.positions(), IMAGE);
+            } else {
+                int[] t = ((Unit.Tokens) u).ids();
+                System.arraycopy(t, 0, ids, held, t.length);
+            }
+            held += u.positions();
+        }
+    }
+
+    /** Frees the context (idempotent). */
+    @Override
+    public void close() {
+        ctx.close();
+    }
+
+    /** Positions of the longest prefix of {@code units} that this sequence holds. */
+    private int commonPrefix(List<Unit> units) {
+        int pos = 0;
+        int image = 0;
+        for (Unit u : units) {
+            if (u instanceof Unit.Tokens t) {
+                for (int id : t.ids()) {
+                    if (pos >= held || ids[pos] != id) {
+                        return pos;
+                    }
+                    pos++;
+                }
+            } else {
+                Unit.Image img = (Unit.Image) u;
+                while (image < images.size() && images.get(image).start() < pos) {
+                    image++;
+                }
+                if (image >= images.size() || images.get(image).start() != pos
+                        || !images.get(image).image().sameAs(img)) {
+                    return pos;
+                }
+                pos += img.positions();
+            }
+        }
+        return pos;
+    }
+
+    /** Where the prompt's last unit starts: that unit is always evaluated (its logits start the answer). */
+    private static int lastUnitStart(Prompt prompt) {
+        List<Unit> units = prompt.units();
+        if (units.isEmpty()) {
+            return 0;
+        }
+        Unit last = units.get(units.size() - 1);
+        return prompt.positions() - (last instanceof Unit.Tokens && last.positions() > 0 ? 1 : last.positions());
+    }
+
+    private void truncate(int position) {
+        ctx.truncate(position);
+        held = position;
+        images.removeIf(h -> h.start() >= position);
+    }
+
+    private void evaluateTokens(int[] run, IntConsumer progress) {
+        int start = held;
+        try {
+            ctx.decode(run, 0, run.length, progress);
+        } finally {
+            // whatever llama.cpp kept is held, also after a failure or cancel
+            int done = ctx.position() - start;
+            System.arraycopy(run, 0, ids, start, done);
+            held = start + done;
+        }
+    }
+
+    private void evaluateImage(Unit.Image image, IntConsumer progress) {
+        int start = held;
+        try {
+            ctx.decodeEmbeddings(image.embedding().data(), 0, image.positions(), progress);
+        } catch (RuntimeException e) {
+            // never half an image
+            ctx.truncate(start);
+            throw e;
+        }
+        images.add(new HeldImage(start, image.named()));
+        Arrays.fill(ids, start, start + image.positions(), IMAGE);
+        held = start + image.positions();
+    }
+}
