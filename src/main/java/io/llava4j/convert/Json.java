@@ -1,30 +1,37 @@
 package io.llava4j.convert;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import io.llava4j.Llava4jException.Code;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Reads JSON (checkpoint configs, tokenizer files, safetensors headers) into plain Java values with
- * jackson-core's streaming parser: objects become insertion-ordered {@code Map<String, Object>},
- * arrays {@code List<Object>}, integers {@code Long} (or {@code BigInteger} when larger), other
- * numbers {@code Double}, plus {@code String}, {@code Boolean} and {@code null}. The trees are
- * unmodifiable. A duplicate key keeps the last value, as Python's {@code json.load} does.
+ * jackson-databind's untyped mapping: objects become insertion-ordered {@code Map<String, Object>},
+ * arrays {@code List<Object>}, integers {@code Long} (or {@code BigInteger} when larger, as in
+ * tokenizer configs' {@code model_max_length = 1e30}), other numbers {@code Double}, plus
+ * {@code String}, {@code Boolean} and {@code null}. A duplicate key keeps the last value, as Python's
+ * {@code json.load} does. Callers treat the trees as read-only.
+ *
+ * <p>Strict JSON only: {@code NaN}/{@code Infinity}, comments and trailing commas are refused, and so
+ * is anything after the value. Hostile input is bounded by jackson's default
+ * {@link com.fasterxml.jackson.core.StreamReadConstraints} (nesting depth 1000, numbers of 1000
+ * digits, strings of 20M characters). Thread-safe.
  */
 public final class Json {
-    private static final JsonFactory FACTORY = new JsonFactory();
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .registerModule(new SimpleModule().addDeserializer(Number.class, new LongOrDouble()));
 
     private Json() {}
 
@@ -35,7 +42,7 @@ public final class Json {
      */
     public static Object read(Path file) {
         try (InputStream in = Files.newInputStream(file)) {
-            return parse(FACTORY.createParser(in), file);
+            return parse(MAPPER.createParser(in), file);
         } catch (NoSuchFileException e) {
             throw new CheckpointException(Code.IO, file, "file not found", e);
         } catch (JsonProcessingException e) {
@@ -58,10 +65,11 @@ public final class Json {
      * Parses JSON bytes (e.g. a safetensors header).
      *
      * @param origin the file the bytes came from, for messages
+     * @throws CheckpointException {@code INVALID_FILE} if they are not JSON
      */
     public static Object parse(byte[] json, Path origin) {
         try {
-            return parse(FACTORY.createParser(json), origin);
+            return parse(MAPPER.createParser(json), origin);
         } catch (JsonProcessingException e) {
             throw new CheckpointException(Code.INVALID_FILE, origin, "not valid JSON: " + e.getOriginalMessage(), e);
         } catch (IOException e) {
@@ -71,54 +79,14 @@ public final class Json {
 
     private static Object parse(JsonParser p, Path origin) throws IOException {
         try (p) {
-            JsonToken first = p.nextToken();
-            if (first == null) {
+            if (p.nextToken() == null) {
                 throw new CheckpointException(origin, "empty JSON document");
             }
-            Object v = value(p, first);
+            Object v = MAPPER.readValue(p, Object.class);
             if (p.nextToken() != null) {
                 throw new CheckpointException(origin, "trailing data after the JSON value");
             }
             return v;
-        }
-    }
-
-    private static Object value(JsonParser p, JsonToken t) throws IOException {
-        switch (t) {
-            case START_OBJECT -> {
-                Map<String, Object> m = new LinkedHashMap<>();
-                for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
-                    String name = p.currentName();
-                    m.put(name, value(p, p.nextToken()));
-                }
-                return Collections.unmodifiableMap(m);
-            }
-            case START_ARRAY -> {
-                List<Object> l = new ArrayList<>();
-                for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
-                    l.add(value(p, e));
-                }
-                return Collections.unmodifiableList(l);
-            }
-            case VALUE_STRING -> {
-                return p.getText();
-            }
-            case VALUE_NUMBER_INT -> {
-                return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? p.getBigIntegerValue() : p.getLongValue();
-            }
-            case VALUE_NUMBER_FLOAT -> {
-                return p.getDoubleValue();
-            }
-            case VALUE_TRUE -> {
-                return Boolean.TRUE;
-            }
-            case VALUE_FALSE -> {
-                return Boolean.FALSE;
-            }
-            case VALUE_NULL -> {
-                return null;
-            }
-            default -> throw new IOException("unexpected JSON token " + t);
         }
     }
 
@@ -132,5 +100,25 @@ public final class Json {
     @SuppressWarnings("unchecked")
     public static List<Object> asList(Object v) {
         return (List<Object>) v;
+    }
+
+    /**
+     * Numbers inside untyped values: jackson's default gives {@code Integer} for small integers, and
+     * its {@code USE_LONG_FOR_INTS} refuses integers past {@code Long}; callers test for {@code Long}.
+     */
+    private static final class LongOrDouble extends StdDeserializer<Number> {
+        private static final long serialVersionUID = 1L;
+
+        LongOrDouble() {
+            super(Number.class);
+        }
+
+        @Override
+        public Number deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            if (p.currentToken() == JsonToken.VALUE_NUMBER_INT) {
+                return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? p.getBigIntegerValue() : p.getLongValue();
+            }
+            return p.getDoubleValue();
+        }
     }
 }

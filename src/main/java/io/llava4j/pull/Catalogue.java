@@ -1,7 +1,7 @@
 package io.llava4j.pull;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llava4j.Llava4jException;
 import io.llava4j.Llava4jException.Code;
 import java.io.IOException;
@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -26,6 +27,7 @@ import java.util.stream.Collectors;
 public final class Catalogue {
     private static final String RESOURCE = "catalogue.json";
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static volatile Catalogue builtIn;
 
     /**
@@ -86,43 +88,71 @@ public final class Catalogue {
      * @throws Llava4jException {@code INVALID_FILE} naming the source and the problem
      */
     public static Catalogue parse(InputStream json, String source) {
-        try (JsonParser p = new JsonFactory().createParser(json)) {
-            Object root = JsonValues.read(p, p.nextToken());
-            List<Entry> entries = new ArrayList<>();
-            for (Object o : JsonValues.list(JsonValues.map(root, source).get("models"), source + ": models")) {
-                entries.add(entry(JsonValues.map(o, source + ": model"), source));
-            }
-            return new Catalogue(entries);
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
         } catch (IOException e) {
             throw new Llava4jException(Code.INVALID_FILE, source + ": not valid JSON: " + e.getMessage(), e);
         }
+        List<Entry> entries = new ArrayList<>();
+        for (JsonNode m : array(object(root, source).get("models"), source + ": models")) {
+            entries.add(entry(object(m, source + ": model"), source));
+        }
+        return new Catalogue(entries);
     }
 
-    private static Entry entry(Map<String, Object> m, String source) {
-        String name = JsonValues.string(m, "name", source);
+    private static Entry entry(JsonNode m, String source) {
+        String name = string(m, "name", source);
         String where = source + ": model " + name;
         Map<String, FileSpec> quants = new LinkedHashMap<>();
-        JsonValues.map(m.get("quants"), where + ": quants").forEach((q, f) ->
-                quants.put(q.toLowerCase(Locale.ROOT), file(f, where + ": quant " + q)));
-        String def = JsonValues.string(m, "default", where).toLowerCase(Locale.ROOT);
+        for (Map.Entry<String, JsonNode> q : object(m.get("quants"), where + ": quants").properties()) {
+            quants.put(q.getKey().toLowerCase(Locale.ROOT), file(q.getValue(), where + ": quant " + q.getKey()));
+        }
+        String def = string(m, "default", where).toLowerCase(Locale.ROOT);
         if (!quants.containsKey(def)) {
             throw new Llava4jException(Code.INVALID_FILE, where + ": default '" + def + "' is not among its quants");
         }
-        Object revision = m.get("revision");
-        return new Entry(name, String.valueOf(m.getOrDefault("description", "")), JsonValues.string(m, "repo", where),
-                revision == null ? "main" : revision.toString(), file(m.get("mmproj"), where + ": mmproj"), def, quants);
+        return new Entry(name, Objects.requireNonNullElse(text(m.get("description")), ""), string(m, "repo", where),
+                Objects.requireNonNullElse(text(m.get("revision")), "main"), file(m.get("mmproj"), where + ": mmproj"),
+                def, quants);
     }
 
-    private static FileSpec file(Object o, String where) {
-        if (o instanceof String s) {
-            return new FileSpec(s, null);
+    private static FileSpec file(JsonNode o, String where) {
+        if (o != null && o.isTextual()) {
+            return new FileSpec(o.textValue(), null);
         }
-        Map<String, Object> m = JsonValues.map(o, where);
-        Object sha = m.get("sha256");
-        if (sha != null && !SHA256.matcher(sha.toString()).matches()) {
+        String sha = text(object(o, where).get("sha256"));
+        if (sha != null && !SHA256.matcher(sha).matches()) {
             throw new Llava4jException(Code.INVALID_FILE, where + ": sha256 must be 64 lower-case hex digits");
         }
-        return new FileSpec(JsonValues.string(m, "file", where), sha == null ? null : sha.toString());
+        return new FileSpec(string(o, "file", where), sha);
+    }
+
+    private static JsonNode object(JsonNode o, String where) {
+        if (o != null && o.isObject()) {
+            return o;
+        }
+        throw new Llava4jException(Code.INVALID_FILE, where + ": expected an object");
+    }
+
+    private static JsonNode array(JsonNode o, String where) {
+        if (o != null && o.isArray()) {
+            return o;
+        }
+        throw new Llava4jException(Code.INVALID_FILE, where + ": expected an array");
+    }
+
+    private static String string(JsonNode m, String key, String where) {
+        JsonNode v = m.get(key);
+        if (v != null && v.isTextual() && !v.textValue().isBlank()) {
+            return v.textValue();
+        }
+        throw new Llava4jException(Code.INVALID_FILE, where + ": '" + key + "' must be a non-empty string");
+    }
+
+    /** A scalar as text (a number as written); null for a missing key or JSON null. */
+    private static String text(JsonNode v) {
+        return v == null || v.isNull() ? null : v.isTextual() ? v.textValue() : v.toString();
     }
 
     /** The entries in catalogue order. */

@@ -12,6 +12,8 @@ import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -63,6 +65,41 @@ class CatalogueTest {
         assertTrue(e.getMessage().startsWith("bad.json: model m"), e.getMessage());
         assertThrows(Llava4jException.class, () -> Catalogue.parse(
                 new ByteArrayInputStream("{\"models\": [".getBytes(StandardCharsets.UTF_8)), "cut.json"));
+    }
+
+    @Test
+    void catalogueFieldsAreCheckedAndNamedInErrors() {
+        String ok = "{\"models\": [{\"name\": \"m\", \"repo\": \"o/r\", \"default\": \"a\", \"revision\": 7,"
+                + " \"mmproj\": {\"file\": \"mm.gguf\"}, \"quants\": {\"A\": \"a.gguf\", \"b\": \"b.gguf\"}}]}";
+        Catalogue.Entry e = parse(ok, "ok.json").entries().get(0);
+        assertEquals("", e.description());
+        assertEquals("7", e.revision(), "a scalar revision is taken as written");
+        assertEquals(List.of("a", "b"), List.copyOf(e.quants().keySet()), "lower-cased, in file order");
+        assertEquals(new Catalogue.FileSpec("mm.gguf", null), e.mmproj());
+        assertEquals("main", parse(ok.replace("\"revision\": 7", "\"revision\": null"), "ok.json").entries().get(0)
+                .revision());
+
+        Map<String, String> refusals = new LinkedHashMap<>();
+        refusals.put("[]", "bad.json: expected an object");
+        refusals.put("{\"models\": {}}", "bad.json: models: expected an array");
+        refusals.put("{\"models\": [1]}", "bad.json: model: expected an object");
+        refusals.put(ok.replace("\"name\": \"m\"", "\"name\": \" \""), "bad.json: 'name' must be a non-empty string");
+        refusals.put(ok.replace("\"repo\": \"o/r\"", "\"repo\": 1"),
+                "bad.json: model m: 'repo' must be a non-empty string");
+        refusals.put(ok.replace("\"A\": \"a.gguf\"", "\"A\": [\"a.gguf\"]"),
+                "bad.json: model m: quant A: expected an object");
+        refusals.put(ok.replace("{\"file\": \"mm.gguf\"}", "{\"file\": \"mm.gguf\", \"sha256\": \"AB\"}"),
+                "bad.json: model m: mmproj: sha256 must be 64 lower-case hex digits");
+        refusals.put("{\"models\": [", "bad.json: not valid JSON: ");
+        refusals.forEach((json, message) -> {
+            Llava4jException x = assertThrows(Llava4jException.class, () -> parse(json, "bad.json"), json);
+            assertEquals(Code.INVALID_FILE, x.code());
+            assertTrue(x.getMessage().startsWith(message), x.getMessage());
+        });
+    }
+
+    private static Catalogue parse(String json, String source) {
+        return Catalogue.parse(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), source);
     }
 
     @Test
