@@ -2,6 +2,7 @@ package io.llava4j.cli;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.llava4j.gguf.GeneralKeys;
 import io.llava4j.gguf.GgmlType;
 import io.llava4j.gguf.GgufFile;
 import io.llava4j.gguf.GgufReader;
@@ -118,8 +119,8 @@ final class InfoCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "file:         %s%n", gguf.path());
         out.printf(Locale.ROOT, "format:       GGUF v%d, alignment %d, %s%n", gguf.version(), gguf.alignment(),
                 Sizes.bytes(gguf.fileSize()));
-        out.printf(Locale.ROOT, "architecture: %s%n", gguf.optionalString("general.architecture").orElse("?"));
-        out.printf(Locale.ROOT, "name:         %s%n", gguf.optionalString("general.name").orElse("?"));
+        out.printf(Locale.ROOT, "architecture: %s%n", gguf.optionalString(GeneralKeys.ARCHITECTURE).orElse("?"));
+        out.printf(Locale.ROOT, "name:         %s%n", gguf.optionalString(GeneralKeys.NAME).orElse("?"));
         out.printf(Locale.ROOT, "tensors:      %d, %s, %s parameters%n", gguf.tensors().size(),
                 Sizes.bytes(tensorBytes), Sizes.count(params));
         out.printf(Locale.ROOT, "%nmetadata (%d keys):%n", gguf.metadata().size());

@@ -284,7 +284,7 @@ public final class GgufFile {
 
     /** {@code general.architecture}, e.g. "llama" or "clip". */
     public String architecture() {
-        return getString("general.architecture");
+        return getString(GeneralKeys.ARCHITECTURE);
     }
 
     /** All tensor infos in file order (unmodifiable). */

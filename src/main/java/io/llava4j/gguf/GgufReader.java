@@ -45,7 +45,7 @@ public final class GgufReader {
     /** {@code GGUF_DEFAULT_ALIGNMENT}. */
     public static final int DEFAULT_ALIGNMENT = 32;
     /** The metadata key that overrides the alignment; must be a UINT32 power of two. */
-    public static final String ALIGNMENT_KEY = "general.alignment";
+    public static final String ALIGNMENT_KEY = GeneralKeys.ALIGNMENT;
     /** {@code GGUF_MAX_STRING_LENGTH}. */
     static final long MAX_STRING_BYTES = 1L << 30;
     /** {@code GGUF_MAX_ARRAY_ELEMENTS}. */

@@ -2,7 +2,9 @@ package io.llava4j.model;
 
 import io.llava4j.Llava4jException;
 import io.llava4j.Llava4jException.Code;
+import io.llava4j.gguf.GeneralKeys;
 import io.llava4j.gguf.GgufFile;
+import io.llava4j.gguf.LlmKeys;
 import io.llava4j.nativeio.NativeLibrary;
 import io.llava4j.nativeio.NativeStrings;
 import io.llava4j.nativeio.SharedHandle;
@@ -56,7 +58,7 @@ public final class LanguageModel implements AutoCloseable {
             handle.setNull();
         });
         this.vocabulary = new Vocabulary(LlamaLib.llama_model_get_vocab(handle), shared);
-        this.architecture = metadata("general.architecture").orElse("unknown");
+        this.architecture = metadata(GeneralKeys.ARCHITECTURE).orElse("unknown");
         this.embeddingWidth = LlamaLib.llama_model_n_embd_inp(handle);
         this.trainedContext = LlamaLib.llama_model_n_ctx_train(handle);
     }
@@ -173,7 +175,7 @@ public final class LanguageModel implements AutoCloseable {
 
     /** {@code general.name}, or the file name. */
     public String name() {
-        return metadata("general.name").orElse(path.getFileName().toString());
+        return metadata(GeneralKeys.NAME).orElse(path.getFileName().toString());
     }
 
     /** Width of one input embedding ({@code llama_model_n_embd_inp}): what an mmproj must produce. */
@@ -231,7 +233,7 @@ public final class LanguageModel implements AutoCloseable {
 
     /** The chat template stored in the file ({@code tokenizer.chat_template}), if any. */
     public Optional<String> chatTemplate() {
-        return metadata("tokenizer.chat_template");
+        return metadata(LlmKeys.TOKENIZER_CHAT_TEMPLATE);
     }
 
     /** One metadata value as llama.cpp renders it to a string (arrays are summarised). */
@@ -288,11 +290,11 @@ public final class LanguageModel implements AutoCloseable {
      * the type's block, or ggml aborts the process while building the graph.
      */
     int attentionHeadSize() {
-        String arch = header.optionalString("general.architecture").orElse("llama");
-        int heads = header.optionalInt(arch + ".attention.head_count").orElse(1);
-        int fallback = header.optionalInt(arch + ".embedding_length").orElse(0) / Math.max(1, heads);
-        return Math.min(header.optionalInt(arch + ".attention.key_length").orElse(fallback),
-                header.optionalInt(arch + ".attention.value_length").orElse(fallback));
+        String arch = header.optionalString(GeneralKeys.ARCHITECTURE).orElse("llama");
+        int heads = header.optionalInt(LlmKeys.HEAD_COUNT.of(arch)).orElse(1);
+        int fallback = header.optionalInt(LlmKeys.EMBEDDING_LENGTH.of(arch)).orElse(0) / Math.max(1, heads);
+        return Math.min(header.optionalInt(LlmKeys.KEY_LENGTH.of(arch)).orElse(fallback),
+                header.optionalInt(LlmKeys.VALUE_LENGTH.of(arch)).orElse(fallback));
     }
 
     /** The file name, for messages of contexts that outlive their owner's close. */

@@ -1,9 +1,12 @@
 package io.llava4j.model;
 
 import io.llava4j.Llava4jException;
+import io.llava4j.gguf.ClipKeys;
+import io.llava4j.gguf.GeneralKeys;
 import io.llava4j.gguf.GgmlType;
 import io.llava4j.gguf.GgufFile;
 import io.llava4j.gguf.GgufTensorInfo;
+import io.llava4j.gguf.LlmKeys;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -67,17 +70,17 @@ public final class MemoryPlan {
      * @throws Llava4jException {@code INVALID_FILE} when a key the plan needs is missing
      */
     public static MemoryPlan of(GgufFile lm, Optional<GgufFile> mmproj, ContextOptions context) {
-        String arch = lm.optionalString("general.architecture")
-                .orElseThrow(() -> missing(lm, "general.architecture"));
-        int nLayer = positive(lm, arch + ".block_count");
-        long nEmbd = positive(lm, arch + ".embedding_length");
-        long nFf = positive(lm, arch + ".feed_forward_length");
-        long nHead = positive(lm, arch + ".attention.head_count");
-        long nHeadKv = lm.optionalLong(arch + ".attention.head_count_kv").orElse(nHead);
-        long headK = lm.optionalLong(arch + ".attention.key_length").orElse(nEmbd / nHead);
-        long headV = lm.optionalLong(arch + ".attention.value_length").orElse(nEmbd / nHead);
-        long nVocab = lm.has("tokenizer.ggml.tokens") ? lm.value("tokenizer.ggml.tokens").length()
-                : lm.optionalLong(arch + ".vocab_size").orElseThrow(() -> missing(lm, "tokenizer.ggml.tokens"));
+        String arch = lm.optionalString(GeneralKeys.ARCHITECTURE)
+                .orElseThrow(() -> missing(lm, GeneralKeys.ARCHITECTURE));
+        int nLayer = positive(lm, LlmKeys.BLOCK_COUNT.of(arch));
+        long nEmbd = positive(lm, LlmKeys.EMBEDDING_LENGTH.of(arch));
+        long nFf = positive(lm, LlmKeys.FEED_FORWARD_LENGTH.of(arch));
+        long nHead = positive(lm, LlmKeys.HEAD_COUNT.of(arch));
+        long nHeadKv = lm.optionalLong(LlmKeys.HEAD_COUNT_KV.of(arch)).orElse(nHead);
+        long headK = lm.optionalLong(LlmKeys.KEY_LENGTH.of(arch)).orElse(nEmbd / nHead);
+        long headV = lm.optionalLong(LlmKeys.VALUE_LENGTH.of(arch)).orElse(nEmbd / nHead);
+        long nVocab = lm.has(LlmKeys.TOKENIZER_TOKENS) ? lm.value(LlmKeys.TOKENIZER_TOKENS).length()
+                : lm.optionalLong(LlmKeys.VOCAB_SIZE.of(arch)).orElseThrow(() -> missing(lm, LlmKeys.TOKENIZER_TOKENS));
 
         long input = 0;
         long output = 0;
@@ -107,7 +110,7 @@ public final class MemoryPlan {
 
         int nCtx = padKv(context.contextLength() > 0 ? context.contextLength()
                 : (int) Math.min(ContextOptions.DEFAULT_MAX_CONTEXT,
-                        lm.optionalLong(arch + ".context_length").orElse(ContextOptions.DEFAULT_MAX_CONTEXT)));
+                        lm.optionalLong(LlmKeys.CONTEXT_LENGTH.of(arch)).orElse(ContextOptions.DEFAULT_MAX_CONTEXT)));
         GgmlType kv = context.kvType();
         long kvPerLayer = kv.byteSize(nCtx * nHeadKv * headK) + kv.byteSize(nCtx * nHeadKv * headV);
 
@@ -158,10 +161,10 @@ public final class MemoryPlan {
 
     /** Working set of one CLIP/SigLIP encode: patches x (attention scores or FFN), plus the residual. */
     private static long visionCompute(GgufFile mm) {
-        long size = mm.optionalLong("clip.vision.image_size").orElse(336);
-        long patch = mm.optionalLong("clip.vision.patch_size").orElse(14);
-        long width = mm.optionalLong("clip.vision.embedding_length").orElse(1024);
-        long ff = mm.optionalLong("clip.vision.feed_forward_length").orElse(4 * width);
+        long size = mm.optionalLong(ClipKeys.VISION_IMAGE_SIZE).orElse(336);
+        long patch = mm.optionalLong(ClipKeys.VISION_PATCH_SIZE).orElse(14);
+        long width = mm.optionalLong(ClipKeys.VISION_EMBEDDING_LENGTH).orElse(1024);
+        long ff = mm.optionalLong(ClipKeys.VISION_FEED_FORWARD_LENGTH).orElse(4 * width);
         long out = width;
         for (GgufTensorInfo t : mm.tensors()) {
             if (t.name().matches("mm\\.\\d+\\.weight") && t.nDims() == 2) {

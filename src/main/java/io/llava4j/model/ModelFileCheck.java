@@ -1,11 +1,15 @@
 package io.llava4j.model;
 
+import io.llava4j.gguf.ClipKeys;
+import io.llava4j.gguf.GeneralKeys;
 import io.llava4j.gguf.GgufFile;
 import io.llava4j.gguf.GgufFormatException;
 import io.llava4j.gguf.GgufReader;
 import io.llava4j.gguf.GgufTensorInfo;
 import io.llava4j.gguf.GgufValue;
 import io.llava4j.gguf.GgufValueType;
+import io.llava4j.gguf.LlmKeys;
+import io.llava4j.gguf.MmprojSchema;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -22,36 +26,36 @@ public final class ModelFileCheck {
      * ({@code clip_model_loader::get_u32/get_f32/get_bool/get_string} in tools/mtmd/clip.cpp).
      */
     private static final Map<String, GgufValueType> CLIP_KEY_TYPES = Map.ofEntries(
-            Map.entry("general.name", GgufValueType.STRING),
-            Map.entry("general.description", GgufValueType.STRING),
-            Map.entry("clip.projector_type", GgufValueType.STRING),
-            Map.entry("clip.vision.projector_type", GgufValueType.STRING),
-            Map.entry("clip.vision.mm_patch_merge_type", GgufValueType.STRING),
-            Map.entry("clip.has_vision_encoder", GgufValueType.BOOL),
-            Map.entry("clip.has_audio_encoder", GgufValueType.BOOL),
-            Map.entry("clip.use_gelu", GgufValueType.BOOL),
-            Map.entry("clip.use_silu", GgufValueType.BOOL),
-            Map.entry("clip.vision.embedding_length", GgufValueType.UINT32),
-            Map.entry("clip.vision.attention.head_count", GgufValueType.UINT32),
-            Map.entry("clip.vision.attention.head_count_kv", GgufValueType.UINT32),
-            Map.entry("clip.vision.attention.head_dim", GgufValueType.UINT32),
-            Map.entry("clip.vision.feed_forward_length", GgufValueType.UINT32),
-            Map.entry("clip.vision.block_count", GgufValueType.UINT32),
-            Map.entry("clip.vision.projection_dim", GgufValueType.UINT32),
-            Map.entry("clip.vision.image_size", GgufValueType.UINT32),
-            Map.entry("clip.vision.patch_size", GgufValueType.UINT32),
-            Map.entry("clip.vision.image_min_pixels", GgufValueType.UINT32),
-            Map.entry("clip.vision.image_max_pixels", GgufValueType.UINT32),
-            Map.entry("clip.vision.spatial_merge_size", GgufValueType.UINT32),
-            Map.entry("clip.vision.attention.layer_norm_epsilon", GgufValueType.FLOAT32),
-            Map.entry("clip.minicpmv_version", GgufValueType.INT32));
+            Map.entry(GeneralKeys.NAME, GgufValueType.STRING),
+            Map.entry(GeneralKeys.DESCRIPTION, GgufValueType.STRING),
+            Map.entry(ClipKeys.PROJECTOR_TYPE, GgufValueType.STRING),
+            Map.entry(ClipKeys.VISION_PROJECTOR_TYPE, GgufValueType.STRING),
+            Map.entry(ClipKeys.VISION_MM_PATCH_MERGE_TYPE, GgufValueType.STRING),
+            Map.entry(ClipKeys.HAS_VISION_ENCODER, GgufValueType.BOOL),
+            Map.entry(ClipKeys.HAS_AUDIO_ENCODER, GgufValueType.BOOL),
+            Map.entry(ClipKeys.USE_GELU, GgufValueType.BOOL),
+            Map.entry(ClipKeys.USE_SILU, GgufValueType.BOOL),
+            Map.entry(ClipKeys.VISION_EMBEDDING_LENGTH, GgufValueType.UINT32),
+            Map.entry(ClipKeys.VISION_HEAD_COUNT, GgufValueType.UINT32),
+            Map.entry(ClipKeys.VISION_HEAD_COUNT_KV, GgufValueType.UINT32),
+            Map.entry(ClipKeys.VISION_HEAD_DIM, GgufValueType.UINT32),
+            Map.entry(ClipKeys.VISION_FEED_FORWARD_LENGTH, GgufValueType.UINT32),
+            Map.entry(ClipKeys.VISION_BLOCK_COUNT, GgufValueType.UINT32),
+            Map.entry(ClipKeys.VISION_PROJECTION_DIM, GgufValueType.UINT32),
+            Map.entry(ClipKeys.VISION_IMAGE_SIZE, GgufValueType.UINT32),
+            Map.entry(ClipKeys.VISION_PATCH_SIZE, GgufValueType.UINT32),
+            Map.entry(ClipKeys.VISION_IMAGE_MIN_PIXELS, GgufValueType.UINT32),
+            Map.entry(ClipKeys.VISION_IMAGE_MAX_PIXELS, GgufValueType.UINT32),
+            Map.entry(ClipKeys.VISION_SPATIAL_MERGE_SIZE, GgufValueType.UINT32),
+            Map.entry(ClipKeys.VISION_LAYER_NORM_EPS, GgufValueType.FLOAT32),
+            Map.entry(ClipKeys.MINICPMV_VERSION, GgufValueType.INT32));
 
     /** Keys read as arrays: only the element kind is checked (clip.cpp converts int types itself). */
     private static final Map<String, Boolean> CLIP_ARRAY_KEYS = Map.of(
-            "clip.vision.image_mean", true,
-            "clip.vision.image_std", true,
-            "clip.vision.image_grid_pinpoints", false,
-            "clip.vision.feature_layer", false);
+            ClipKeys.VISION_IMAGE_MEAN, true,
+            ClipKeys.VISION_IMAGE_STD, true,
+            ClipKeys.VISION_IMAGE_GRID_PINPOINTS, false,
+            ClipKeys.VISION_FEATURE_LAYER, false);
 
     private ModelFileCheck() {}
 
@@ -64,21 +68,21 @@ public final class ModelFileCheck {
      */
     public static GgufFile checkLanguageModel(Path path) {
         GgufFile file = GgufReader.read(path);
-        String arch = file.optionalString("general.architecture").orElseThrow(() ->
+        String arch = file.optionalString(GeneralKeys.ARCHITECTURE).orElseThrow(() ->
                 new GgufFormatException(path, "missing general.architecture: not a llama.cpp model file"));
-        if (arch.equals("clip")) {
+        if (arch.equals(ClipKeys.ARCHITECTURE)) {
             throw new GgufFormatException(path, "this is an mmproj (vision encoder + projector), not a language"
                     + " model; pass it as the mmproj (--mmproj)");
         }
-        if (file.has("tokenizer.ggml.tokens")) {
-            int n = file.requireArray("tokenizer.ggml.tokens", GgufValueType.STRING).length();
-            checkArray(file, "tokenizer.ggml.scores", GgufValueType.FLOAT32, n);
-            checkArray(file, "tokenizer.ggml.token_type", GgufValueType.INT32, n);
-            if (file.has("tokenizer.ggml.merges")) {
-                file.requireArray("tokenizer.ggml.merges", GgufValueType.STRING);
+        if (file.has(LlmKeys.TOKENIZER_TOKENS)) {
+            int n = file.requireArray(LlmKeys.TOKENIZER_TOKENS, GgufValueType.STRING).length();
+            checkArray(file, LlmKeys.TOKENIZER_SCORES, GgufValueType.FLOAT32, n);
+            checkArray(file, LlmKeys.TOKENIZER_TOKEN_TYPE, GgufValueType.INT32, n);
+            if (file.has(LlmKeys.TOKENIZER_MERGES)) {
+                file.requireArray(LlmKeys.TOKENIZER_MERGES, GgufValueType.STRING);
             }
-            if (file.has("tokenizer.ggml.model")) {
-                file.requireType("tokenizer.ggml.model", GgufValueType.STRING);
+            if (file.has(LlmKeys.TOKENIZER_MODEL)) {
+                file.requireType(LlmKeys.TOKENIZER_MODEL, GgufValueType.STRING);
             }
         }
         return file;
@@ -93,8 +97,8 @@ public final class ModelFileCheck {
      */
     public static GgufFile checkProjector(Path path) {
         GgufFile file = GgufReader.read(path);
-        String arch = file.optionalString("general.architecture").orElse("");
-        if (!arch.equals("clip")) {
+        String arch = file.optionalString(GeneralKeys.ARCHITECTURE).orElse("");
+        if (!arch.equals(ClipKeys.ARCHITECTURE)) {
             throw new GgufFormatException(path, "general.architecture is '" + arch + "', expected 'clip': this is "
                     + (arch.isEmpty() ? "not an mmproj file" : "a language model, not an mmproj (pass it as --model)"));
         }
@@ -113,13 +117,13 @@ public final class ModelFileCheck {
                 }
             }
         });
-        if (!file.optionalBool("clip.has_vision_encoder").orElse(false)) {
+        if (!file.optionalBool(ClipKeys.HAS_VISION_ENCODER).orElse(false)) {
             throw new GgufFormatException(path, "clip.has_vision_encoder is missing or false: this mmproj has no"
                     + " vision encoder");
         }
-        String projector = file.optionalString("clip.vision.projector_type")
-                .or(() -> file.optionalString("clip.projector_type")).orElse("mlp");
-        if (projector.equals("mlp")) {
+        String projector = file.optionalString(ClipKeys.VISION_PROJECTOR_TYPE)
+                .or(() -> file.optionalString(ClipKeys.PROJECTOR_TYPE)).orElse(ClipKeys.PROJECTOR_MLP);
+        if (projector.equals(ClipKeys.PROJECTOR_MLP)) {
             checkLlavaShapes(file);
         }
         return file;
@@ -128,12 +132,12 @@ public final class ModelFileCheck {
     /** The shapes {@code clip_graph_llava} combines, in ggml order (ne0 first). */
     private static void checkLlavaShapes(GgufFile file) {
         Path path = file.path();
-        int imageSize = positive(file, "clip.vision.image_size");
-        int patch = positive(file, "clip.vision.patch_size");
-        int width = positive(file, "clip.vision.embedding_length");
-        int ff = positive(file, "clip.vision.feed_forward_length");
-        int blocks = positive(file, "clip.vision.block_count");
-        positive(file, "clip.vision.attention.head_count");
+        int imageSize = positive(file, ClipKeys.VISION_IMAGE_SIZE);
+        int patch = positive(file, ClipKeys.VISION_PATCH_SIZE);
+        int width = positive(file, ClipKeys.VISION_EMBEDDING_LENGTH);
+        int ff = positive(file, ClipKeys.VISION_FEED_FORWARD_LENGTH);
+        int blocks = positive(file, ClipKeys.VISION_BLOCK_COUNT);
+        positive(file, ClipKeys.VISION_HEAD_COUNT);
         if (imageSize < patch) {
             throw new GgufFormatException(path, "clip.vision.image_size " + imageSize
                     + " is smaller than clip.vision.patch_size " + patch);
@@ -143,24 +147,23 @@ public final class ModelFileCheck {
         // A SigLIP tower (LLaVA-NeXT-Interleave) has no class token, so one position per patch,
         // and a patch-embedding bias; clip.cpp loads v.class_embd and v.patch_embd.bias as optional.
         long patches = (long) (imageSize / patch) * (imageSize / patch);
-        boolean classToken = file.findTensor("v.class_embd").isPresent();
-        shape(file, "v.patch_embd.weight", patch, patch, 3, width);
+        boolean classToken = file.findTensor(MmprojSchema.CLASS_EMBD).isPresent();
+        shape(file, MmprojSchema.PATCH_EMBD, patch, patch, 3, width);
         if (classToken) {
-            shape(file, "v.class_embd", width);
+            shape(file, MmprojSchema.CLASS_EMBD, width);
         }
-        if (file.findTensor("v.patch_embd.bias").isPresent()) {
-            shape(file, "v.patch_embd.bias", width);
+        if (file.findTensor(MmprojSchema.PATCH_BIAS).isPresent()) {
+            shape(file, MmprojSchema.PATCH_BIAS, width);
         }
-        shape(file, "v.position_embd.weight", width, patches + (classToken ? 1 : 0));
+        shape(file, MmprojSchema.POSITION_EMBD, width, patches + (classToken ? 1 : 0));
         for (int i = 0; i < blocks; i++) {
-            String b = "v.blk." + i + ".";
-            shape(file, b + "attn_q.weight", width, width);
-            shape(file, b + "attn_k.weight", width, width);
-            shape(file, b + "attn_v.weight", width, width);
-            shape(file, b + "attn_out.weight", width, width);
+            shape(file, MmprojSchema.Block.ATTN_Q.weight(i), width, width);
+            shape(file, MmprojSchema.Block.ATTN_K.weight(i), width, width);
+            shape(file, MmprojSchema.Block.ATTN_V.weight(i), width, width);
+            shape(file, MmprojSchema.Block.ATTN_OUT.weight(i), width, width);
             // The legacy converter swapped the names of fc1/fc2; clip.cpp swaps them back by shape.
-            GgufTensorInfo up = require(file, b + "ffn_up.weight");
-            GgufTensorInfo down = require(file, b + "ffn_down.weight");
+            GgufTensorInfo up = require(file, MmprojSchema.Block.FFN_UP.weight(i));
+            GgufTensorInfo down = require(file, MmprojSchema.Block.FFN_DOWN.weight(i));
             boolean straight = is(up, width, ff) && is(down, ff, width);
             boolean swapped = is(up, ff, width) && is(down, width, ff);
             if (!straight && !swapped) {
@@ -168,13 +171,14 @@ public final class ModelFileCheck {
                         + " expected [" + width + ", " + ff + "] and [" + ff + ", " + width + "] (either order)");
             }
         }
-        GgufTensorInfo mm0 = require(file, "mm.0.weight");
+        String mm0Name = MmprojSchema.projector(0, "weight");
+        GgufTensorInfo mm0 = require(file, mm0Name);
         if (mm0.dim(0) != width) {
             throw wrongShape(file, mm0, "its first dimension must be the vision width " + width);
         }
-        Optional<GgufTensorInfo> mm2 = file.findTensor("mm.2.weight");
+        Optional<GgufTensorInfo> mm2 = file.findTensor(MmprojSchema.projector(2, "weight"));
         if (mm2.isPresent() && mm2.get().dim(0) != mm0.dim(1)) {
-            throw wrongShape(file, mm2.get(), "its first dimension must match mm.0.weight's output " + mm0.dim(1));
+            throw wrongShape(file, mm2.get(), "its first dimension must match " + mm0Name + "'s output " + mm0.dim(1));
         }
     }
 
@@ -187,7 +191,7 @@ public final class ModelFileCheck {
     public static void checkPair(GgufFile mmproj, GgufFile lm) {
         long projected = projectorOutputWidth(mmproj);
         String arch = lm.architecture();
-        long width = lm.optionalLong(arch + ".embedding_length").orElse(-1);
+        long width = lm.optionalLong(LlmKeys.EMBEDDING_LENGTH.of(arch)).orElse(-1);
         if (projected > 0 && width > 0 && projected != width) {
             throw new io.llava4j.Llava4jException(io.llava4j.Llava4jException.Code.INCOMPATIBLE,
                     mmproj.path().getFileName() + " produces embeddings of width " + projected + " but "
@@ -197,7 +201,8 @@ public final class ModelFileCheck {
 
     /** The projector's output width (the LM width it must match), from mm.2 or mm.0. */
     public static long projectorOutputWidth(GgufFile mmproj) {
-        return mmproj.findTensor("mm.2.weight").or(() -> mmproj.findTensor("mm.0.weight"))
+        return mmproj.findTensor(MmprojSchema.projector(2, "weight"))
+                .or(() -> mmproj.findTensor(MmprojSchema.projector(0, "weight")))
                 .map(t -> t.dim(1))
                 .orElse(-1L);
     }

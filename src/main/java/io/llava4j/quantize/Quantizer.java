@@ -2,11 +2,14 @@ package io.llava4j.quantize;
 
 import io.llava4j.Llava4jException;
 import io.llava4j.Llava4jException.Code;
+import io.llava4j.gguf.ClipKeys;
+import io.llava4j.gguf.GeneralKeys;
 import io.llava4j.gguf.GgmlType;
 import io.llava4j.gguf.GgufFile;
 import io.llava4j.gguf.GgufFormatException;
 import io.llava4j.gguf.GgufReader;
 import io.llava4j.gguf.GgufTensorInfo;
+import io.llava4j.gguf.LlmKeys;
 import io.llava4j.model.ModelFileCheck;
 import io.llava4j.nativeio.NativeLibrary;
 import io.llava4j.nativeio.NativeLogTap;
@@ -71,7 +74,7 @@ public final class Quantizer {
         Objects.requireNonNull(input, "input");
         GgufFile source = checkInput(input);
         checkOutput(input, output, overwrite);
-        boolean projector = "clip".equals(source.architecture());
+        boolean projector = ClipKeys.ARCHITECTURE.equals(source.architecture());
 
         Path target = output.toAbsolutePath().normalize();
         Path partial = createPartial(target);
@@ -137,13 +140,13 @@ public final class Quantizer {
                     null);
         }
         GgufFile file = GgufReader.read(input);
-        String arch = file.optionalString("general.architecture").orElseThrow(() ->
+        String arch = file.optionalString(GeneralKeys.ARCHITECTURE).orElseThrow(() ->
                 new GgufFormatException(input, "missing general.architecture: not a llama.cpp model file"));
-        if (arch.equals("clip")) {
+        if (arch.equals(ClipKeys.ARCHITECTURE)) {
             ModelFileCheck.checkProjector(input);
         } else {
             ModelFileCheck.checkLanguageModel(input);
-            String key = arch + ".block_count";
+            String key = LlmKeys.BLOCK_COUNT.of(arch);
             long blocks = file.has(key) ? file.getLong(key) : -1;
             if (blocks < 1 || blocks > MAX_LAYERS) {
                 throw new GgufFormatException(input, key + (blocks < 0 ? " is missing" : " is " + blocks)

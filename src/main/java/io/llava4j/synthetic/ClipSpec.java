@@ -1,6 +1,7 @@
 package io.llava4j.synthetic;
 
 import io.llava4j.gguf.GgmlType;
+import io.llava4j.gguf.MmprojSchema;
 
 /**
  * The shape and flavour of a random-weight LLaVA mmproj (CLIP or SigLIP ViT + {@code mlp} projector)
@@ -159,9 +160,14 @@ public record ClipSpec(int imageSize, int patchSize, int nEmbd, int nHead, int n
         return siglip ? SIGLIP_LAYER_NORM_EPS : LAYER_NORM_EPS;
     }
 
+    /** The file's layout: {@link MmprojSchema.Layout#LEGACY} if {@link #legacy}, else {@link MmprojSchema.Layout#FULL}. */
+    public MmprojSchema.Layout layout() {
+        return legacy ? MmprojSchema.Layout.LEGACY : MmprojSchema.Layout.FULL;
+    }
+
     /** The newline tensor's name when {@link #anyres}: {@code model.image_newline} if legacy, else {@code v.image_newline}. */
     public String imageNewlineName() {
-        return legacy ? "model.image_newline" : "v.image_newline";
+        return layout().imageNewline();
     }
 
     /** Flattened (width, height) pinpoints for anyres: 1x2, 2x1, 2x2, 3x1 and 1x3 tiles, as LLaVA-1.6 lists them. */

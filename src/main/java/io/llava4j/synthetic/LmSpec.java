@@ -1,6 +1,7 @@
 package io.llava4j.synthetic;
 
 import io.llava4j.gguf.GgmlType;
+import io.llava4j.gguf.LmSchema;
 import java.util.Objects;
 
 /**
@@ -30,7 +31,7 @@ public record LmSpec(String arch, String vocab, int nEmbd, int nLayer, int nHead
     public LmSpec {
         Objects.requireNonNull(arch, "arch");
         Objects.requireNonNull(vocab, "vocab");
-        if (!arch.equals("llama") && !arch.equals("qwen2")) {
+        if (!arch.equals(LmSchema.LLAMA) && !arch.equals(LmSchema.QWEN2)) {
             throw new IllegalArgumentException("arch must be llama or qwen2, not " + arch);
         }
         if (nEmbd <= 0 || nLayer <= 0 || nHead <= 0 || nHeadKv <= 0 || nFf <= 0 || nCtx <= 0) {
@@ -53,7 +54,7 @@ public record LmSpec(String arch, String vocab, int nEmbd, int nLayer, int nHead
      * LLaMA-2's context of 4096 (an anyres image alone takes 5 x 576 = 2880 positions).
      */
     public static LmSpec tinyLlama() {
-        return new LmSpec("llama", "llama-spm", 64, 2, 4, 4, 128, 4096, 1e-5f, 10000f,
+        return new LmSpec(LmSchema.LLAMA, "llama-spm", 64, 2, 4, 4, 128, 4096, 1e-5f, 10000f,
                 GgmlType.F32, GgmlType.F32, false, 1);
     }
 
@@ -67,13 +68,13 @@ public record LmSpec(String arch, String vocab, int nEmbd, int nLayer, int nHead
      * {@code token_embd.weight}) for tests of that path.
      */
     public static LmSpec tinyQwen2() {
-        return new LmSpec("qwen2", "qwen2", 64, 2, 4, 2, 128, 32768, 1e-6f, 1_000_000f,
+        return new LmSpec(LmSchema.QWEN2, "qwen2", 64, 2, 4, 2, 128, 32768, 1e-6f, 1_000_000f,
                 GgmlType.F32, GgmlType.F16, false, 1);
     }
 
     /** The real LLaMA-2-7B / Vicuna-7B shape (as in LLaVA-1.5-7B), all F16: about 13.5 GB. */
     public static LmSpec llama2x7b() {
-        return new LmSpec("llama", "llama-spm", 4096, 32, 32, 32, 11008, 4096, 1e-5f, 10000f,
+        return new LmSpec(LmSchema.LLAMA, "llama-spm", 4096, 32, 32, 32, 11008, 4096, 1e-5f, 10000f,
                 GgmlType.F16, GgmlType.F16, false, 1);
     }
 

@@ -4,14 +4,14 @@ import io.llava4j.gguf.GgmlType;
 import io.llava4j.gguf.GgufFile;
 import io.llava4j.gguf.GgufReader;
 import io.llava4j.gguf.GgufWriter;
+import io.llava4j.gguf.LlmKeys;
+import io.llava4j.gguf.LmSchema;
 import java.nio.file.Path;
 
 /**
  * Writes a random-weight {@code llama} or {@code qwen2} language model that the pinned llama.cpp
- * loads. Keys and tensor names are those {@code llama_model_base::load_hparams} and
- * {@code llama_model_llama/qwen2::load_arch_tensors} (src/llama-model.cpp, src/models/llama.cpp,
- * src/models/qwen2.cpp at de3ff815) read; hyper-parameters have the types
- * {@code convert_hf_to_gguf.py} writes (counts UINT32, epsilon and rope base FLOAT32).
+ * loads, in {@link LmSchema}'s layout (the converter's): its header, then the {@code tokenizer.*}
+ * keys of a vocabulary GGUF, then the tensors.
  */
 final class LmWriter {
     /** Standard deviation of biases and of the noise on norm weights. */
@@ -23,7 +23,7 @@ final class LmWriter {
 
     static void write(LmSpec s, Path vocabFile, Path out) {
         GgufFile vocab = GgufReader.read(vocabFile);
-        long nVocab = vocab.getStringArray("tokenizer.ggml.tokens").size();
+        long nVocab = vocab.getStringArray(LlmKeys.TOKENIZER_TOKENS).size();
         String a = s.arch();
         long seed = s.seed();
         // llama_ftype: ALL_F32 = 0, MOSTLY_F16 = 1, MOSTLY_BF16 = 32 (by the block matrices' type)
@@ -33,48 +33,36 @@ final class LmWriter {
             default -> 0;
         };
 
-        GgufWriter w = new GgufWriter()
-                .putString("general.architecture", a)
-                .putString("general.name", "llava4j tiny " + a + " (random weights, seed " + seed + ")")
-                .putString("general.description", "random weights (no trained knowledge), written by llava4j's io.llava4j.synthetic;"
-                        + " with z ~ N(0,1)-like: matrices z/sqrt(fan_in), embeddings z, biases 0.02z, norms 1+0.02z")
-                .putU32("general.file_type", fileType)
-                .putU32(a + ".context_length", s.nCtx())
-                .putU32(a + ".embedding_length", s.nEmbd())
-                .putU32(a + ".block_count", s.nLayer())
-                .putU32(a + ".feed_forward_length", s.nFf())
-                .putU32(a + ".attention.head_count", s.nHead())
-                .putU32(a + ".attention.head_count_kv", s.nHeadKv())
-                .putU32(a + ".rope.dimension_count", s.headDim())
-                .putF32(a + ".attention.layer_norm_rms_epsilon", s.rmsEps())
-                .putF32(a + ".rope.freq_base", s.ropeFreqBase())
-                .putU32(a + ".vocab_size", nVocab)
-                .copyMetadata(vocab, k -> k.startsWith("tokenizer."));
+        GgufWriter w = LmSchema.newWriter(new LmSchema.Header(a, "llava4j tiny " + a + " (random weights, seed " + seed + ")",
+                "random weights (no trained knowledge), written by llava4j's io.llava4j.synthetic;"
+                        + " with z ~ N(0,1)-like: matrices z/sqrt(fan_in), embeddings z, biases 0.02z, norms 1+0.02z",
+                fileType, s.nCtx(), s.nEmbd(), s.nLayer(), s.nFf(), s.nHead(), s.nHeadKv(), s.rmsEps(), s.ropeFreqBase(),
+                nVocab))
+                .copyMetadata(vocab, k -> k.startsWith(LlmKeys.TOKENIZER_PREFIX));
 
         long e = s.nEmbd();
         long kv = s.nEmbdKv();
         long ff = s.nFf();
-        embedding(w, seed, "token_embd.weight", s.embeddingType(), e, nVocab, EMBEDDING_STD);
-        norm(w, seed, "output_norm.weight", e);
+        embedding(w, seed, LmSchema.TOKEN_EMBD, s.embeddingType(), e, nVocab, EMBEDDING_STD);
+        norm(w, seed, LmSchema.OUTPUT_NORM, e);
         if (!s.tiedOutput()) {
-            matrix(w, seed, "output.weight", s.embeddingType(), e, nVocab);
+            matrix(w, seed, LmSchema.OUTPUT, s.embeddingType(), e, nVocab);
         }
         for (int i = 0; i < s.nLayer(); i++) {
-            String b = "blk." + i + ".";
-            norm(w, seed, b + "attn_norm.weight", e);
-            matrix(w, seed, b + "attn_q.weight", s.weightType(), e, e);
-            matrix(w, seed, b + "attn_k.weight", s.weightType(), e, kv);
-            matrix(w, seed, b + "attn_v.weight", s.weightType(), e, kv);
-            if (a.equals("qwen2")) {
-                vector(w, seed, b + "attn_q.bias", e, 0f);
-                vector(w, seed, b + "attn_k.bias", kv, 0f);
-                vector(w, seed, b + "attn_v.bias", kv, 0f);
+            norm(w, seed, LmSchema.Block.ATTN_NORM.weight(i), e);
+            matrix(w, seed, LmSchema.Block.ATTN_Q.weight(i), s.weightType(), e, e);
+            matrix(w, seed, LmSchema.Block.ATTN_K.weight(i), s.weightType(), e, kv);
+            matrix(w, seed, LmSchema.Block.ATTN_V.weight(i), s.weightType(), e, kv);
+            if (LmSchema.hasQkvBias(a)) {
+                vector(w, seed, LmSchema.Block.ATTN_Q.bias(i), e, 0f);
+                vector(w, seed, LmSchema.Block.ATTN_K.bias(i), kv, 0f);
+                vector(w, seed, LmSchema.Block.ATTN_V.bias(i), kv, 0f);
             }
-            matrix(w, seed, b + "attn_output.weight", s.weightType(), e, e);
-            norm(w, seed, b + "ffn_norm.weight", e);
-            matrix(w, seed, b + "ffn_gate.weight", s.weightType(), e, ff);
-            matrix(w, seed, b + "ffn_up.weight", s.weightType(), e, ff);
-            matrix(w, seed, b + "ffn_down.weight", s.weightType(), ff, e);
+            matrix(w, seed, LmSchema.Block.ATTN_OUTPUT.weight(i), s.weightType(), e, e);
+            norm(w, seed, LmSchema.Block.FFN_NORM.weight(i), e);
+            matrix(w, seed, LmSchema.Block.FFN_GATE.weight(i), s.weightType(), e, ff);
+            matrix(w, seed, LmSchema.Block.FFN_UP.weight(i), s.weightType(), e, ff);
+            matrix(w, seed, LmSchema.Block.FFN_DOWN.weight(i), s.weightType(), ff, e);
         }
         w.write(out);
     }

@@ -1,7 +1,9 @@
 package io.llava4j.vision;
 
+import io.llava4j.gguf.ClipKeys;
 import io.llava4j.gguf.GgufFile;
 import io.llava4j.gguf.GgufFormatException;
+import io.llava4j.gguf.MmprojSchema;
 import io.llava4j.vision.preprocess.AspectMode;
 import io.llava4j.vision.preprocess.GridPinpoints;
 import io.llava4j.vision.preprocess.PreprocessConfig;
@@ -28,7 +30,8 @@ import java.util.Optional;
  */
 public record MmprojConfig(PreprocessConfig preprocess, boolean spatialUnpad, Optional<float[]> newline,
         PreprocessConfig multiImage) {
-    static final String[] NEWLINE_TENSORS = {"v.image_newline", "model.image_newline"};
+    static final String[] NEWLINE_TENSORS = {MmprojSchema.Layout.FULL.imageNewline(),
+        MmprojSchema.Layout.LEGACY.imageNewline()};
 
     /**
      * Reads the configuration of a validated mmproj header.
@@ -36,14 +39,14 @@ public record MmprojConfig(PreprocessConfig preprocess, boolean spatialUnpad, Op
      * @throws GgufFormatException if spatial_unpad is requested without an image_newline tensor
      */
     public static MmprojConfig from(GgufFile mmproj) {
-        int imageSize = mmproj.getInt("clip.vision.image_size");
-        int patchSize = mmproj.getInt("clip.vision.patch_size");
-        float[] mean = mmproj.optionalFloatArray("clip.vision.image_mean").orElse(PreprocessConfig.CLIP_MEAN);
-        float[] std = mmproj.optionalFloatArray("clip.vision.image_std").orElse(PreprocessConfig.CLIP_STD);
-        List<Resolution> pinpoints = mmproj.optionalIntArray("clip.vision.image_grid_pinpoints")
+        int imageSize = mmproj.getInt(ClipKeys.VISION_IMAGE_SIZE);
+        int patchSize = mmproj.getInt(ClipKeys.VISION_PATCH_SIZE);
+        float[] mean = mmproj.optionalFloatArray(ClipKeys.VISION_IMAGE_MEAN).orElse(PreprocessConfig.CLIP_MEAN);
+        float[] std = mmproj.optionalFloatArray(ClipKeys.VISION_IMAGE_STD).orElse(PreprocessConfig.CLIP_STD);
+        List<Resolution> pinpoints = mmproj.optionalIntArray(ClipKeys.VISION_IMAGE_GRID_PINPOINTS)
                 .map(GridPinpoints::fromFlat)
                 .orElse(List.of());
-        boolean siglip = !mmproj.hasTensor("v.class_embd");
+        boolean siglip = !mmproj.hasTensor(MmprojSchema.CLASS_EMBD);
         AspectMode mode = !pinpoints.isEmpty() ? AspectMode.ANYRES : siglip ? AspectMode.SQUASH : AspectMode.PAD;
         PreprocessConfig pre = new PreprocessConfig(imageSize, patchSize, mean, std, mode, pinpoints,
                 ResampleFilter.BICUBIC, 0);
@@ -55,7 +58,8 @@ public record MmprojConfig(PreprocessConfig preprocess, boolean spatialUnpad, Op
             }
         }
         boolean unpad = mode == AspectMode.ANYRES
-                && mmproj.optionalString("clip.vision.mm_patch_merge_type").orElse("flat").equals("spatial_unpad");
+                && mmproj.optionalString(ClipKeys.VISION_MM_PATCH_MERGE_TYPE).orElse(ClipKeys.MERGE_FLAT)
+                        .equals(ClipKeys.MERGE_SPATIAL_UNPAD);
         if (unpad && newline.isEmpty()) {
             throw new GgufFormatException(mmproj.path(), "clip.vision.mm_patch_merge_type is spatial_unpad but there"
                     + " is no image_newline tensor (v.image_newline or model.image_newline)");

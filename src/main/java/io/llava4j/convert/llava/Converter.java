@@ -4,6 +4,7 @@ import io.llava4j.Llava4jException;
 import io.llava4j.Llava4jException.Code;
 import io.llava4j.convert.CheckpointException;
 import io.llava4j.convert.tokenizer.TokenizerExport;
+import io.llava4j.gguf.LmSchema;
 import io.llava4j.quantize.QuantType;
 import io.llava4j.quantize.QuantizeListener;
 import io.llava4j.quantize.Quantizer;
@@ -88,7 +89,7 @@ public final class Converter {
             if (nVocab <= 0) {
                 throw new CheckpointException(o.input(), "no token embedding (model.embed_tokens.weight)");
             }
-            TokenizerExport tok = TokenizerExport.read(o.input(), (int) nVocab, m.text.arch().equals("llama"));
+            TokenizerExport tok = TokenizerExport.read(o.input(), (int) nVocab, m.text.arch().equals(LmSchema.LLAMA));
             if (o.outType().direct() != null) {
                 // the mmproj first: it is small and fails fast on a tower/config mismatch
                 int nMm = MmprojExport.write(m, o.outType().direct(), o.outType().fileType(), name, mmOut);

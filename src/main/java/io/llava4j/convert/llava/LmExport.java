@@ -5,15 +5,16 @@ import io.llava4j.convert.checkpoint.CheckpointTensor;
 import io.llava4j.convert.tokenizer.TokenizerExport;
 import io.llava4j.gguf.GgmlType;
 import io.llava4j.gguf.GgufWriter;
+import io.llava4j.gguf.LmSchema;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Writes the language model GGUF of a {@link SourceModel}: the keys {@code TextModel} /
- * {@code LlamaModel} / {@code Qwen2Model.set_gguf_parameters} write, the tokenizer, and every
- * language-model tensor under its llama.cpp name. Matrices get the output type, vectors stay f32
+ * Writes the language model GGUF of a {@link SourceModel}: the header of {@link LmSchema} (the keys
+ * {@code TextModel} / {@code LlamaModel} / {@code Qwen2Model.set_gguf_parameters} write), the
+ * tokenizer, and every language-model tensor under its {@link LmSchema} name. Matrices get the output type, vectors stay f32
  * ({@code n_dims <= 1} or a norm, as {@code ModelBase.prepare_tensors} decides); LLaMA's q/k
  * weights are permuted for llama.cpp's rope ({@code LlamaModel.modify_tensors}); Qwen2 uses
  * NeoX-style rope and needs no permutation.
@@ -34,24 +35,10 @@ final class LmExport {
     static int write(SourceModel m, TokenizerExport tokenizer, GgmlType matrixType, int fileType, String name, Path out) {
         List<Planned> plan = plan(m, matrixType);
         TextParams t = m.text;
-        String a = t.arch();
         CheckpointTensor embd = m.tensors.get("model.embed_tokens.weight").tensor();
         long nVocab = embd.dim(0);
-        GgufWriter w = new GgufWriter()
-                .putString("general.architecture", a)
-                .putString("general.name", name)
-                .putU32(a + ".block_count", t.nLayer())
-                .putU32(a + ".context_length", t.nCtx())
-                .putU32(a + ".embedding_length", t.nEmbd())
-                .putU32(a + ".feed_forward_length", t.nFf())
-                .putU32(a + ".attention.head_count", t.nHead())
-                .putU32(a + ".attention.head_count_kv", t.nHeadKv())
-                .putF32(a + ".rope.freq_base", t.ropeTheta())
-                .putF32(a + ".attention.layer_norm_rms_epsilon", t.rmsEps())
-                .putU32("general.file_type", fileType);
-        if (a.equals("llama")) {
-            w.putU32(a + ".vocab_size", nVocab).putU32(a + ".rope.dimension_count", t.headDim());
-        }
+        GgufWriter w = LmSchema.newWriter(new LmSchema.Header(t.arch(), name, null, fileType, t.nCtx(), t.nEmbd(),
+                t.nLayer(), t.nFf(), t.nHead(), t.nHeadKv(), t.rmsEps(), t.ropeTheta(), nVocab));
         if (tokenizer.tokens().size() != nVocab) {
             throw new CheckpointException(m.dir, "the tokenizer has " + tokenizer.tokens().size()
                     + " tokens, the embedding " + nVocab + " rows");
@@ -86,15 +73,15 @@ final class LmExport {
                 shape = new long[] {shape[1], shape[0]};
             }
             int permute = 0;
-            if (t.arch().equals("llama") && gguf.endsWith("attn_q.weight")) {
+            if (t.arch().equals(LmSchema.LLAMA) && gguf.endsWith("attn_q.weight")) {
                 permute = t.nHead();
-            } else if (t.arch().equals("llama") && gguf.endsWith("attn_k.weight")) {
+            } else if (t.arch().equals(LmSchema.LLAMA) && gguf.endsWith("attn_k.weight")) {
                 permute = t.nHeadKv();
             }
             checkShape(m, src, gguf, shape, t);
             plan.add(new Planned(gguf, src, transpose, permute, typeFor(gguf, shape, matrixType), reverse(shape)));
         }
-        for (String required : new String[] {"token_embd.weight", "output_norm.weight", "blk.0.attn_q.weight"}) {
+        for (String required : new String[] {LmSchema.TOKEN_EMBD, LmSchema.OUTPUT_NORM, LmSchema.Block.ATTN_Q.weight(0)}) {
             if (plan.stream().noneMatch(p -> p.name().equals(required))) {
                 throw new CheckpointException(m.dir, "no tensor for " + required + " in the language model");
             }
@@ -129,7 +116,7 @@ final class LmExport {
         } else if (gguf.endsWith("ffn_down.weight")) {
             expectedOut = t.nEmbd();
             expectedIn = t.nFf();
-        } else if (gguf.equals("token_embd.weight") || gguf.equals("output.weight")) {
+        } else if (gguf.equals(LmSchema.TOKEN_EMBD) || gguf.equals(LmSchema.OUTPUT)) {
             expectedIn = t.nEmbd();
         }
         boolean ok = expectedIn < 0 || (shape.length == 2 && shape[1] == expectedIn

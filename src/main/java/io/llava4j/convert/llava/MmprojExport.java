@@ -2,8 +2,10 @@ package io.llava4j.convert.llava;
 
 import io.llava4j.convert.CheckpointException;
 import io.llava4j.convert.checkpoint.CheckpointTensor;
+import io.llava4j.gguf.ClipKeys;
 import io.llava4j.gguf.GgmlType;
 import io.llava4j.gguf.GgufWriter;
+import io.llava4j.gguf.MmprojSchema;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +13,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Writes the mmproj GGUF of a {@link SourceModel}: CLIP/SigLIP tower, {@code mlp2x_gelu} projector
+ * Writes the mmproj GGUF of a {@link SourceModel} in {@link MmprojSchema}'s full layout: CLIP/SigLIP
+ * tower, {@code mlp2x_gelu} projector
  * ({@code clip.projector_type = mlp}: {@code mm.0} and {@code mm.2}) and, for LLaVA-NeXT, the
  * {@code image_newline} embedding, in the layout {@code clip_model_loader} of the pinned
  * tools/mtmd/clip.cpp loads (keys as {@code MmprojModel.set_gguf_parameters} writes them, the
@@ -28,39 +31,18 @@ final class MmprojExport {
         VisionParams v = m.vision;
         MultimodalParams mm = m.multimodal;
         List<LmExport.Planned> plan = plan(m, matrixType);
-        long lmWidth = plan.stream().filter(p -> p.name().equals("mm.2.weight")).findFirst().orElseThrow().dims()[1];
+        String mm2 = MmprojSchema.projector(2, "weight");
+        long lmWidth = plan.stream().filter(p -> p.name().equals(mm2)).findFirst().orElseThrow().dims()[1];
         if (lmWidth != m.text.nEmbd()) {
             throw new CheckpointException(m.dir, "the projector outputs " + lmWidth + " values, the language model's"
                     + " hidden_size is " + m.text.nEmbd());
         }
-        GgufWriter w = new GgufWriter()
-                .putString("general.architecture", "clip")
-                .putString("general.type", "mmproj")
-                .putString("general.name", name)
-                .putU32("general.file_type", fileType)
-                .putBool("clip.has_vision_encoder", true)
-                .putString("clip.projector_type", "mlp")
-                .putU32("clip.vision.projection_dim", lmWidth)
-                .putU32("clip.vision.image_size", v.imageSize())
-                .putU32("clip.vision.patch_size", v.patchSize())
-                .putU32("clip.vision.embedding_length", v.nEmbd())
-                .putU32("clip.vision.feed_forward_length", v.nFf())
-                .putU32("clip.vision.block_count", v.nLayer())
-                .putU32("clip.vision.attention.head_count", v.nHead())
-                .putF32("clip.vision.attention.layer_norm_epsilon", v.eps())
-                .putF32Array("clip.vision.image_mean", mm.mean())
-                .putF32Array("clip.vision.image_std", mm.std())
-                .putBool("clip.use_gelu", v.gelu())
-                .putI32Array("clip.vision.feature_layer", mm.featureLayer())
-                .putString("clip.vision.mm_patch_merge_type", mm.mergeType());
-        if (mm.defaultNote() != null) {
-            // a default normalisation is a guess; the file says so for whoever inspects it (llava4j info)
-            w.putString("general.description", "llava4j convert: " + mm.defaultNote());
-        }
-        mm.gridPinpoints().ifPresent(p -> w.putI32Array("clip.vision.image_grid_pinpoints", p));
-        if (mm.aspectRatio() != null) {
-            w.putString("clip.vision.image_aspect_ratio", mm.aspectRatio());
-        }
+        // a default normalisation is a guess; the file says so for whoever inspects it (llava4j info)
+        String description = mm.defaultNote() == null ? null : "llava4j convert: " + mm.defaultNote();
+        GgufWriter w = MmprojSchema.newWriter(new MmprojSchema.Header(MmprojSchema.Layout.FULL, name, description,
+                fileType, v.imageSize(), v.patchSize(), v.nEmbd(), v.nFf(), v.nLayer(), v.nHead(), v.eps(), lmWidth,
+                mm.mean(), mm.std(), v.gelu(), new int[] {mm.featureLayer()}, mm.mergeType(), mm.pinpoints(),
+                mm.aspectRatio()));
         for (LmExport.Planned p : plan) {
             w.addTensor(p.name(), p.type(), p.dims(), TensorEncoding.source(p.src(), p.transpose(), 0, p.type()));
         }
@@ -86,13 +68,13 @@ final class MmprojExport {
                 continue;
             }
             String gguf = mapped.get();
-            boolean transpose = e.getValue().transposed() && src.rank() == 2 && !gguf.equals("v.position_embd.weight");
+            boolean transpose = e.getValue().transposed() && src.rank() == 2 && !gguf.equals(MmprojSchema.POSITION_EMBD);
             long[] shape = src.shape();
             if (transpose) {
                 shape = new long[] {shape[1], shape[0]};
             }
             GgmlType type;
-            if (gguf.equals("v.patch_embd.weight")) {
+            if (gguf.equals(MmprojSchema.PATCH_EMBD)) {
                 type = GgmlType.F16;
                 if (shape.length != 4 || shape[1] != 3 || shape[2] != v.patchSize() || shape[3] != v.patchSize()
                         || shape[0] != v.nEmbd()) {
@@ -100,11 +82,11 @@ final class MmprojExport {
                 }
             } else {
                 type = LmExport.typeFor(gguf, shape, matrixType);
-                if (gguf.equals("v.position_embd.weight") && type == GgmlType.Q8_0) {
+                if (gguf.equals(MmprojSchema.POSITION_EMBD) && type == GgmlType.Q8_0) {
                     type = GgmlType.F16;
                 }
             }
-            if (gguf.equals("v.position_embd.weight")) {
+            if (gguf.equals(MmprojSchema.POSITION_EMBD)) {
                 long side = v.imageSize() / v.patchSize();
                 long n = side * side + (v.siglip() ? 0 : 1);
                 if (shape.length != 2 || shape[0] != n || shape[1] != v.nEmbd()) {
@@ -114,13 +96,14 @@ final class MmprojExport {
             }
             plan.add(new LmExport.Planned(gguf, src, transpose, 0, type, LmExport.reverse(shape)));
         }
-        for (String required : new String[] {"v.patch_embd.weight", "v.position_embd.weight", "mm.0.weight", "mm.2.weight"}) {
+        for (String required : new String[] {MmprojSchema.PATCH_EMBD, MmprojSchema.POSITION_EMBD,
+            MmprojSchema.projector(0, "weight"), MmprojSchema.projector(2, "weight")}) {
             if (plan.stream().noneMatch(p -> p.name().equals(required))) {
                 throw new CheckpointException(m.dir, "no tensor for " + required + " in the vision tower/projector");
             }
         }
-        boolean hasNewline = plan.stream().anyMatch(p -> p.name().equals("v.image_newline"));
-        if (m.multimodal.mergeType().equals("spatial_unpad") && !hasNewline) {
+        boolean hasNewline = plan.stream().anyMatch(p -> p.name().equals(MmprojSchema.Layout.FULL.imageNewline()));
+        if (m.multimodal.mergeType().equals(ClipKeys.MERGE_SPATIAL_UNPAD) && !hasNewline) {
             throw new CheckpointException(m.dir, "mm_patch_merge_type is spatial_unpad, but there is no image_newline tensor");
         }
         return plan;

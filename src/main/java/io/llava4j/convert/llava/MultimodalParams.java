@@ -130,8 +130,4 @@ record MultimodalParams(int featureLayer, int[] pinpoints, String mergeType, Str
         }
         return null;
     }
-
-    Optional<int[]> gridPinpoints() {
-        return Optional.ofNullable(pinpoints);
-    }
 }

@@ -1,5 +1,7 @@
 package io.llava4j.convert.llava;
 
+import io.llava4j.gguf.LmSchema;
+import io.llava4j.gguf.MmprojSchema;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -11,12 +13,16 @@ import java.util.regex.Pattern;
  * {@code lm_head.weight}), the tower as {@code vision:} + HF {@code CLIPVisionModel}'s
  * {@code vision_model.*} suffix, the projector as {@code mm:<index>.<param>} and the LLaVA-NeXT
  * newline as {@code newline}. Then {@link #lm} and {@link #vision} give the names the pinned
- * llama.cpp loads: the tensor map of gguf-py ({@code MODEL_TENSOR.*} for LLAMA/QWEN2) and
- * clip-impl.h's {@code TN_*} for the mmproj ({@code fc1} is {@code ffn_up}, as in files of
- * convert_hf_to_gguf, not the legacy converter's swapped names).
+ * llama.cpp loads, from {@link LmSchema} (the tensor map of gguf-py, {@code MODEL_TENSOR.*} for
+ * LLAMA/QWEN2) and {@link MmprojSchema} (clip-impl.h's {@code TN_*}) in its full layout
+ * ({@code fc1} is {@code ffn_up}, as in files of convert_hf_to_gguf, not the legacy converter's
+ * swapped names).
  */
 final class TensorNames {
     private TensorNames() {}
+
+    /** The converter writes the mmproj in convert_hf_to_gguf's layout. */
+    private static final MmprojSchema.Layout LAYOUT = MmprojSchema.Layout.FULL;
 
     private static final Pattern LM_LAYER = Pattern.compile("model\\.layers\\.(\\d+)\\.(.+)");
     private static final Pattern VIT_LAYER = Pattern.compile("encoder\\.layers\\.(\\d+)\\.(.+)");
@@ -95,13 +101,13 @@ final class TensorNames {
     static Optional<String> lm(String canonical) {
         switch (canonical) {
             case "model.embed_tokens.weight" -> {
-                return Optional.of("token_embd.weight");
+                return Optional.of(LmSchema.TOKEN_EMBD);
             }
             case "model.norm.weight" -> {
-                return Optional.of("output_norm.weight");
+                return Optional.of(LmSchema.OUTPUT_NORM);
             }
             case "lm_head.weight" -> {
-                return Optional.of("output.weight");
+                return Optional.of(LmSchema.OUTPUT);
             }
             default -> {
                 // per-layer names below
@@ -111,22 +117,23 @@ final class TensorNames {
         if (!m.matches()) {
             return Optional.empty();
         }
-        String part = switch (m.group(2)) {
-            case "input_layernorm.weight" -> "attn_norm.weight";
-            case "post_attention_layernorm.weight" -> "ffn_norm.weight";
-            case "self_attn.q_proj.weight" -> "attn_q.weight";
-            case "self_attn.q_proj.bias" -> "attn_q.bias";
-            case "self_attn.k_proj.weight" -> "attn_k.weight";
-            case "self_attn.k_proj.bias" -> "attn_k.bias";
-            case "self_attn.v_proj.weight" -> "attn_v.weight";
-            case "self_attn.v_proj.bias" -> "attn_v.bias";
-            case "self_attn.o_proj.weight" -> "attn_output.weight";
-            case "mlp.gate_proj.weight" -> "ffn_gate.weight";
-            case "mlp.up_proj.weight" -> "ffn_up.weight";
-            case "mlp.down_proj.weight" -> "ffn_down.weight";
+        int block = Integer.parseInt(m.group(1));
+        String name = switch (m.group(2)) {
+            case "input_layernorm.weight" -> LmSchema.Block.ATTN_NORM.weight(block);
+            case "post_attention_layernorm.weight" -> LmSchema.Block.FFN_NORM.weight(block);
+            case "self_attn.q_proj.weight" -> LmSchema.Block.ATTN_Q.weight(block);
+            case "self_attn.q_proj.bias" -> LmSchema.Block.ATTN_Q.bias(block);
+            case "self_attn.k_proj.weight" -> LmSchema.Block.ATTN_K.weight(block);
+            case "self_attn.k_proj.bias" -> LmSchema.Block.ATTN_K.bias(block);
+            case "self_attn.v_proj.weight" -> LmSchema.Block.ATTN_V.weight(block);
+            case "self_attn.v_proj.bias" -> LmSchema.Block.ATTN_V.bias(block);
+            case "self_attn.o_proj.weight" -> LmSchema.Block.ATTN_OUTPUT.weight(block);
+            case "mlp.gate_proj.weight" -> LmSchema.Block.FFN_GATE.weight(block);
+            case "mlp.up_proj.weight" -> LmSchema.Block.FFN_UP.weight(block);
+            case "mlp.down_proj.weight" -> LmSchema.Block.FFN_DOWN.weight(block);
             default -> null;
         };
-        return part == null ? Optional.empty() : Optional.of("blk." + m.group(1) + "." + part);
+        return Optional.ofNullable(name);
     }
 
     /**
@@ -135,23 +142,24 @@ final class TensorNames {
      */
     static Optional<String> vision(String canonical) {
         if (canonical.equals("newline")) {
-            return Optional.of("v.image_newline");
+            return Optional.of(LAYOUT.imageNewline());
         }
         if (canonical.startsWith("mm:")) {
             String rest = canonical.substring(3);
-            return rest.matches("[02]\\.(weight|bias)") ? Optional.of("mm." + rest) : null;
+            return rest.matches("[02]\\.(weight|bias)")
+                    ? Optional.of(MmprojSchema.projector(rest.charAt(0) - '0', rest.substring(2))) : null;
         }
         String v = canonical.substring("vision:".length());
         if (v.startsWith("post_layernorm.") || v.startsWith("head.") || v.equals("embeddings.position_ids")) {
             return Optional.empty(); // LLaVA reads the hidden states before the post-LN; no pooling
         }
         String simple = switch (v) {
-            case "embeddings.class_embedding" -> "v.class_embd";
-            case "embeddings.patch_embedding.weight" -> "v.patch_embd.weight";
-            case "embeddings.patch_embedding.bias" -> "v.patch_embd.bias";
-            case "embeddings.position_embedding.weight" -> "v.position_embd.weight";
-            case "pre_layrnorm.weight" -> "v.pre_ln.weight";
-            case "pre_layrnorm.bias" -> "v.pre_ln.bias";
+            case "embeddings.class_embedding" -> MmprojSchema.CLASS_EMBD;
+            case "embeddings.patch_embedding.weight" -> MmprojSchema.PATCH_EMBD;
+            case "embeddings.patch_embedding.bias" -> MmprojSchema.PATCH_BIAS;
+            case "embeddings.position_embedding.weight" -> MmprojSchema.POSITION_EMBD;
+            case "pre_layrnorm.weight" -> MmprojSchema.PRE_LN_WEIGHT;
+            case "pre_layrnorm.bias" -> MmprojSchema.PRE_LN_BIAS;
             default -> null;
         };
         if (simple != null) {
@@ -164,18 +172,18 @@ final class TensorNames {
         String rest = m.group(2);
         int dot = rest.lastIndexOf('.');
         String param = rest.substring(dot + 1);
-        String part = switch (rest.substring(0, dot)) {
-            case "self_attn.q_proj" -> "attn_q";
-            case "self_attn.k_proj" -> "attn_k";
-            case "self_attn.v_proj" -> "attn_v";
-            case "self_attn.out_proj" -> "attn_out";
-            case "layer_norm1" -> "ln1";
-            case "layer_norm2" -> "ln2";
-            case "mlp.fc1" -> "ffn_up";
-            case "mlp.fc2" -> "ffn_down";
+        MmprojSchema.Block part = switch (rest.substring(0, dot)) {
+            case "self_attn.q_proj" -> MmprojSchema.Block.ATTN_Q;
+            case "self_attn.k_proj" -> MmprojSchema.Block.ATTN_K;
+            case "self_attn.v_proj" -> MmprojSchema.Block.ATTN_V;
+            case "self_attn.out_proj" -> MmprojSchema.Block.ATTN_OUT;
+            case "layer_norm1" -> MmprojSchema.Block.LN1;
+            case "layer_norm2" -> MmprojSchema.Block.LN2;
+            case "mlp.fc1" -> LAYOUT.fc1();
+            case "mlp.fc2" -> LAYOUT.fc2();
             default -> null;
         };
-        return part == null ? null : Optional.of("v.blk." + m.group(1) + "." + part + "." + param);
+        return part == null ? null : Optional.of(part.name(Integer.parseInt(m.group(1)), param));
     }
 
     /** The block index of a {@code blk.N.} or {@code v.blk.N.} GGUF name, or -1. */

@@ -1,6 +1,7 @@
 package io.llava4j.convert.llava;
 
 import io.llava4j.convert.CheckpointException;
+import io.llava4j.gguf.LmSchema;
 import java.util.Map;
 
 /**
@@ -55,8 +56,9 @@ record TextParams(String arch, int nEmbd, int nLayer, int nHead, int nHeadKv, in
             throw new CheckpointException(c.file(), "head_dim " + m.integer("head_dim") + " differs from hidden_size /"
                     + " num_attention_heads; not supported");
         }
-        return new TextParams(family.equals("qwen2") ? "qwen2" : "llama", nEmbd, m.integer("num_hidden_layers"), nHead,
-                nHeadKv, m.integer("intermediate_size"), m.integer("max_position_embeddings"),
+        return new TextParams(family.equals("qwen2") ? LmSchema.QWEN2 : LmSchema.LLAMA, nEmbd,
+                m.integer("num_hidden_layers"), nHead, nHeadKv, m.integer("intermediate_size"),
+                m.integer("max_position_embeddings"),
                 (float) m.number("rms_norm_eps"), (float) ropeTheta(c, m));
     }
 

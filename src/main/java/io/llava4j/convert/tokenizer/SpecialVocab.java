@@ -3,6 +3,7 @@ package io.llava4j.convert.tokenizer;
 import io.llava4j.convert.CheckpointException;
 import io.llava4j.convert.Json;
 import io.llava4j.gguf.GgufWriter;
+import io.llava4j.gguf.LlmKeys;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,13 +32,13 @@ public final class SpecialVocab {
     static final List<String> DEFAULT_TYPES = List.of("bos", "eos", "unk", "sep", "pad", "cls", "mask");
     /** GGUF keys of the types llama.cpp reads (vocab.py has no writer for {@code cls}, so it is skipped there too). */
     private static final Map<String, String> ID_KEYS = Map.of(
-            "bos", "tokenizer.ggml.bos_token_id", "eos", "tokenizer.ggml.eos_token_id",
-            "unk", "tokenizer.ggml.unknown_token_id", "sep", "tokenizer.ggml.seperator_token_id",
-            "pad", "tokenizer.ggml.padding_token_id", "mask", "tokenizer.ggml.mask_token_id",
-            "eot", "tokenizer.ggml.eot_token_id", "eom", "tokenizer.ggml.eom_token_id");
+            "bos", LlmKeys.TOKENIZER_BOS_ID, "eos", LlmKeys.TOKENIZER_EOS_ID,
+            "unk", LlmKeys.TOKENIZER_UNK_ID, "sep", LlmKeys.TOKENIZER_SEP_ID,
+            "pad", LlmKeys.TOKENIZER_PAD_ID, "mask", LlmKeys.TOKENIZER_MASK_ID,
+            "eot", LlmKeys.TOKENIZER_EOT_ID, "eom", LlmKeys.TOKENIZER_EOM_ID);
     private static final Map<String, String> ADD_KEYS = Map.of(
-            "bos", "tokenizer.ggml.add_bos_token", "eos", "tokenizer.ggml.add_eos_token",
-            "sep", "tokenizer.ggml.add_sep_token");
+            "bos", LlmKeys.TOKENIZER_ADD_BOS, "eos", LlmKeys.TOKENIZER_ADD_EOS,
+            "sep", LlmKeys.TOKENIZER_ADD_SEP);
 
     private final Integer nVocab;
     private final boolean loadMerges;
@@ -100,7 +101,7 @@ public final class SpecialVocab {
     /** Writes merges, ids, flags, chat template and normalizer flags, in vocab.py's order. */
     public void writeTo(GgufWriter w) {
         if (!merges.isEmpty()) {
-            w.putStringArray("tokenizer.ggml.merges", merges);
+            w.putStringArray(LlmKeys.TOKENIZER_MERGES, merges);
         }
         ids.forEach((type, id) -> {
             String key = ID_KEYS.get(type);
@@ -115,13 +116,13 @@ public final class SpecialVocab {
             }
         });
         if (chatTemplate != null) {
-            w.putString("tokenizer.chat_template", chatTemplate);
+            w.putString(LlmKeys.TOKENIZER_CHAT_TEMPLATE, chatTemplate);
         }
         if (lowercase != null) {
-            w.putBool("tokenizer.ggml.normalizer.lowercase", lowercase);
+            w.putBool(LlmKeys.TOKENIZER_NORMALIZER_LOWERCASE, lowercase);
         }
         if (stripAccents != null) {
-            w.putBool("tokenizer.ggml.normalizer.strip_accents", stripAccents);
+            w.putBool(LlmKeys.TOKENIZER_NORMALIZER_STRIP_ACCENTS, stripAccents);
         }
     }
 

@@ -3,6 +3,7 @@ package io.llava4j.convert.tokenizer;
 import io.llava4j.convert.CheckpointException;
 import io.llava4j.convert.Json;
 import io.llava4j.gguf.GgufWriter;
+import io.llava4j.gguf.LlmKeys;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -240,15 +241,15 @@ public record TokenizerExport(String model, String pre, List<String> tokens, flo
     /** Writes the {@code tokenizer.*} keys in the converter's order. */
     public void writeTo(GgufWriter w) {
         if (addSpacePrefix != null) {
-            w.putBool("tokenizer.ggml.add_space_prefix", addSpacePrefix);
+            w.putBool(LlmKeys.TOKENIZER_ADD_SPACE_PREFIX, addSpacePrefix);
         }
-        w.putString("tokenizer.ggml.model", model);
-        w.putString("tokenizer.ggml.pre", pre);
-        w.putStringArray("tokenizer.ggml.tokens", tokens);
+        w.putString(LlmKeys.TOKENIZER_MODEL, model);
+        w.putString(LlmKeys.TOKENIZER_PRE, pre);
+        w.putStringArray(LlmKeys.TOKENIZER_TOKENS, tokens);
         if (scores != null) {
-            w.putF32Array("tokenizer.ggml.scores", scores);
+            w.putF32Array(LlmKeys.TOKENIZER_SCORES, scores);
         }
-        w.putI32Array("tokenizer.ggml.token_type", types);
+        w.putI32Array(LlmKeys.TOKENIZER_TOKEN_TYPE, types);
         special.writeTo(w);
     }
 
