@@ -50,6 +50,9 @@ public final class GgufWriter {
     private final List<Pending> tensors = new ArrayList<>();
     private final Set<String> tensorNames = new HashSet<>();
 
+    /** An empty file: no metadata, no tensors. */
+    public GgufWriter() {}
+
     /**
      * Sets (or replaces) a metadata value.
      *
