@@ -5,7 +5,9 @@ import io.llava4j.Llava4jException.Code;
 import io.llava4j.template.ModelFacts;
 import io.llava4j.template.TemplateChoice;
 import io.llava4j.template.TemplateSelector;
+import io.llava4j.gguf.GeneralKeys;
 import io.llava4j.gguf.GgufFile;
+import io.llava4j.gguf.LlmKeys;
 import io.llava4j.model.ContextOptions;
 import io.llava4j.model.FileIdentity;
 import io.llava4j.model.LanguageModel;
@@ -27,9 +29,9 @@ import org.slf4j.LoggerFactory;
  * template, opened once and shared by {@link Chat}s.
  *
  * <p>Thread-safety: every method is safe from any thread, and chats may run on different threads;
- * image encoding is serialised inside this class. Close order: close the chats first; closing the
- * model while chats are open keeps the language model alive until they close (see {@link
- * LanguageModel}), but their images can no longer be encoded. {@link #close()} waits for an image
+ * image encoding is serialised inside this class. Close order: close the chats first. Closing the
+ * model while chats are open is safe: it keeps the language model alive until they close (see
+ * {@link LanguageModel}), and they still answer and save, but new images can no longer be encoded. {@link #close()} waits for an image
  * encode in flight; after it every method but {@code close()} throws {@code CLOSED}.
  */
 public final class LlavaModel implements AutoCloseable {
@@ -120,11 +122,11 @@ public final class LlavaModel implements AutoCloseable {
 
     /** What the template selector looks at, from a language model's header. */
     static ModelFacts facts(GgufFile lm) {
-        int vocab = lm.has("tokenizer.ggml.tokens") ? lm.value("tokenizer.ggml.tokens").length() : 0;
-        return new ModelFacts(lm.optionalString("general.name").orElse(""), lm.path().getFileName().toString(),
-                lm.optionalString("general.architecture").orElse(""), vocab,
-                lm.optionalString("tokenizer.ggml.model").orElse(""),
-                lm.optionalString("tokenizer.chat_template").orElse(""));
+        int vocab = lm.has(LlmKeys.TOKENIZER_TOKENS) ? lm.value(LlmKeys.TOKENIZER_TOKENS).length() : 0;
+        return new ModelFacts(lm.optionalString(GeneralKeys.NAME).orElse(""), lm.path().getFileName().toString(),
+                lm.optionalString(GeneralKeys.ARCHITECTURE).orElse(""), vocab,
+                lm.optionalString(LlmKeys.TOKENIZER_MODEL).orElse(""),
+                lm.optionalString(LlmKeys.TOKENIZER_CHAT_TEMPLATE).orElse(""));
     }
 
     /** A new conversation with its own context; the caller closes it. */

@@ -11,8 +11,11 @@ import org.bytedeco.javacpp.tools.InfoMapper;
  * JavaCPP configuration of the one native library of llava4j ({@code jnillava4j}): the public C API
  * of llama.cpp ({@code llama.h}, the parts of {@code ggml.h} it refers to) and our CLIP shim
  * ({@code llava4j_shim.h}), linked against the shared libraries that {@code native/build.sh}
- * produces. The generated class {@code io.llava4j.nativeio.bindings.LlamaLib} is internal: only
- * the owner classes in {@code io.llava4j.nativeio} use it.
+ * produces. The generated class {@code io.llava4j.nativeio.bindings.LlamaLib} is internal (the
+ * module does not export it): the handle owners use it, which are the classes of
+ * {@code io.llava4j.nativeio} and {@code InferenceContext}, {@code LanguageModel}, {@code Vocabulary}
+ * ({@code io.llava4j.model}), {@code VisionEncoder} ({@code io.llava4j.vision}) and {@code Quantizer}
+ * ({@code io.llava4j.quantize}).
  */
 @Properties(
         target = "io.llava4j.nativeio.bindings.LlamaLib",
