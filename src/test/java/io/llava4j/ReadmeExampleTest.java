@@ -34,7 +34,8 @@ class ReadmeExampleTest {
 
     static String example() throws IOException {
         String readme = Files.readString(Path.of("README.md"));
-        Matcher m = Pattern.compile("## Library\\n.*?```java\\n(.*?)```", Pattern.DOTALL).matcher(readme);
+        Matcher m = Pattern.compile("## Library\\n.*?```java\\n(.*?)```", Pattern.DOTALL)
+                .matcher(readme);
         assertTrue(m.find(), "README.md has a java block under ## Library");
         return m.group(1);
     }
@@ -49,8 +50,17 @@ class ReadmeExampleTest {
         ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
         // -encoding: the source was written as UTF-8; javac would read it in the platform charset
         // (US-ASCII under LANG=C on many CI images)
-        int rc = javac.run(null, diagnostics, diagnostics, "-encoding", "UTF-8", "-d", classes.toString(), "-cp",
-                System.getProperty("java.class.path"), src.toString());
+        int rc = javac.run(
+                null,
+                diagnostics,
+                diagnostics,
+                "-encoding",
+                "UTF-8",
+                "-d",
+                classes.toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                src.toString());
         assertEquals(0, rc, diagnostics.toString(StandardCharsets.UTF_8));
 
         TinyModels.Pair pair = TinyModels.llava15(dir.resolve("m"), 5);
@@ -62,12 +72,12 @@ class ReadmeExampleTest {
 
         PrintStream out = System.out;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()},
-                getClass().getClassLoader())) {
+        try (URLClassLoader loader = new URLClassLoader(
+                new URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
             Method main = loader.loadClass("Example").getMethod("main", String[].class);
             System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            main.invoke(null, (Object) new String[] {pair.lm().toString(), pair.mmproj().toString(),
-                image.toString(), saved.toString()});
+            main.invoke(null, (Object)
+                    new String[] {pair.lm().toString(), pair.mmproj().toString(), image.toString(), saved.toString()});
         } finally {
             System.setOut(out);
         }
@@ -77,8 +87,10 @@ class ReadmeExampleTest {
             List<Message> turns = chat.turns();
             assertEquals(4, turns.size());
             assertEquals("What colour is it?", turns.get(2).text());
-            assertEquals(turns.get(1).text() + "\n" + turns.get(3).text() + "\n",
-                    captured.toString(StandardCharsets.UTF_8), "the answers were streamed to stdout");
+            assertEquals(
+                    turns.get(1).text() + "\n" + turns.get(3).text() + "\n",
+                    captured.toString(StandardCharsets.UTF_8),
+                    "the answers were streamed to stdout");
             assertTrue(chat.positions() > 576, "the KV state was saved with the image");
         }
     }

@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.llava4j.conversation.Chat;
-import io.llava4j.image.ChatImage;
 import io.llava4j.conversation.GenerationListener;
 import io.llava4j.conversation.GenerationSettings;
 import io.llava4j.conversation.LlavaModel;
+import io.llava4j.image.ChatImage;
 import io.llava4j.image.RgbImage;
 import io.llava4j.model.ContextOptions;
 import io.llava4j.model.InferenceContext;
@@ -52,6 +52,7 @@ class UseAfterCloseTest {
 
     @TempDir
     static Path dir;
+
     static TinyModels.Pair pair;
 
     @BeforeAll
@@ -81,12 +82,18 @@ class UseAfterCloseTest {
         int[] before = v.tokenize("Hello world", true, false);
         InferenceContext ctx = m.newContext(small());
         m.close();
-        assertEquals(Llava4jException.Code.CLOSED, assertThrows(Llava4jException.class, m::vocabulary).code());
+        assertEquals(
+                Llava4jException.Code.CLOSED,
+                assertThrows(Llava4jException.class, m::vocabulary).code());
         assertArrayEquals(before, v.tokenize("Hello world", true, false), "the context holds the model");
         ctx.close();
-        assertEquals(Llava4jException.Code.CLOSED,
-                assertThrows(Llava4jException.class, () -> v.tokenize("Hello world", true, false)).code());
-        assertEquals(Llava4jException.Code.CLOSED, assertThrows(Llava4jException.class, () -> v.piece(1)).code());
+        assertEquals(
+                Llava4jException.Code.CLOSED,
+                assertThrows(Llava4jException.class, () -> v.tokenize("Hello world", true, false))
+                        .code());
+        assertEquals(
+                Llava4jException.Code.CLOSED,
+                assertThrows(Llava4jException.class, () -> v.piece(1)).code());
     }
 
     @Test
@@ -114,7 +121,8 @@ class UseAfterCloseTest {
             int n = 0;
             for (Method m : publicInstanceMethods(o.getClass())) {
                 n++;
-                Object[] args = Arrays.stream(m.getParameterTypes()).map(this::argument).toArray();
+                Object[] args =
+                        Arrays.stream(m.getParameterTypes()).map(this::argument).toArray();
                 try {
                     m.invoke(o, args);
                     failures.add(o.getClass().getSimpleName() + "." + m.getName() + ": returned after close");
@@ -231,28 +239,34 @@ class UseAfterCloseTest {
     }
 
     /** A thread calling {@code call} until it throws {@code CLOSED} (or, for 60 s, records a failure). */
-    private static Thread racer(CountDownLatch started, AtomicReference<Throwable> unexpected, Set<String> outcomes,
-            String name, Runnable call) {
-        return new Thread(() -> {
-            started.countDown();
-            long deadline = System.nanoTime() + 60_000_000_000L;
-            while (System.nanoTime() < deadline) {
-                try {
-                    call.run();
-                    outcomes.add(name + ":ok");
-                } catch (Llava4jException e) {
-                    if (e.code() != Llava4jException.Code.CLOSED) {
-                        unexpected.compareAndSet(null, e);
+    private static Thread racer(
+            CountDownLatch started,
+            AtomicReference<Throwable> unexpected,
+            Set<String> outcomes,
+            String name,
+            Runnable call) {
+        return new Thread(
+                () -> {
+                    started.countDown();
+                    long deadline = System.nanoTime() + 60_000_000_000L;
+                    while (System.nanoTime() < deadline) {
+                        try {
+                            call.run();
+                            outcomes.add(name + ":ok");
+                        } catch (Llava4jException e) {
+                            if (e.code() != Llava4jException.Code.CLOSED) {
+                                unexpected.compareAndSet(null, e);
+                            }
+                            outcomes.add(name + ":CLOSED");
+                            return;
+                        } catch (Throwable t) {
+                            unexpected.compareAndSet(null, t);
+                            return;
+                        }
                     }
-                    outcomes.add(name + ":CLOSED");
-                    return;
-                } catch (Throwable t) {
-                    unexpected.compareAndSet(null, t);
-                    return;
-                }
-            }
-            unexpected.compareAndSet(null, new AssertionError(name + " never saw CLOSED"));
-        }, "racer-" + name);
+                    unexpected.compareAndSet(null, new AssertionError(name + " never saw CLOSED"));
+                },
+                "racer-" + name);
     }
 
     private static GenerationSettings greedy(int n) {
@@ -262,7 +276,9 @@ class UseAfterCloseTest {
     private static List<Method> publicInstanceMethods(Class<?> type) {
         List<Method> out = new ArrayList<>();
         for (Method m : type.getMethods()) {
-            if (m.getDeclaringClass() == Object.class || Modifier.isStatic(m.getModifiers()) || m.isSynthetic()
+            if (m.getDeclaringClass() == Object.class
+                    || Modifier.isStatic(m.getModifiers())
+                    || m.isSynthetic()
                     || ALWAYS_ALLOWED.contains(m.getName())) {
                 continue;
             }

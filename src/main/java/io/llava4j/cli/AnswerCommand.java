@@ -7,11 +7,11 @@ import io.llava4j.cli.vqa.Question;
 import io.llava4j.cli.vqa.QuestionId;
 import io.llava4j.cli.vqa.ShortUuid;
 import io.llava4j.conversation.Chat;
-import io.llava4j.image.ChatImage;
 import io.llava4j.conversation.GenerationListener;
 import io.llava4j.conversation.GenerationResult;
 import io.llava4j.conversation.GenerationSettings;
 import io.llava4j.conversation.LlavaModel;
+import io.llava4j.image.ChatImage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -41,32 +41,50 @@ import picocli.CommandLine.Spec;
  * question could not be answered (bad line, missing image: reported, the others still answered),
  * 2 for usage errors.
  */
-@Command(name = "answer", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Answer a JSONL question file like LLaVA's model_vqa.py.",
+@Command(
+        name = "answer",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Answer a JSONL question file like LLaVA's model_vqa.py.",
             "Reads {\"question_id\", \"image\", \"text\"} lines; appends {\"question_id\", \"prompt\", \"text\","
                     + " \"answer_id\", \"model_id\", \"metadata\"} lines to --answers.",
             "Prompt = \"<image>\\n\" + text (no image for a question without one). Resumable: questions"
-                    + " already in --answers are skipped."})
+                    + " already in --answers are skipped."
+        })
 final class AnswerCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--questions", required = true, paramLabel = "FILE.jsonl", description = "Question file, one JSON object a line.")
+    @Option(
+            names = "--questions",
+            required = true,
+            paramLabel = "FILE.jsonl",
+            description = "Question file, one JSON object a line.")
     Path questions;
 
-    @Option(names = "--image-folder", paramLabel = "DIR",
+    @Option(
+            names = "--image-folder",
+            paramLabel = "DIR",
             description = "Folder the questions' image names are relative to (default: the question file's folder).")
     Path imageFolder;
 
-    @Option(names = "--answers", required = true, paramLabel = "OUT.jsonl",
+    @Option(
+            names = "--answers",
+            required = true,
+            paramLabel = "OUT.jsonl",
             description = "Answers file; created, or resumed if it exists.")
     Path answers;
 
-    @Option(names = "--model-id", paramLabel = "ID",
+    @Option(
+            names = "--model-id",
+            paramLabel = "ID",
             description = "model_id written with each answer (default: the model file's name without extension).")
     String modelId;
 
-    @Option(names = "--limit", paramLabel = "N",
+    @Option(
+            names = "--limit",
+            paramLabel = "N",
             description = "Answer at most N questions in this run; the next run goes on from there.")
     Integer limit;
 
@@ -84,7 +102,8 @@ final class AnswerCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--limit must be >= 0");
         }
         GenerationSettings settings = sampling.settings();
-        Path folder = imageFolder != null ? imageFolder : questions.toAbsolutePath().getParent();
+        Path folder =
+                imageFolder != null ? imageFolder : questions.toAbsolutePath().getParent();
         int failures = 0;
         List<Question> all = new ArrayList<>();
         List<String> lines = readLines(questions);
@@ -101,8 +120,8 @@ final class AnswerCommand implements Callable<Integer> {
         }
         try (AnswerFile out = AnswerFile.open(answers)) {
             if (out.droppedBytes() > 0) {
-                err.println("llava4j: removed an incomplete last line (" + out.droppedBytes() + " bytes) from " + answers
-                        + ": that question is answered again");
+                err.println("llava4j: removed an incomplete last line (" + out.droppedBytes() + " bytes) from "
+                        + answers + ": that question is answered again");
             }
             List<Question> todo = new ArrayList<>();
             Set<QuestionId> seen = new HashSet<>(out.answered().keySet());
@@ -110,15 +129,21 @@ final class AnswerCommand implements Callable<Integer> {
                 if (seen.add(q.id())) {
                     todo.add(q);
                 } else if (!out.answered().containsKey(q.id())) {
-                    err.println("llava4j: question_id " + q.id() + " appears twice in " + questions + ": answered once");
+                    err.println(
+                            "llava4j: question_id " + q.id() + " appears twice in " + questions + ": answered once");
                 }
             }
             int answeredBefore = all.size() - todo.size();
             if (limit != null && todo.size() > limit) {
                 todo = todo.subList(0, limit);
             }
-            err.printf(Locale.ROOT, "llava4j: %d questions, %d already in %s, answering %d%n", all.size(),
-                    answeredBefore, answers.getFileName(), todo.size());
+            err.printf(
+                    Locale.ROOT,
+                    "llava4j: %d questions, %d already in %s, answering %d%n",
+                    all.size(),
+                    answeredBefore,
+                    answers.getFileName(),
+                    todo.size());
             err.flush();
             if (!todo.isEmpty()) {
                 failures += answerAll(todo, folder, settings, out, err);
@@ -127,21 +152,27 @@ final class AnswerCommand implements Callable<Integer> {
         return failures == 0 ? 0 : 1;
     }
 
-    private int answerAll(List<Question> todo, Path folder, GenerationSettings settings, AnswerFile out,
-            PrintWriter err) {
+    private int answerAll(
+            List<Question> todo, Path folder, GenerationSettings settings, AnswerFile out, PrintWriter err) {
         if (!modelOptions.canSee() && todo.stream().anyMatch(q -> q.image() != null)) {
             throw new ParameterException(spec.commandLine(), "the questions have images: --mmproj is needed");
         }
         modelOptions.useDemoPairIfNoModel(err);
-        String id = modelId != null ? modelId : withoutExtension(modelOptions.model.getFileName().toString());
+        String id = modelId != null
+                ? modelId
+                : withoutExtension(modelOptions.model.getFileName().toString());
         int failures = 0;
         StreamingOutput loading = new StreamingOutput(spec.commandLine().getOut(), err);
         try (LlavaModel llava = modelOptions.open(loading);
                 Chat chat = llava.newChat(modelOptions.contextOptions())) {
             loading.clearProgress();
             chat.setSystemPrompt(modelOptions.system);
-            err.printf(Locale.ROOT, "llava4j: template %s (%s), seed %d%n", llava.template().template().name(),
-                    llava.template().reason(), sampling.seed());
+            err.printf(
+                    Locale.ROOT,
+                    "llava4j: template %s (%s), seed %d%n",
+                    llava.template().template().name(),
+                    llava.template().reason(),
+                    sampling.seed());
             int n = 0;
             for (Question q : todo) {
                 n++;
@@ -156,8 +187,14 @@ final class AnswerCommand implements Callable<Integer> {
                 }
                 // outside the catch: if the answers file cannot be written, every further answer would be lost
                 out.append(q.id(), q.text(), r.text().strip(), ShortUuid.next(), id);
-                err.printf(Locale.ROOT, "llava4j: [%d/%d] question %s: %d tokens, %s%n", n, todo.size(), q.id(),
-                        r.generatedTokens(), r.finishReason().name().toLowerCase(Locale.ROOT));
+                err.printf(
+                        Locale.ROOT,
+                        "llava4j: [%d/%d] question %s: %d tokens, %s%n",
+                        n,
+                        todo.size(),
+                        q.id(),
+                        r.generatedTokens(),
+                        r.finishReason().name().toLowerCase(Locale.ROOT));
                 err.flush();
             }
         }

@@ -5,9 +5,9 @@ import io.llava4j.cli.repl.ChatSession;
 import io.llava4j.cli.repl.LineSource;
 import io.llava4j.cli.repl.PipedLineSource;
 import io.llava4j.cli.repl.TerminalLineSource;
-import io.llava4j.image.ChatImage;
 import io.llava4j.conversation.GenerationSettings;
 import io.llava4j.conversation.LlavaModel;
+import io.llava4j.image.ChatImage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -34,10 +34,15 @@ import picocli.CommandLine.Spec;
  * be opened, an {@code --image} cannot be read, or (piped input only) any input line failed, so
  * that scripts notice; 2 for usage errors.
  */
-@Command(name = "chat", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Chat about images: questions, follow-ups and /commands (/help lists them).",
+@Command(
+        name = "chat",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Chat about images: questions, follow-ups and /commands (/help lists them).",
             "Answers stream to stdout; prompts, messages and statistics go to stderr.",
-            "With piped stdin, one line is one input (a question or a /command)."})
+            "With piped stdin, one line is one input (a question or a /command)."
+        })
 final class ChatCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -45,7 +50,9 @@ final class ChatCommand implements Callable<Integer> {
     @Mixin
     ModelOptionsMixin modelOptions;
 
-    @Option(names = {"-i", "--image"}, paramLabel = "IMG",
+    @Option(
+            names = {"-i", "--image"},
+            paramLabel = "IMG",
             description = "Image for the first question: path, http(s) URL or data: URI; repeat for several.")
     List<String> images = new ArrayList<>();
 
@@ -73,11 +80,22 @@ final class ChatCommand implements Callable<Integer> {
         StreamingOutput loading = new StreamingOutput(out, err);
         try (LineSource console = openConsole(err);
                 LlavaModel llava = modelOptions.open(loading);
-                ChatSession session = new ChatSession(llava, modelOptions.contextOptions(), modelOptions.system,
-                        settings, console, () -> answerStream(out, err), out, err)) {
+                ChatSession session = new ChatSession(
+                        llava,
+                        modelOptions.contextOptions(),
+                        modelOptions.system,
+                        settings,
+                        console,
+                        () -> answerStream(out, err),
+                        out,
+                        err)) {
             loading.clearProgress();
-            err.printf(Locale.ROOT, "llava4j: template %s (%s), seed %d%n", llava.template().template().name(),
-                    llava.template().reason(), sampling.seed());
+            err.printf(
+                    Locale.ROOT,
+                    "llava4j: template %s (%s), seed %d%n",
+                    llava.template().template().name(),
+                    llava.template().reason(),
+                    sampling.seed());
             for (ChatImage image : first) {
                 session.attach(image);
             }
@@ -137,8 +155,11 @@ final class ChatCommand implements Callable<Integer> {
         if (stdinIsTerminal()) {
             try {
                 // the terminal writes to stderr: prompts and echo never mix with answers on stdout
-                return new TerminalLineSource(TerminalBuilder.builder().system(true).dumb(false)
-                        .systemOutput(TerminalBuilder.SystemOutput.SysErr).build());
+                return new TerminalLineSource(TerminalBuilder.builder()
+                        .system(true)
+                        .dumb(false)
+                        .systemOutput(TerminalBuilder.SystemOutput.SysErr)
+                        .build());
             } catch (IllegalStateException | IOException e) {
                 err.println("llava4j: no line editor (" + e.getMessage() + "): reading stdin line by line");
             }

@@ -16,35 +16,53 @@ import picocli.CommandLine.Spec;
  * a LLaVA checkpoint (safetensors, PyTorch {@code .bin} or Paddle {@code .pdparams}) to the
  * language-model GGUF and the mmproj GGUF, without Python.
  */
-@Command(name = "convert", mixinStandardHelpOptions = true,
-        description = {"Convert a LLaVA checkpoint folder (llava-hf, original LLaVA, LLaVA-NeXT, PaddleNLP) to a"
-                + " language-model GGUF and an mmproj GGUF.",
-                "Weights: safetensors (sharded with an index), PyTorch .bin, Paddle .pdparams (pickles are read"
-                + " restricted to tensor data; nothing in them is executed)."})
+@Command(
+        name = "convert",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Convert a LLaVA checkpoint folder (llava-hf, original LLaVA, LLaVA-NeXT, PaddleNLP) to a"
+                    + " language-model GGUF and an mmproj GGUF.",
+            "Weights: safetensors (sharded with an index), PyTorch .bin, Paddle .pdparams (pickles are read"
+                    + " restricted to tensor data; nothing in them is executed)."
+        })
 public final class ConvertCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-i", "--input"}, required = true, paramLabel = "DIR",
+    @Option(
+            names = {"-i", "--input"},
+            required = true,
+            paramLabel = "DIR",
             description = "Checkpoint folder: config.json, weights, tokenizer files.")
     Path input;
 
-    @Option(names = {"-o", "--output-dir"}, required = true, paramLabel = "OUT",
+    @Option(
+            names = {"-o", "--output-dir"},
+            required = true,
+            paramLabel = "OUT",
             description = "Folder for <name>-<outtype>.gguf and mmproj-<name>-<outtype>.gguf (created if missing).")
     Path outputDir;
 
-    @Option(names = "--outtype", paramLabel = "TYPE", defaultValue = "F16",
-            description = "Weight matrix type: f32, f16 (default), q8_0, q5_k_m, q4_k_m (the k-quants through llama.cpp's"
-                    + " quantizer, as `llava4j quantize` does).")
+    @Option(
+            names = "--outtype",
+            paramLabel = "TYPE",
+            defaultValue = "F16",
+            description =
+                    "Weight matrix type: f32, f16 (default), q8_0, q5_k_m, q4_k_m (the k-quants through llama.cpp's"
+                            + " quantizer, as `llava4j quantize` does).")
     OutType outType;
 
-    @Option(names = "--vision-tower", paramLabel = "DIR",
+    @Option(
+            names = "--vision-tower",
+            paramLabel = "DIR",
             description = "The vision tower's checkpoint folder (e.g. openai/clip-vit-large-patch14-336), for original"
                     + " LLaVA-1.5 checkpoints, which do not contain the tower weights, or whose config does not"
                     + " describe the tower.")
     Path visionTower;
 
-    @Option(names = "--name", paramLabel = "NAME",
+    @Option(
+            names = "--name",
+            paramLabel = "NAME",
             description = "Model name for general.name and the file names (default: the input folder's name).")
     String name;
 

@@ -19,8 +19,11 @@ import picocli.CommandLine.Spec;
  * {@code llava4j encode}: the embedding sequence an image becomes (preprocessing, CLIP encoder,
  * LLaVA-NeXT merge), as a {@code [n_tokens, n_embd]} float32 {@code .npy}.
  */
-@Command(name = "encode", mixinStandardHelpOptions = true,
-        description = "Write the embeddings the language model receives for an image as float32 .npy [n_tokens, n_embd].")
+@Command(
+        name = "encode",
+        mixinStandardHelpOptions = true,
+        description =
+                "Write the embeddings the language model receives for an image as float32 .npy [n_tokens, n_embd].")
 final class EncodeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -28,17 +31,26 @@ final class EncodeCommand implements Callable<Integer> {
     @Option(names = "--mmproj", required = true, paramLabel = "MM.gguf", description = "The mmproj.")
     Path mmproj;
 
-    @Option(names = {"-m", "--model"}, paramLabel = "LM.gguf",
+    @Option(
+            names = {"-m", "--model"},
+            paramLabel = "LM.gguf",
             description = "Language model to check the embedding width against (optional).")
     Path model;
 
-    @Option(names = "--image", required = true, paramLabel = "IMG", description = "Image path, http(s) URL or data: URI.")
+    @Option(
+            names = "--image",
+            required = true,
+            paramLabel = "IMG",
+            description = "Image path, http(s) URL or data: URI.")
     String image;
 
     @Option(names = "--out", required = true, paramLabel = "FILE.npy", description = "Output file.")
     Path out;
 
-    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "CPU threads (default: all).")
+    @Option(
+            names = {"-t", "--threads"},
+            paramLabel = "N",
+            description = "CPU threads (default: all).")
     int threads = Runtime.getRuntime().availableProcessors();
 
     @Option(names = "--gpu", description = "Encode on the GPU backend, if one is compiled in.")
@@ -57,7 +69,12 @@ final class EncodeCommand implements Callable<Integer> {
             ImageEmbedder.ImageEmbedding e = new ImageEmbedder(encoder, config).embed(rgb, threads);
             Npy.writeFloat32(out, e.data(), e.tokens(), e.width());
             PrintWriter stdout = spec.commandLine().getOut();
-            stdout.printf(Locale.ROOT, "%s  [%d, %d]  (%d ms)%n", out, e.tokens(), e.width(),
+            stdout.printf(
+                    Locale.ROOT,
+                    "%s  [%d, %d]  (%d ms)%n",
+                    out,
+                    e.tokens(),
+                    e.width(),
                     (System.nanoTime() - start) / 1_000_000);
             stdout.flush();
         }

@@ -25,9 +25,10 @@ final class FitReport {
 
     static int print(PrintWriter out, Path lm, Path mmproj, int ctx, GgmlType kv, long vram, boolean json)
             throws IOException {
-        ContextOptions options = ContextOptions.defaults().withContextLength(ctx).withKvType(kv);
-        MemoryPlan plan = MemoryPlan.of(GgufReader.read(lm),
-                mmproj == null ? Optional.empty() : Optional.of(GgufReader.read(mmproj)), options);
+        ContextOptions options =
+                ContextOptions.defaults().withContextLength(ctx).withKvType(kv);
+        MemoryPlan plan = MemoryPlan.of(
+                GgufReader.read(lm), mmproj == null ? Optional.empty() : Optional.of(GgufReader.read(mmproj)), options);
         List<Backends.Device> gpus;
         String budgetSource;
         if (vram >= 0) {
@@ -35,7 +36,8 @@ final class FitReport {
             budgetSource = "--vram " + Sizes.bytes(vram);
         } else {
             gpus = Backends.gpus();
-            budgetSource = gpus.isEmpty() ? "no GPU on this machine (pass --vram SIZE to plan for one)"
+            budgetSource = gpus.isEmpty()
+                    ? "no GPU on this machine (pass --vram SIZE to plan for one)"
                     : "this machine's GPUs";
         }
         GpuFit withVision = GpuFit.choose(plan, gpus, true);
@@ -50,7 +52,8 @@ final class FitReport {
                 g.writeStringField("kv_type", kv.ggmlName());
                 g.writeNumberField("layers", n);
                 g.writeNumberField("token_embeddings_bytes", plan.inputBytes());
-                g.writeNumberField("layer_weights_bytes", plan.weightBytes() - plan.inputBytes() - plan.outputBytes(false));
+                g.writeNumberField(
+                        "layer_weights_bytes", plan.weightBytes() - plan.inputBytes() - plan.outputBytes(false));
                 g.writeNumberField("output_layer_bytes", plan.outputBytes(false));
                 g.writeNumberField("kv_cache_bytes", plan.kvBytes());
                 g.writeNumberField("compute_bytes", plan.computeBytes());
@@ -72,8 +75,14 @@ final class FitReport {
             out.flush();
             return 0;
         }
-        out.printf(Locale.ROOT, "memory plan: %s%s, context %d (KV cache %d tokens, %s)%n", lm.getFileName(),
-                mmproj == null ? "" : " + " + mmproj.getFileName(), ctx, plan.kvLength(), kv.ggmlName());
+        out.printf(
+                Locale.ROOT,
+                "memory plan: %s%s, context %d (KV cache %d tokens, %s)%n",
+                lm.getFileName(),
+                mmproj == null ? "" : " + " + mmproj.getFileName(),
+                ctx,
+                plan.kvLength(),
+                kv.ggmlName());
         row(out, "token embeddings (always CPU)", plan.inputBytes());
         long layers = plan.weightBytes() - plan.inputBytes() - plan.outputBytes(false);
         row(out, String.format(Locale.ROOT, "%d layers, weights", n), layers);
@@ -85,7 +94,10 @@ final class FitReport {
             row(out, "vision compute (estimate)", plan.mmprojComputeBytes());
         }
         row(out, "total, all on the CPU", plan.hostBytes(0, false));
-        out.printf(Locale.ROOT, "per layer: %s weights + %s KV cache%n", Sizes.bytes(layers / n),
+        out.printf(
+                Locale.ROOT,
+                "per layer: %s weights + %s KV cache%n",
+                Sizes.bytes(layers / n),
                 Sizes.bytes(plan.kvBytesPerLayer()));
         if (gpus.isEmpty()) {
             out.printf(Locale.ROOT, "GPU: %s%n", budgetSource);
@@ -101,8 +113,13 @@ final class FitReport {
     }
 
     private static void fitLine(PrintWriter out, MemoryPlan plan, GpuFit fit, String flag) {
-        out.printf(Locale.ROOT, "  %-16s -ngl %d of %d%s: GPU %s, CPU %s%n", flag == null ? "" : flag, fit.gpuLayers(),
-                plan.layerCount() + 1, fit.visionOnGpu() ? " + vision tower" : "",
+        out.printf(
+                Locale.ROOT,
+                "  %-16s -ngl %d of %d%s: GPU %s, CPU %s%n",
+                flag == null ? "" : flag,
+                fit.gpuLayers(),
+                plan.layerCount() + 1,
+                fit.visionOnGpu() ? " + vision tower" : "",
                 Sizes.bytes(plan.deviceBytes(fit.gpuLayers(), fit.visionOnGpu())),
                 Sizes.bytes(plan.hostBytes(fit.gpuLayers(), fit.visionOnGpu())));
     }

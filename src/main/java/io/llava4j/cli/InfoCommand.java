@@ -28,10 +28,14 @@ import picocli.CommandLine.Spec;
  * {@code info --system}: the native build, CPU, backends and devices. {@code info --fit}: the
  * memory a pair needs and the layers that fit a GPU, from the files' headers.
  */
-@Command(name = "info", mixinStandardHelpOptions = true,
-        description = {"Show the metadata and tensors of a GGUF file (language model or mmproj);",
+@Command(
+        name = "info",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Show the metadata and tensors of a GGUF file (language model or mmproj);",
             "--system: this machine's CPU, the native build, ggml's backends and devices with free memory;",
-            "--fit: the memory a model pair needs and how many layers fit a GPU (--vram, or this machine's)."})
+            "--fit: the memory a model pair needs and how many layers fit a GPU (--vram, or this machine's)."
+        })
 final class InfoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -45,28 +49,43 @@ final class InfoCommand implements Callable<Integer> {
     @Option(names = "--fit", description = "Plan the memory of -m LM [--mmproj MM] for --ctx N.")
     boolean fit;
 
-    @Option(names = {"-m", "--model"}, paramLabel = "LM.gguf", description = "With --fit: the language model.")
+    @Option(
+            names = {"-m", "--model"},
+            paramLabel = "LM.gguf",
+            description = "With --fit: the language model.")
     Path lm;
 
     @Option(names = "--mmproj", paramLabel = "MM.gguf", description = "With --fit: the mmproj.")
     Path mmproj;
 
-    @Option(names = {"-c", "--ctx"}, paramLabel = "N", defaultValue = "4096",
+    @Option(
+            names = {"-c", "--ctx"},
+            paramLabel = "N",
+            defaultValue = "4096",
             description = "With --fit: context length (default: ${DEFAULT-VALUE}).")
     int ctx;
 
-    @Option(names = "--kv-type", paramLabel = "TYPE", defaultValue = "f16",
+    @Option(
+            names = "--kv-type",
+            paramLabel = "TYPE",
+            defaultValue = "f16",
             description = "With --fit: KV cache type, f16 (default), f32, q8_0, q4_0.")
     String kvType;
 
-    @Option(names = "--vram", paramLabel = "SIZE",
-            description = "With --fit: GPU memory to plan for, e.g. 6G (default: the free memory of this machine's GPUs).")
+    @Option(
+            names = "--vram",
+            paramLabel = "SIZE",
+            description =
+                    "With --fit: GPU memory to plan for, e.g. 6G (default: the free memory of this machine's GPUs).")
     String vram;
 
     @Option(names = "--json", description = "Print one JSON object instead of text.")
     boolean json;
 
-    @Option(names = "--max-array", paramLabel = "N", defaultValue = "8",
+    @Option(
+            names = "--max-array",
+            paramLabel = "N",
+            defaultValue = "8",
             description = "Array elements shown per key (default: ${DEFAULT-VALUE}; -1 = all).")
     int maxArray;
 
@@ -84,8 +103,9 @@ final class InfoCommand implements Callable<Integer> {
             }
             GgmlType type = KvTypes.parse(kvType);
             if (type == null) {
-                throw new ParameterException(spec.commandLine(), "--kv-type " + kvType + ": not a KV cache type (f16, f32,"
-                        + " q8_0, q4_0)");
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "--kv-type " + kvType + ": not a KV cache type (f16, f32," + " q8_0, q4_0)");
             }
             long budget = -1;
             if (vram != null) {
@@ -114,27 +134,56 @@ final class InfoCommand implements Callable<Integer> {
     }
 
     private void writeText(GgufFile gguf, PrintWriter out) {
-        long tensorBytes = gguf.tensors().stream().mapToLong(GgufTensorInfo::byteSize).sum();
-        long params = gguf.tensors().stream().mapToLong(GgufTensorInfo::elementCount).sum();
+        long tensorBytes =
+                gguf.tensors().stream().mapToLong(GgufTensorInfo::byteSize).sum();
+        long params =
+                gguf.tensors().stream().mapToLong(GgufTensorInfo::elementCount).sum();
         out.printf(Locale.ROOT, "file:         %s%n", gguf.path());
-        out.printf(Locale.ROOT, "format:       GGUF v%d, alignment %d, %s%n", gguf.version(), gguf.alignment(),
+        out.printf(
+                Locale.ROOT,
+                "format:       GGUF v%d, alignment %d, %s%n",
+                gguf.version(),
+                gguf.alignment(),
                 Sizes.bytes(gguf.fileSize()));
-        out.printf(Locale.ROOT, "architecture: %s%n", gguf.optionalString(GeneralKeys.ARCHITECTURE).orElse("?"));
-        out.printf(Locale.ROOT, "name:         %s%n", gguf.optionalString(GeneralKeys.NAME).orElse("?"));
-        out.printf(Locale.ROOT, "tensors:      %d, %s, %s parameters%n", gguf.tensors().size(),
-                Sizes.bytes(tensorBytes), Sizes.count(params));
+        out.printf(
+                Locale.ROOT,
+                "architecture: %s%n",
+                gguf.optionalString(GeneralKeys.ARCHITECTURE).orElse("?"));
+        out.printf(
+                Locale.ROOT,
+                "name:         %s%n",
+                gguf.optionalString(GeneralKeys.NAME).orElse("?"));
+        out.printf(
+                Locale.ROOT,
+                "tensors:      %d, %s, %s parameters%n",
+                gguf.tensors().size(),
+                Sizes.bytes(tensorBytes),
+                Sizes.count(params));
         out.printf(Locale.ROOT, "%nmetadata (%d keys):%n", gguf.metadata().size());
-        int keyWidth = gguf.metadata().keySet().stream().mapToInt(String::length).max().orElse(10);
+        int keyWidth =
+                gguf.metadata().keySet().stream().mapToInt(String::length).max().orElse(10);
         for (Map.Entry<String, GgufValue> e : gguf.metadata().entrySet()) {
-            out.printf(Locale.ROOT, "  %-" + keyWidth + "s  %-16s %s%n", e.getKey(), e.getValue().typeName(),
+            out.printf(
+                    Locale.ROOT,
+                    "  %-" + keyWidth + "s  %-16s %s%n",
+                    e.getKey(),
+                    e.getValue().typeName(),
                     ValueText.render(e.getValue(), maxArray));
         }
         if (!noTensors) {
             out.printf(Locale.ROOT, "%ntensors:%n");
-            int nameWidth = gguf.tensors().stream().mapToInt(t -> t.name().length()).max().orElse(10);
+            int nameWidth = gguf.tensors().stream()
+                    .mapToInt(t -> t.name().length())
+                    .max()
+                    .orElse(10);
             for (GgufTensorInfo t : gguf.tensors()) {
-                out.printf(Locale.ROOT, "  %-" + nameWidth + "s  %-6s %-24s %s%n", t.name(), t.type().ggmlName(),
-                        Arrays.toString(t.dims()), Sizes.bytes(t.byteSize()));
+                out.printf(
+                        Locale.ROOT,
+                        "  %-" + nameWidth + "s  %-6s %-24s %s%n",
+                        t.name(),
+                        t.type().ggmlName(),
+                        Arrays.toString(t.dims()),
+                        Sizes.bytes(t.byteSize()));
             }
         }
     }

@@ -13,8 +13,20 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Chat about images with LLaVA-family models on quantized GGUF weights.",
-        subcommands = {RunCommand.class, ChatCommand.class, AnswerCommand.class, ConvertCommand.class,
-            QuantizeCommand.class, PullCommand.class, InfoCommand.class, RpcServerCommand.class, TokenizeCommand.class, PreprocessCommand.class, EncodeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            RunCommand.class,
+            ChatCommand.class,
+            AnswerCommand.class,
+            ConvertCommand.class,
+            QuantizeCommand.class,
+            PullCommand.class,
+            InfoCommand.class,
+            RpcServerCommand.class,
+            TokenizeCommand.class,
+            PreprocessCommand.class,
+            EncodeCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main {
     private Main() {}
 

@@ -26,13 +26,19 @@ import picocli.CommandLine.ParameterException;
  * and {@code answer} so that they spell and default them the same way.
  */
 final class ModelOptionsMixin {
-    @Option(names = {"-m", "--model"}, paramLabel = "LM.gguf|NAME",
-            description = "Language model GGUF, or a name downloaded with `llava4j pull` (e.g. llava-1.5-7b,"
-                    + " llava-1.5-7b:q5_k, hf://owner/repo/file.gguf) (default: the built-in demo pair with random weights).")
+    @Option(
+            names = {"-m", "--model"},
+            paramLabel = "LM.gguf|NAME",
+            description =
+                    "Language model GGUF, or a name downloaded with `llava4j pull` (e.g. llava-1.5-7b,"
+                            + " llava-1.5-7b:q5_k, hf://owner/repo/file.gguf) (default: the built-in demo pair with random weights).")
     String modelArg;
 
-    @Option(names = "--mmproj", paramLabel = "MM.gguf", description = "Vision encoder + projector GGUF"
-            + " (or hf://owner/repo/file.gguf); a model name from `llava4j pull` brings its own.")
+    @Option(
+            names = "--mmproj",
+            paramLabel = "MM.gguf",
+            description = "Vision encoder + projector GGUF"
+                    + " (or hf://owner/repo/file.gguf); a model name from `llava4j pull` brings its own.")
     String mmprojArg;
 
     /** The language model file, once {@link #useDemoPairIfNoModel} resolved the arguments. */
@@ -45,37 +51,57 @@ final class ModelOptionsMixin {
     String system;
 
     // --conv-mode is the name LLaVA's own scripts use for the same thing
-    @Option(names = {"--template", "--conv-mode"}, paramLabel = "NAME",
+    @Option(
+            names = {"--template", "--conv-mode"},
+            paramLabel = "NAME",
             description = "Conversation template, e.g. llava_v1, vicuna_v1, llava_llama_2, mistral_instruct,"
                     + " chatml_direct, llava_llama_3, qwen_1_5 (default: chosen from the model).")
     String template;
 
-    @Option(names = "--image-cache", paramLabel = "DIR",
+    @Option(
+            names = "--image-cache",
+            paramLabel = "DIR",
             description = "Also keep encoded images in DIR, so they are not encoded again after a restart.")
     Path imageCache;
 
-    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "CPU threads (default: all).")
+    @Option(
+            names = {"-t", "--threads"},
+            paramLabel = "N",
+            description = "CPU threads (default: all).")
     int threads = Runtime.getRuntime().availableProcessors();
 
-    @Option(names = {"-c", "--ctx"}, paramLabel = "N", defaultValue = "4096",
+    @Option(
+            names = {"-c", "--ctx"},
+            paramLabel = "N",
+            defaultValue = "4096",
             description = "Context length in tokens (default: ${DEFAULT-VALUE}).")
     int ctx;
 
-    @Option(names = {"-ngl", "--gpu-layers"}, paramLabel = "N|auto|all", defaultValue = "auto",
+    @Option(
+            names = {"-ngl", "--gpu-layers"},
+            paramLabel = "N|auto|all",
+            defaultValue = "auto",
             description = "Layers to offload to the GPU: auto (default) fits as many as its free memory holds"
                     + " after the mmproj, KV cache and compute buffers, and says what it chose; all (or -1); or"
                     + " a number (0 = CPU only).")
     String gpuLayers;
 
-    @Option(names = "--mmproj-on-cpu", description = "Keep the vision tower on the CPU (leaves the GPU to the"
-            + " language model's layers).")
+    @Option(
+            names = "--mmproj-on-cpu",
+            description = "Keep the vision tower on the CPU (leaves the GPU to the" + " language model's layers).")
     boolean mmprojOnCpu;
 
-    @Option(names = "--rpc", paramLabel = "HOST:PORT[,...]", description = "Place layers on llama.cpp rpc-server"
-            + " processes (`llava4j rpc-server`) too. No authentication or encryption: trusted networks only.")
+    @Option(
+            names = "--rpc",
+            paramLabel = "HOST:PORT[,...]",
+            description = "Place layers on llama.cpp rpc-server"
+                    + " processes (`llava4j rpc-server`) too. No authentication or encryption: trusted networks only.")
     String rpc;
 
-    @Option(names = "--kv-type", paramLabel = "TYPE", defaultValue = "f16",
+    @Option(
+            names = "--kv-type",
+            paramLabel = "TYPE",
+            defaultValue = "f16",
             description = "Element type of the KV cache: f16 (default), f32 (exact, twice the memory), q8_0 or"
                     + " q4_0 (less memory).")
     String kvType;
@@ -131,8 +157,11 @@ final class ModelOptionsMixin {
      * @throws io.llava4j.Llava4jException if a named model is not downloaded (saying how to pull it)
      */
     private void resolveArguments() {
-        mmproj = mmprojArg == null ? null : mmprojArg.startsWith("hf://")
-                ? ModelRef.resolveFile(mmprojArg, ModelCache.fromEnvironment()) : Path.of(mmprojArg);
+        mmproj = mmprojArg == null
+                ? null
+                : mmprojArg.startsWith("hf://")
+                        ? ModelRef.resolveFile(mmprojArg, ModelCache.fromEnvironment())
+                        : Path.of(mmprojArg);
         if (!reference()) {
             model = Path.of(modelArg);
         } else if (modelArg.startsWith("hf://")) {
@@ -172,18 +201,23 @@ final class ModelOptionsMixin {
      * @throws io.llava4j.Llava4jException if a file is missing, malformed or the two do not match
      */
     LlavaModel open(LoadListener onLoad) {
-        EmbeddingCache cache = imageCache != null ? EmbeddingCache.onDisk(EmbeddingCache.DEFAULT_MAX_BYTES, imageCache)
+        EmbeddingCache cache = imageCache != null
+                ? EmbeddingCache.onDisk(EmbeddingCache.DEFAULT_MAX_BYTES, imageCache)
                 : EmbeddingCache.inMemory(EmbeddingCache.DEFAULT_MAX_BYTES);
         if (rpc != null) {
             RpcServers.add(RpcServers.Endpoint.parseList(rpc), RpcServers.DEFAULT_TIMEOUT);
         }
-        LlavaModelBuilder builder = LlavaModel.builder(model).mmproj(mmproj).template(template).embeddingCache(cache)
+        LlavaModelBuilder builder = LlavaModel.builder(model)
+                .mmproj(mmproj)
+                .template(template)
+                .embeddingCache(cache)
                 .onLoad(onLoad);
         int n = gpuLayerCount();
         if (n == AUTO) {
             builder.fitGpu(contextOptions(), !mmprojOnCpu);
         } else {
-            boolean localGpu = Backends.gpus().stream().anyMatch(d -> !d.backend().equals("RPC"));
+            boolean localGpu =
+                    Backends.gpus().stream().anyMatch(d -> !d.backend().equals("RPC"));
             builder.options(ModelOptions.defaults().withGpuLayers(n)).gpuVision(n != 0 && localGpu && !mmprojOnCpu);
         }
         return builder.open();
@@ -210,7 +244,10 @@ final class ModelOptionsMixin {
 
     /** Context length and threads for a new conversation. */
     ContextOptions contextOptions() {
-        return ContextOptions.defaults().withContextLength(ctx).withThreads(threads).withKvType(kvType());
+        return ContextOptions.defaults()
+                .withContextLength(ctx)
+                .withThreads(threads)
+                .withKvType(kvType());
     }
 
     private GgmlType kvType() {

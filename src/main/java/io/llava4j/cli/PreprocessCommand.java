@@ -24,17 +24,29 @@ import picocli.CommandLine.Spec;
  * {@code llava4j preprocess}: the model-input images of one picture as {@code .npy} files, for
  * checking preprocessing against a reference (no native code involved).
  */
-@Command(name = "preprocess", mixinStandardHelpOptions = true,
-        description = {"Write the model-input images of an image as float32 .npy files [H, W, 3] (normalised):",
-            "0.npy is the base image, tiles follow in row-major order."})
+@Command(
+        name = "preprocess",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Write the model-input images of an image as float32 .npy files [H, W, 3] (normalised):",
+            "0.npy is the base image, tiles follow in row-major order."
+        })
 final class PreprocessCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--mmproj", required = true, paramLabel = "MM.gguf", description = "The mmproj (decides the preprocessing).")
+    @Option(
+            names = "--mmproj",
+            required = true,
+            paramLabel = "MM.gguf",
+            description = "The mmproj (decides the preprocessing).")
     Path mmproj;
 
-    @Option(names = "--image", required = true, paramLabel = "IMG", description = "Image path, http(s) URL or data: URI.")
+    @Option(
+            names = "--image",
+            required = true,
+            paramLabel = "IMG",
+            description = "Image path, http(s) URL or data: URI.")
     String image;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (created).")
@@ -58,8 +70,14 @@ final class PreprocessCommand implements Callable<Integer> {
             Npy.writeFloat32(f, img.data(), img.height(), img.width(), 3);
             stdout.printf(Locale.ROOT, "%s  [%d, %d, 3]%n", f, img.height(), img.width());
         }
-        stdout.printf(Locale.ROOT, "%s %dx%d, %s, %d model input image(s)%n", image, rgb.width(), rgb.height(),
-                config.preprocess().aspectMode(), pre.images().size());
+        stdout.printf(
+                Locale.ROOT,
+                "%s %dx%d, %s, %d model input image(s)%n",
+                image,
+                rgb.width(),
+                rgb.height(),
+                config.preprocess().aspectMode(),
+                pre.images().size());
         stdout.flush();
         return 0;
     }

@@ -90,8 +90,14 @@ final class ProgressBar {
             return label + "  " + counter;
         }
         int filled = (int) Math.round(fraction * WIDTH);
-        return String.format(Locale.ROOT, "%s [%s%s] %3d%%  %s", label, "=".repeat(filled), " ".repeat(WIDTH - filled),
-                (int) Math.floor(fraction * 100), counter);
+        return String.format(
+                Locale.ROOT,
+                "%s [%s%s] %3d%%  %s",
+                label,
+                "=".repeat(filled),
+                " ".repeat(WIDTH - filled),
+                (int) Math.floor(fraction * 100),
+                counter);
     }
 
     private static String pad(int n) {

@@ -23,18 +23,26 @@ import picocli.CommandLine.Spec;
  * Face into the model cache, resuming interrupted downloads and verifying SHA-256 checksums.
  * Progress goes to stderr; the cached paths to stdout.
  */
-@Command(name = "pull", mixinStandardHelpOptions = true,
-        description = {"Download a LLaVA GGUF pair (language model + mmproj) from Hugging Face into the model cache.",
+@Command(
+        name = "pull",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Download a LLaVA GGUF pair (language model + mmproj) from Hugging Face into the model cache.",
             "NAME is a catalogue name (see --list), NAME:QUANT for another quantization, or hf://owner/repo/file.gguf.",
             "Interrupted downloads resume; files are checked against the hub's SHA-256.",
             "Cache: --cache-dir, else -D" + ModelCache.ROOT_PROPERTY + ", $" + ModelCache.ROOT_ENV
                     + ", ~/.cache/llava4j/models. Hub: -D" + HubClient.ENDPOINT_PROPERTY + " or $"
-                    + HubClient.ENDPOINT_ENV + " (default " + HubClient.DEFAULT_ENDPOINT + ")."})
+                    + HubClient.ENDPOINT_ENV + " (default " + HubClient.DEFAULT_ENDPOINT + ")."
+        })
 final class PullCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "NAME, NAME:QUANT or hf://owner/repo/file.")
+    @Parameters(
+            index = "0",
+            arity = "0..1",
+            paramLabel = "NAME",
+            description = "NAME, NAME:QUANT or hf://owner/repo/file.")
     String name;
 
     @Option(names = "--list", description = "List the catalogue (and what is downloaded) instead of pulling.")
@@ -61,12 +69,21 @@ final class PullCommand implements Callable<Integer> {
         Puller.Result result = puller.pull(name, !noVerify, new BarListener(err));
         PrintWriter out = spec.commandLine().getOut();
         for (Puller.PulledFile f : result.files()) {
-            out.printf(Locale.ROOT, "%s  %s  %s%n", f.path(), Sizes.bytes(f.bytes()),
-                    f.alreadyPresent() ? "(already downloaded)"
+            out.printf(
+                    Locale.ROOT,
+                    "%s  %s  %s%n",
+                    f.path(),
+                    Sizes.bytes(f.bytes()),
+                    f.alreadyPresent()
+                            ? "(already downloaded)"
                             : f.sha256() != null ? "sha256 " + f.sha256() : "(not verified: no checksum published)");
         }
         if (result.files().size() == 2) {
-            out.printf(Locale.ROOT, "pair %s: -m %s --mmproj %s%n", result.name(), result.files().get(0).path(),
+            out.printf(
+                    Locale.ROOT,
+                    "pair %s: -m %s --mmproj %s%n",
+                    result.name(),
+                    result.files().get(0).path(),
                     result.files().get(1).path());
         }
         out.flush();
@@ -77,12 +94,23 @@ final class PullCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "cache: %s%n", cache.root());
         for (Catalogue.Entry e : catalogue.entries()) {
             out.printf(Locale.ROOT, "%n%-22s %s%n", e.name(), e.description());
-            out.printf(Locale.ROOT, "  %-20s hf://%s/%s (mmproj)%n", "", e.repo(), e.mmproj().path());
+            out.printf(
+                    Locale.ROOT,
+                    "  %-20s hf://%s/%s (mmproj)%n",
+                    "",
+                    e.repo(),
+                    e.mmproj().path());
             e.quants().forEach((q, f) -> {
                 String ref = e.name() + ":" + q;
                 boolean here = isDownloaded(ref, cache, catalogue);
-                out.printf(Locale.ROOT, "  %-20s hf://%s/%s%s%s%n", ref, e.repo(), f.path(),
-                        q.equals(e.defaultQuant()) ? "  [default]" : "", here ? "  [downloaded]" : "");
+                out.printf(
+                        Locale.ROOT,
+                        "  %-20s hf://%s/%s%s%s%n",
+                        ref,
+                        e.repo(),
+                        f.path(),
+                        q.equals(e.defaultQuant()) ? "  [default]" : "",
+                        here ? "  [downloaded]" : "");
             });
         }
         out.flush();
@@ -128,7 +156,11 @@ final class PullCommand implements Callable<Integer> {
         @Override
         public void retrying(HfFile file, long offset, String reason) {
             bar.finish();
-            err.printf(Locale.ROOT, "connection lost (%s); resuming %s at %s%n", reason, file.fileName(),
+            err.printf(
+                    Locale.ROOT,
+                    "connection lost (%s); resuming %s at %s%n",
+                    reason,
+                    file.fileName(),
                     Sizes.bytes(offset));
             bar = ProgressBar.forConsole(err, file.fileName());
         }

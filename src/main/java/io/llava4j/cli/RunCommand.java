@@ -1,11 +1,11 @@
 package io.llava4j.cli;
 
 import io.llava4j.conversation.Chat;
-import io.llava4j.image.ChatImage;
 import io.llava4j.conversation.GenerationResult;
 import io.llava4j.conversation.GenerationSettings;
 import io.llava4j.conversation.LlavaModel;
 import io.llava4j.demo.DemoModel;
+import io.llava4j.image.ChatImage;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,10 +22,15 @@ import picocli.CommandLine.Spec;
  * {@code llava4j run}: one question about one or more images. The answer streams to stdout and
  * nothing else goes there; the template choice and timings go to stderr.
  */
-@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Answer one question about images.",
+@Command(
+        name = "run",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Answer one question about images.",
             "Defaults follow LLaVA's CLI: temperature 0.2, top-k 50, at most 512 new tokens.",
-            "Without --model it runs a built-in demo pair with random weights on a bundled picture."})
+            "Without --model it runs a built-in demo pair with random weights on a bundled picture."
+        })
 final class RunCommand implements Callable<Integer> {
     /** The question of the demo run (LLAVA.md's worked example). */
     static final String DEMO_PROMPT = "What is shown in this image?";
@@ -39,12 +44,16 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     SamplingOptionsMixin sampling;
 
-    @Option(names = {"-i", "--image"}, paramLabel = "IMG",
+    @Option(
+            names = {"-i", "--image"},
+            paramLabel = "IMG",
             description = "Image path, http(s) URL or data: URI; repeat for several images"
                     + " (default with the demo model: a bundled picture).")
     List<String> images = new ArrayList<>();
 
-    @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT",
+    @Option(
+            names = {"-p", "--prompt"},
+            paramLabel = "TEXT",
             description = "The question; <image> marks where each image goes (default: before the text).")
     String prompt;
 
@@ -68,8 +77,8 @@ final class RunCommand implements Callable<Integer> {
             if (prompt == null) {
                 prompt = DEMO_PROMPT;
             }
-            err.println("llava4j: demo question \"" + prompt + "\" about " + (images.isEmpty()
-                    ? "the bundled picture (a house, a tree and the sun)" : "your image"));
+            err.println("llava4j: demo question \"" + prompt + "\" about "
+                    + (images.isEmpty() ? "the bundled picture (a house, a tree and the sun)" : "your image"));
         }
         modelOptions.useDemoPairIfNoModel(err);
         long t0 = System.nanoTime();
@@ -78,8 +87,12 @@ final class RunCommand implements Callable<Integer> {
                 Chat chat = llava.newChat(modelOptions.contextOptions())) {
             stream.clearProgress();
             long loadMillis = (System.nanoTime() - t0) / 1_000_000;
-            err.printf(Locale.ROOT, "llava4j: template %s (%s), seed %d%n", llava.template().template().name(),
-                    llava.template().reason(), settings.sampler().seed());
+            err.printf(
+                    Locale.ROOT,
+                    "llava4j: template %s (%s), seed %d%n",
+                    llava.template().template().name(),
+                    llava.template().reason(),
+                    settings.sampler().seed());
             err.flush();
             chat.setSystemPrompt(modelOptions.system);
             chat.addUser(prompt, pictures);
@@ -94,11 +107,19 @@ final class RunCommand implements Callable<Integer> {
     }
 
     static String timings(long loadMillis, GenerationResult r) {
-        return String.format(Locale.ROOT,
+        return String.format(
+                Locale.ROOT,
                 "llava4j: load %d ms | encode %d ms (%d image positions) | prompt %d positions in %d ms (%.1f/s)"
                         + " | generated %d tokens in %d ms (%.1f tok/s) | %s",
-                loadMillis, r.encodeMillis(), r.imagePositions(), r.evaluatedPositions(), r.prefillMillis(),
-                r.prefillPerSecond(), r.generatedTokens(), r.generateMillis(), r.generatePerSecond(),
+                loadMillis,
+                r.encodeMillis(),
+                r.imagePositions(),
+                r.evaluatedPositions(),
+                r.prefillMillis(),
+                r.prefillPerSecond(),
+                r.generatedTokens(),
+                r.generateMillis(),
+                r.generatePerSecond(),
                 r.finishReason().name().toLowerCase(Locale.ROOT));
     }
 }

@@ -53,6 +53,8 @@ final class Sizes {
             case "T" -> 40;
             default -> 0;
         };
-        return new java.math.BigDecimal(m.group(1)).multiply(java.math.BigDecimal.valueOf(1L << shift)).longValue();
+        return new java.math.BigDecimal(m.group(1))
+                .multiply(java.math.BigDecimal.valueOf(1L << shift))
+                .longValue();
     }
 }

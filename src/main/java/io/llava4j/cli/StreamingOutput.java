@@ -58,14 +58,15 @@ final class StreamingOutput implements GenerationListener, LoadListener {
 
     @Override
     public void onLoad(Path file, double fraction) {
-        progress(String.format(Locale.ROOT, "loading %s: %s %3d%%", file.getFileName(), bar((int) (fraction * 1000), 1000),
-                (int) (fraction * 100)));
+        progress(String.format(
+                Locale.ROOT, "loading %s: %s %3d%%", file.getFileName(), bar((int) (fraction * 1000), 1000), (int)
+                        (fraction * 100)));
     }
 
     @Override
     public void onImageEncoding(int image, int images, int done, int total) {
-        progress(String.format(Locale.ROOT, "encoding image %d/%d: %s %d/%d", image + 1, images, bar(done, total),
-                done, total));
+        progress(String.format(
+                Locale.ROOT, "encoding image %d/%d: %s %d/%d", image + 1, images, bar(done, total), done, total));
     }
 
     @Override

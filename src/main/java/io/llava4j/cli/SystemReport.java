@@ -17,9 +17,31 @@ import java.util.TreeSet;
 /** {@code llava4j info --system}: the CPU, the native build, ggml's backends and devices. */
 final class SystemReport {
     /** The x86 instruction sets worth naming (of the dozens /proc/cpuinfo lists). */
-    private static final Set<String> ISA = Set.of("sse4_2", "avx", "avx2", "fma", "f16c", "bmi2", "avx_vnni",
-            "avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd", "avx512vbmi", "avx512_vnni", "avx512_bf16",
-            "amx_tile", "amx_int8", "amx_bf16", "asimd", "asimddp", "sve", "sve2", "i8mm", "sme");
+    private static final Set<String> ISA = Set.of(
+            "sse4_2",
+            "avx",
+            "avx2",
+            "fma",
+            "f16c",
+            "bmi2",
+            "avx_vnni",
+            "avx512f",
+            "avx512bw",
+            "avx512vl",
+            "avx512dq",
+            "avx512cd",
+            "avx512vbmi",
+            "avx512_vnni",
+            "avx512_bf16",
+            "amx_tile",
+            "amx_int8",
+            "amx_bf16",
+            "asimd",
+            "asimddp",
+            "sve",
+            "sve2",
+            "i8mm",
+            "sme");
 
     private SystemReport() {}
 
@@ -61,7 +83,8 @@ final class SystemReport {
                 for (Backends.Backend b : backends) {
                     g.writeStartObject();
                     g.writeStringField("name", b.name());
-                    g.writeStringField("library", b.library().map(Object::toString).orElse(""));
+                    g.writeStringField(
+                            "library", b.library().map(Object::toString).orElse(""));
                     g.writeEndObject();
                 }
                 g.writeEndArray();
@@ -78,7 +101,8 @@ final class SystemReport {
                 }
                 g.writeEndArray();
                 g.writeObjectFieldStart("modules_not_loaded");
-                for (Map.Entry<java.nio.file.Path, String> e : Backends.modulesNotLoaded().entrySet()) {
+                for (Map.Entry<java.nio.file.Path, String> e :
+                        Backends.modulesNotLoaded().entrySet()) {
                     g.writeStringField(e.getKey().getFileName().toString(), e.getValue());
                 }
                 g.writeEndObject();
@@ -87,24 +111,44 @@ final class SystemReport {
             out.println();
         } else {
             out.printf(Locale.ROOT, "%s, %s%n", version[0], version[1]);
-            out.printf(Locale.ROOT, "build:        backend=%s cpu=%s%s%n", build.getOrDefault("backend", "?"),
-                    build.getOrDefault("cpu", "?"), build.containsKey("compiler") ? ", " + build.get("compiler") : "");
-            out.printf(Locale.ROOT, "this CPU:     %s%n", cpuFlags.isEmpty() ? "(unknown)" : String.join(" ", cpuFlags));
-            out.printf(Locale.ROOT, "CPU backend:  variant %s; %s%n", variant, features.entrySet().stream()
-                    .map(e -> e.getValue().equals("1") ? e.getKey() : e.getKey() + "=" + e.getValue())
-                    .reduce((a, b) -> a + " " + b).orElse(""));
+            out.printf(
+                    Locale.ROOT,
+                    "build:        backend=%s cpu=%s%s%n",
+                    build.getOrDefault("backend", "?"),
+                    build.getOrDefault("cpu", "?"),
+                    build.containsKey("compiler") ? ", " + build.get("compiler") : "");
+            out.printf(
+                    Locale.ROOT, "this CPU:     %s%n", cpuFlags.isEmpty() ? "(unknown)" : String.join(" ", cpuFlags));
+            out.printf(
+                    Locale.ROOT,
+                    "CPU backend:  variant %s; %s%n",
+                    variant,
+                    features.entrySet().stream()
+                            .map(e -> e.getValue().equals("1") ? e.getKey() : e.getKey() + "=" + e.getValue())
+                            .reduce((a, b) -> a + " " + b)
+                            .orElse(""));
             out.printf(Locale.ROOT, "RPC protocol: %s%n", rpcVersion);
             out.printf(Locale.ROOT, "backends:%n");
             for (Backends.Backend b : backends) {
-                out.printf(Locale.ROOT, "  %-12s %s%n", b.name(), b.library().map(Object::toString).orElse("(built in)"));
+                out.printf(
+                        Locale.ROOT,
+                        "  %-12s %s%n",
+                        b.name(),
+                        b.library().map(Object::toString).orElse("(built in)"));
             }
             out.printf(Locale.ROOT, "devices:%n");
             for (Backends.Device d : devices) {
-                out.printf(Locale.ROOT, "  %-12s %-5s %s, %s free of %s%n", d.name(), d.type().name().toLowerCase(Locale.ROOT)
-                        .replace("integrated_gpu", "igpu"), d.description(), Sizes.bytes(d.freeBytes()),
+                out.printf(
+                        Locale.ROOT,
+                        "  %-12s %-5s %s, %s free of %s%n",
+                        d.name(),
+                        d.type().name().toLowerCase(Locale.ROOT).replace("integrated_gpu", "igpu"),
+                        d.description(),
+                        Sizes.bytes(d.freeBytes()),
                         Sizes.bytes(d.totalBytes()));
             }
-            for (Map.Entry<java.nio.file.Path, String> e : Backends.modulesNotLoaded().entrySet()) {
+            for (Map.Entry<java.nio.file.Path, String> e :
+                    Backends.modulesNotLoaded().entrySet()) {
                 out.printf(Locale.ROOT, "not loaded:   %s: %s%n", e.getKey().getFileName(), e.getValue());
             }
             if (Backends.gpus().isEmpty()) {

@@ -8,26 +8,31 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code llava4j tokenize --model LM "text"}: token ids and pieces, one per line. */
-@Command(name = "tokenize", mixinStandardHelpOptions = true,
+@Command(
+        name = "tokenize",
+        mixinStandardHelpOptions = true,
         description = "Tokenize text with a model's tokenizer and print ids and pieces.")
 final class TokenizeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "LM.gguf", description = "Language model GGUF.")
+    @Option(
+            names = {"-m", "--model"},
+            required = true,
+            paramLabel = "LM.gguf",
+            description = "Language model GGUF.")
     Path model;
 
     @Option(names = "--no-bos", description = "Do not add BOS/EOS as the model's tokenizer would.")
     boolean noSpecial;
 
-    @Option(names = "--no-parse-special",
-            description = "Treat special-token text such as <|im_start|> as plain text.")
+    @Option(names = "--no-parse-special", description = "Treat special-token text such as <|im_start|> as plain text.")
     boolean noParseSpecial;
 
     @Option(names = "--ids-only", description = "Print the ids on one line, space-separated.")

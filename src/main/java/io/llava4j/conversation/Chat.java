@@ -53,15 +53,18 @@ public final class Chat implements AutoCloseable {
     private final Vocabulary vocab;
     /** Token ids that end an answer besides the vocabulary's end-of-generation ones (no boxing per token). */
     private final BitSet stopTokens = new BitSet();
+
     private final List<Message> turns = new ArrayList<>();
     private final AtomicBoolean busy = new AtomicBoolean();
     /** Orders {@link #cancel()} against {@link #close()}: cancel never reaches a freed context. */
     private final Object cancelLock = new Object();
+
     private String systemPrompt;
     private GenerationSettings settings = GenerationSettings.defaults();
     private GenerationResult last;
     /** The last answered prompt with its answer's tokens; null when there is none to continue from. */
     private Transcript transcript;
+
     private volatile boolean cancelRequested;
     private volatile boolean closed;
 
@@ -118,18 +121,21 @@ public final class Chat implements AutoCloseable {
     public void addUser(String text, List<ChatImage> images) {
         idle();
         if (!turns.isEmpty() && turns.get(turns.size() - 1).role() == Role.USER) {
-            throw new Llava4jException(Code.ILLEGAL_STATE,
-                    "the previous question has no answer yet: generate, or removeLastTurn() first");
+            throw new Llava4jException(
+                    Code.ILLEGAL_STATE, "the previous question has no answer yet: generate, or removeLastTurn() first");
         }
         Message m = Message.user(text, images);
         int markers = PromptLayout.of(text).imageCount();
         if (markers > 0 && images.isEmpty()) {
-            throw new Llava4jException(Code.INVALID_ARGUMENT, "the text has " + markers + " " + Message.IMAGE_MARKER
-                    + " markers for 0 images: give one marker per image, or none");
+            throw new Llava4jException(
+                    Code.INVALID_ARGUMENT,
+                    "the text has " + markers + " " + Message.IMAGE_MARKER
+                            + " markers for 0 images: give one marker per image, or none");
         }
         if (!images.isEmpty() && !model.canSee()) {
-            throw new Llava4jException(Code.INVALID_ARGUMENT, origin.languageModel()
-                    + " was opened without an mmproj: it cannot see images");
+            throw new Llava4jException(
+                    Code.INVALID_ARGUMENT,
+                    origin.languageModel() + " was opened without an mmproj: it cannot see images");
         }
         turns.add(m);
     }
@@ -147,7 +153,8 @@ public final class Chat implements AutoCloseable {
     public void truncate(int count) {
         idle();
         if (count < 0 || count > turns.size()) {
-            throw new Llava4jException(Code.INVALID_ARGUMENT, "cannot keep " + count + " of " + turns.size() + " turns");
+            throw new Llava4jException(
+                    Code.INVALID_ARGUMENT, "cannot keep " + count + " of " + turns.size() + " turns");
         }
         turns.subList(count, turns.size()).clear();
         if (transcript != null && transcript.turns() > count) {
@@ -316,15 +323,24 @@ public final class Chat implements AutoCloseable {
         long t1 = System.nanoTime();
         int reused = sequence.reuse(prompt);
         try {
-            sequence.evaluate(prompt, named -> embedNamed(named, images, listener), listener::onPrefill,
-                    () -> cancelRequested);
+            sequence.evaluate(
+                    prompt, named -> embedNamed(named, images, listener), listener::onPrefill, () -> cancelRequested);
         } catch (Llava4jException e) {
             if (e.code() != Code.CANCELLED) {
                 throw e;
             }
             long t2 = System.nanoTime();
-            return new GenerationResult("", FinishReason.CANCELLED, prompt.positions(), reused,
-                    sequence.positions() - reused, prompt.imagePositions(), 0, millis(t1 - t0), millis(t2 - t1), 0);
+            return new GenerationResult(
+                    "",
+                    FinishReason.CANCELLED,
+                    prompt.positions(),
+                    reused,
+                    sequence.positions() - reused,
+                    prompt.imagePositions(),
+                    0,
+                    millis(t1 - t0),
+                    millis(t2 - t1),
+                    0);
         }
         long t2 = System.nanoTime();
         int evaluatedPositions = sequence.positions() - reused;
@@ -381,10 +397,19 @@ public final class Chat implements AutoCloseable {
         long t3 = System.nanoTime();
         String text = answer.toString();
         turns.add(Message.assistant(text));
-        transcript = Transcript.after(rendered, prompt, sampled, answerTokens(sampled, count, text), text, turns,
-                layout(images));
-        return new GenerationResult(text, finish, prompt.positions(), reused, evaluatedPositions,
-                prompt.imagePositions(), generated, millis(t1 - t0), millis(t2 - t1), millis(t3 - t2));
+        transcript = Transcript.after(
+                rendered, prompt, sampled, answerTokens(sampled, count, text), text, turns, layout(images));
+        return new GenerationResult(
+                text,
+                finish,
+                prompt.positions(),
+                reused,
+                evaluatedPositions,
+                prompt.imagePositions(),
+                generated,
+                millis(t1 - t0),
+                millis(t2 - t1),
+                millis(t3 - t2));
     }
 
     /**
@@ -419,9 +444,12 @@ public final class Chat implements AutoCloseable {
     }
 
     /** One image as a unit to evaluate; the embeddings come from the model's cache or are encoded. */
-    private Unit.Image embed(ChatImage image, EmbeddingKey.Layout layout, int index, int count,
-            GenerationListener listener) {
-        return model.embed(image, layout, options.batchThreads(),
+    private Unit.Image embed(
+            ChatImage image, EmbeddingKey.Layout layout, int index, int count, GenerationListener listener) {
+        return model.embed(
+                image,
+                layout,
+                options.batchThreads(),
                 (done, total) -> listener.onImageEncoding(index, count, done, total));
     }
 
@@ -453,8 +481,8 @@ public final class Chat implements AutoCloseable {
         int match = want.length == 0 ? 0 : -1;
         for (int i = 0; i < count && at <= want.length; i++) {
             byte[] piece = vocab.piece(sampled[i]);
-            if (at + piece.length > want.length || !Arrays.equals(piece, 0, piece.length, want, at,
-                    at + piece.length)) {
+            if (at + piece.length > want.length
+                    || !Arrays.equals(piece, 0, piece.length, want, at, at + piece.length)) {
                 break;
             }
             at += piece.length;

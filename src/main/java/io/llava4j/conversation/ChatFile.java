@@ -94,9 +94,11 @@ final class ChatFile {
     static void write(Path file, Origin origin, Snapshot snapshot, Sequence kv) {
         ObjectNode root = JSON.createObjectNode();
         root.put("format", FORMAT).put("version", VERSION);
-        root.putObject("model").put("languageModel", origin.languageModel())
+        root.putObject("model")
+                .put("languageModel", origin.languageModel())
                 .put("languageModelIdentity", origin.languageModelIdentity())
-                .put("mmprojIdentity", origin.mmprojIdentity()).put("template", origin.template());
+                .put("mmprojIdentity", origin.mmprojIdentity())
+                .put("template", origin.template());
         if (snapshot.systemPrompt() != null) {
             root.put("systemPrompt", snapshot.systemPrompt());
         }
@@ -118,8 +120,11 @@ final class ChatFile {
         Transcript tr = snapshot.transcript();
         if (tr != null) {
             ObjectNode n = root.putObject("transcript");
-            n.put("rendered", tr.rendered()).put("answer", tr.answer()).put("turns", tr.turns())
-                    .put("images", tr.images()).put("layout", tr.layout().name());
+            n.put("rendered", tr.rendered())
+                    .put("answer", tr.answer())
+                    .put("turns", tr.turns())
+                    .put("images", tr.images())
+                    .put("layout", tr.layout().name());
             units(n.putArray("units"), tr.units());
         }
         if (kv != null) {
@@ -170,17 +175,24 @@ final class ChatFile {
         try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
             JsonNode root = JSON.readTree(firstLine(in, file));
             int version = root == null ? 0 : root.path("version").asInt();
-            if (!FORMAT.equals(root == null ? null : root.path("format").asText()) || version < 1 || version > VERSION) {
-                throw new Llava4jException(Code.INVALID_FILE, file + " is not a llava4j conversation file (versions 1 to "
-                        + VERSION + ")");
+            if (!FORMAT.equals(root == null ? null : root.path("format").asText())
+                    || version < 1
+                    || version > VERSION) {
+                throw new Llava4jException(
+                        Code.INVALID_FILE,
+                        file + " is not a llava4j conversation file (versions 1 to " + VERSION + ")");
             }
             Origin origin = model.origin();
             JsonNode m = root.path("model");
-            if (!origin.languageModelIdentity().equals(m.path("languageModelIdentity").asText())
+            if (!origin.languageModelIdentity()
+                            .equals(m.path("languageModelIdentity").asText())
                     || !origin.mmprojIdentity().equals(m.path("mmprojIdentity").asText())) {
-                throw new Llava4jException(Code.INCOMPATIBLE, file + " was saved with another model ("
-                        + m.path("languageModel").asText("?") + " and its mmproj); this is " + origin.languageModel()
-                        + ": open it with the model it was saved with");
+                throw new Llava4jException(
+                        Code.INCOMPATIBLE,
+                        file + " was saved with another model ("
+                                + m.path("languageModel").asText("?") + " and its mmproj); this is "
+                                + origin.languageModel()
+                                + ": open it with the model it was saved with");
             }
             List<Message> turns = new ArrayList<>();
             for (JsonNode t : root.path("turns")) {
@@ -193,8 +205,8 @@ final class ChatFile {
             }
             JsonNode sys = root.get("systemPrompt");
             Transcript transcript = version >= 2 ? transcript(root.get("transcript"), origin, turns, file) : null;
-            Snapshot snapshot = new Snapshot(sys != null ? sys.asText() : null, settings(root.path("settings")), turns,
-                    transcript);
+            Snapshot snapshot =
+                    new Snapshot(sys != null ? sys.asText() : null, settings(root.path("settings")), turns, transcript);
             KvState kv = null;
             JsonNode k = root.get("kv");
             if (k != null && version < 2) {
@@ -203,8 +215,10 @@ final class ChatFile {
                 List<Unit> units = units(k.path("units"), origin, file);
                 int positions = positions(units);
                 if (positions != k.path("positions").asInt()) {
-                    throw new Llava4jException(Code.INVALID_FILE, file + ": the saved units take " + positions
-                            + " positions, the KV state " + k.path("positions").asInt());
+                    throw new Llava4jException(
+                            Code.INVALID_FILE,
+                            file + ": the saved units take " + positions + " positions, the KV state "
+                                    + k.path("positions").asInt());
                 }
                 kv = new KvState(units, in, in.size() - in.position());
             }
@@ -232,28 +246,39 @@ final class ChatFile {
         }
         int turns = n.path("turns").asInt();
         if (turns < 1 || turns > saved.size()) {
-            throw new Llava4jException(Code.INVALID_FILE, file + ": the transcript covers " + turns + " turns of "
-                    + saved.size());
+            throw new Llava4jException(
+                    Code.INVALID_FILE, file + ": the transcript covers " + turns + " turns of " + saved.size());
         }
         List<Unit> units = units(n.path("units"), origin, file);
         if (units.isEmpty() || !(units.get(units.size() - 1) instanceof Unit.Tokens)) {
-            throw new Llava4jException(Code.INVALID_FILE, file + ": the transcript does not end with the answer's tokens");
+            throw new Llava4jException(
+                    Code.INVALID_FILE, file + ": the transcript does not end with the answer's tokens");
         }
         for (Unit u : units) {
-            if (u instanceof Unit.Image image && saved.stream().flatMap(t -> t.images().stream())
-                    .noneMatch(i -> i.sha256().equals(image.key().imageSha256()))) {
-                throw new Llava4jException(Code.INVALID_FILE, file + ": the transcript names image "
-                        + image.key().imageSha256() + ", which no turn has");
+            if (u instanceof Unit.Image image
+                    && saved.stream()
+                            .flatMap(t -> t.images().stream())
+                            .noneMatch(i -> i.sha256().equals(image.key().imageSha256()))) {
+                throw new Llava4jException(
+                        Code.INVALID_FILE,
+                        file + ": the transcript names image " + image.key().imageSha256() + ", which no turn has");
             }
         }
-        return new Transcript(n.path("rendered").asText(), units, n.path("answer").asText(), turns,
-                n.path("images").asInt(), EmbeddingKey.Layout.valueOf(n.path("layout").asText()));
+        return new Transcript(
+                n.path("rendered").asText(),
+                units,
+                n.path("answer").asText(),
+                turns,
+                n.path("images").asInt(),
+                EmbeddingKey.Layout.valueOf(n.path("layout").asText()));
     }
 
     private static void units(ArrayNode out, List<Unit> units) {
         for (Unit u : units) {
             if (u instanceof Unit.Image image) {
-                out.addObject().put("image", image.key().imageSha256()).put("layout", image.key().layout().name())
+                out.addObject()
+                        .put("image", image.key().imageSha256())
+                        .put("layout", image.key().layout().name())
                         .put("positions", image.positions());
             } else {
                 ArrayNode ids = out.addObject().putArray("tokens");
@@ -268,7 +293,9 @@ final class ChatFile {
         List<Unit> units = new ArrayList<>();
         for (JsonNode u : in) {
             if (u.has("image")) {
-                EmbeddingKey key = new EmbeddingKey(u.path("image").asText(), origin.mmprojIdentity(),
+                EmbeddingKey key = new EmbeddingKey(
+                        u.path("image").asText(),
+                        origin.mmprojIdentity(),
                         EmbeddingKey.Layout.valueOf(u.path("layout").asText()));
                 units.add(new Unit.Image(key, u.path("positions").asInt(), null));
             } else {
@@ -277,8 +304,8 @@ final class ChatFile {
                 for (int i = 0; i < ids.length; i++) {
                     ids[i] = tokens.get(i).asInt(-1);
                     if (ids[i] < 0) {
-                        throw new Llava4jException(Code.INVALID_FILE, file + ": a saved token is not a token id: "
-                                + tokens.get(i));
+                        throw new Llava4jException(
+                                Code.INVALID_FILE, file + ": a saved token is not a token id: " + tokens.get(i));
                     }
                 }
                 units.add(new Unit.Tokens(ids));
@@ -299,36 +326,50 @@ final class ChatFile {
         String sha = i.path("sha256").asText();
         ChatImage img;
         if (i.has("png")) {
-            img = ChatImage.of(new ImageLoader().decode(Base64.getDecoder().decode(i.get("png").asText()),
-                    file + " (inline image)"), null);
+            img = ChatImage.of(
+                    new ImageLoader()
+                            .decode(Base64.getDecoder().decode(i.get("png").asText()), file + " (inline image)"),
+                    null);
         } else {
             img = ChatImage.load(i.path("source").asText());
         }
         if (!img.sha256().equals(sha)) {
-            throw new Llava4jException(Code.INVALID_FILE, file + ": image " + img.source().orElse("(inline)")
-                    + " has other pixels than when the conversation was saved");
+            throw new Llava4jException(
+                    Code.INVALID_FILE,
+                    file + ": image " + img.source().orElse("(inline)")
+                            + " has other pixels than when the conversation was saved");
         }
         return img;
     }
 
     private static void settings(ObjectNode n, GenerationSettings s) {
         SamplerConfig c = s.sampler();
-        n.put("temperature", c.temperature()).put("topK", c.topK()).put("topP", c.topP()).put("minP", c.minP())
-                .put("repeatPenalty", c.repeatPenalty()).put("frequencyPenalty", c.frequencyPenalty())
-                .put("presencePenalty", c.presencePenalty()).put("penaltyWindow", c.penaltyWindow())
-                .put("seed", c.seed()).put("maxTokens", s.maxTokens());
+        n.put("temperature", c.temperature())
+                .put("topK", c.topK())
+                .put("topP", c.topP())
+                .put("minP", c.minP())
+                .put("repeatPenalty", c.repeatPenalty())
+                .put("frequencyPenalty", c.frequencyPenalty())
+                .put("presencePenalty", c.presencePenalty())
+                .put("penaltyWindow", c.penaltyWindow())
+                .put("seed", c.seed())
+                .put("maxTokens", s.maxTokens());
         ArrayNode stops = n.putArray("stopStrings");
         s.extraStopStrings().forEach(stops::add);
     }
 
     private static GenerationSettings settings(JsonNode n) {
         SamplerConfig d = SamplerConfig.defaults();
-        SamplerConfig c = new SamplerConfig(n.path("temperature").asDouble(d.temperature()),
-                n.path("topK").asInt(d.topK()), n.path("topP").asDouble(d.topP()), n.path("minP").asDouble(d.minP()),
+        SamplerConfig c = new SamplerConfig(
+                n.path("temperature").asDouble(d.temperature()),
+                n.path("topK").asInt(d.topK()),
+                n.path("topP").asDouble(d.topP()),
+                n.path("minP").asDouble(d.minP()),
                 n.path("repeatPenalty").asDouble(d.repeatPenalty()),
                 n.path("frequencyPenalty").asDouble(d.frequencyPenalty()),
                 n.path("presencePenalty").asDouble(d.presencePenalty()),
-                n.path("penaltyWindow").asInt(d.penaltyWindow()), n.path("seed").asLong(d.seed()));
+                n.path("penaltyWindow").asInt(d.penaltyWindow()),
+                n.path("seed").asLong(d.seed()));
         List<String> stops = new ArrayList<>();
         n.path("stopStrings").forEach(x -> stops.add(x.asText()));
         return new GenerationSettings(c, n.path("maxTokens").asInt(GenerationSettings.DEFAULT_MAX_TOKENS), stops);

@@ -40,6 +40,7 @@ public final class EmbeddingCache {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddingCache.class);
     /** Default memory bound: a dozen LLaVA-NeXT-7B images (2928 x 4096 floats = 48 MB each). */
     public static final long DEFAULT_MAX_BYTES = 512L << 20;
+
     static final int MAGIC = 0x4c34_4a45; // "L4JE"
     static final int FORMAT = 1;
 
@@ -74,8 +75,8 @@ public final class EmbeddingCache {
         try {
             Files.createDirectories(folder);
         } catch (IOException e) {
-            throw new Llava4jException(Code.IO,
-                    "cannot create the embedding cache folder " + folder + ": " + e.getMessage(), e);
+            throw new Llava4jException(
+                    Code.IO, "cannot create the embedding cache folder " + folder + ": " + e.getMessage(), e);
         }
         return new EmbeddingCache(maxBytes, folder);
     }
@@ -176,7 +177,11 @@ public final class EmbeddingCache {
             int tokens = buf.getInt();
             int width = buf.getInt();
             int keyLength = buf.getInt();
-            if (magic != MAGIC || format != FORMAT || keyLength != keyBytes.length || tokens <= 0 || width <= 0
+            if (magic != MAGIC
+                    || format != FORMAT
+                    || keyLength != keyBytes.length
+                    || tokens <= 0
+                    || width <= 0
                     || size != header + 4L * tokens * width + 4) {
                 return damaged(f, "header");
             }
@@ -215,7 +220,12 @@ public final class EmbeddingCache {
         byte[] keyBytes = k.getBytes(StandardCharsets.UTF_8);
         int size = 20 + keyBytes.length + 4 * e.data().length + 4;
         ByteBuffer buf = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
-        buf.putInt(MAGIC).putInt(FORMAT).putInt(e.tokens()).putInt(e.width()).putInt(keyBytes.length).put(keyBytes);
+        buf.putInt(MAGIC)
+                .putInt(FORMAT)
+                .putInt(e.tokens())
+                .putInt(e.width())
+                .putInt(keyBytes.length)
+                .put(keyBytes);
         buf.asFloatBuffer().put(e.data());
         buf.position(size - 4);
         CRC32C crc = new CRC32C();

@@ -21,6 +21,6 @@ public interface GenerationListener {
 
     /** A listener that ignores everything. */
     static GenerationListener none() {
-        return piece -> { };
+        return piece -> {};
     }
 }

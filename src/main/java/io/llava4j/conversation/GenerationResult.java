@@ -14,8 +14,16 @@ package io.llava4j.conversation;
  * @param prefillMillis time spent evaluating the prompt
  * @param generateMillis time spent generating
  */
-public record GenerationResult(String text, FinishReason finishReason, int promptPositions, int reusedPositions,
-        int evaluatedPositions, int imagePositions, int generatedTokens, long encodeMillis, long prefillMillis,
+public record GenerationResult(
+        String text,
+        FinishReason finishReason,
+        int promptPositions,
+        int reusedPositions,
+        int evaluatedPositions,
+        int imagePositions,
+        int generatedTokens,
+        long encodeMillis,
+        long prefillMillis,
         long generateMillis) {
 
     /** Prompt evaluation speed in positions per second (0 when nothing was evaluated). */

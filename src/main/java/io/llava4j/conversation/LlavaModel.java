@@ -2,23 +2,23 @@ package io.llava4j.conversation;
 
 import io.llava4j.Llava4jException;
 import io.llava4j.Llava4jException.Code;
-import io.llava4j.template.ModelFacts;
-import io.llava4j.template.TemplateChoice;
-import io.llava4j.template.TemplateSelector;
 import io.llava4j.gguf.GeneralKeys;
 import io.llava4j.gguf.GgufFile;
 import io.llava4j.gguf.LlmKeys;
+import io.llava4j.image.ChatImage;
 import io.llava4j.model.ContextOptions;
 import io.llava4j.model.FileIdentity;
 import io.llava4j.model.LanguageModel;
 import io.llava4j.model.ModelFileCheck;
 import io.llava4j.model.ModelOptions;
 import io.llava4j.nativeio.SharedHandle;
+import io.llava4j.template.ModelFacts;
+import io.llava4j.template.TemplateChoice;
+import io.llava4j.template.TemplateSelector;
 import io.llava4j.vision.ImageEmbedder;
 import io.llava4j.vision.ImageEmbedder.EncodeProgress;
 import io.llava4j.vision.MmprojConfig;
 import io.llava4j.vision.VisionEncoder;
-import io.llava4j.image.ChatImage;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -47,8 +47,14 @@ public final class LlavaModel implements AutoCloseable {
     private final String mmprojIdentity;
     private volatile boolean closed;
 
-    private LlavaModel(LanguageModel lm, VisionEncoder encoder, ImageEmbedder embedder, TemplateChoice template,
-            EmbeddingCache cache, String lmIdentity, String mmprojIdentity) {
+    private LlavaModel(
+            LanguageModel lm,
+            VisionEncoder encoder,
+            ImageEmbedder embedder,
+            TemplateChoice template,
+            EmbeddingCache cache,
+            String lmIdentity,
+            String mmprojIdentity) {
         this.lm = lm;
         this.lmName = lm.path().getFileName().toString();
         this.encoder = encoder;
@@ -77,9 +83,14 @@ public final class LlavaModel implements AutoCloseable {
      * @param templateName a conversation mode ({@code --template}), or null to choose from the metadata
      * @throws Llava4jException {@code IO}, {@code INVALID_FILE}, {@code INCOMPATIBLE} or {@code LOAD_FAILED}
      */
-    public static LlavaModel open(Path languageModel, Path mmproj, ModelOptions options, boolean gpuVision,
-            String templateName) {
-        return builder(languageModel).mmproj(mmproj).options(options).gpuVision(gpuVision).template(templateName).open();
+    public static LlavaModel open(
+            Path languageModel, Path mmproj, ModelOptions options, boolean gpuVision, String templateName) {
+        return builder(languageModel)
+                .mmproj(mmproj)
+                .options(options)
+                .gpuVision(gpuVision)
+                .template(templateName)
+                .open();
     }
 
     static LlavaModel open(LlavaModelBuilder b) {
@@ -104,9 +115,11 @@ public final class LlavaModel implements AutoCloseable {
                 encoder = VisionEncoder.load(mmHeader, b.gpuVision);
                 progress.onLoad(mmproj, 1);
                 if (encoder.embeddingWidth() != lm.embeddingWidth()) {
-                    throw new Llava4jException(Code.INCOMPATIBLE, mmproj.getFileName() + " produces embeddings of width "
-                            + encoder.embeddingWidth() + " but " + languageModel.getFileName() + " takes "
-                            + lm.embeddingWidth() + ": they are not a pair");
+                    throw new Llava4jException(
+                            Code.INCOMPATIBLE,
+                            mmproj.getFileName() + " produces embeddings of width "
+                                    + encoder.embeddingWidth() + " but " + languageModel.getFileName() + " takes "
+                                    + lm.embeddingWidth() + ": they are not a pair");
                 }
                 embedder = new ImageEmbedder(encoder, MmprojConfig.from(encoder.header()));
             }
@@ -122,9 +135,14 @@ public final class LlavaModel implements AutoCloseable {
 
     /** What the template selector looks at, from a language model's header. */
     static ModelFacts facts(GgufFile lm) {
-        int vocab = lm.has(LlmKeys.TOKENIZER_TOKENS) ? lm.value(LlmKeys.TOKENIZER_TOKENS).length() : 0;
-        return new ModelFacts(lm.optionalString(GeneralKeys.NAME).orElse(""), lm.path().getFileName().toString(),
-                lm.optionalString(GeneralKeys.ARCHITECTURE).orElse(""), vocab,
+        int vocab = lm.has(LlmKeys.TOKENIZER_TOKENS)
+                ? lm.value(LlmKeys.TOKENIZER_TOKENS).length()
+                : 0;
+        return new ModelFacts(
+                lm.optionalString(GeneralKeys.NAME).orElse(""),
+                lm.path().getFileName().toString(),
+                lm.optionalString(GeneralKeys.ARCHITECTURE).orElse(""),
+                vocab,
                 lm.optionalString(LlmKeys.TOKENIZER_MODEL).orElse(""),
                 lm.optionalString(LlmKeys.TOKENIZER_CHAT_TEMPLATE).orElse(""));
     }
@@ -151,7 +169,8 @@ public final class LlavaModel implements AutoCloseable {
     /** The model files and template, as a saved conversation records them. */
     ChatFile.Origin origin() {
         checkOpen();
-        return new ChatFile.Origin(lmName, lmIdentity, mmprojIdentity, template.template().name());
+        return new ChatFile.Origin(
+                lmName, lmIdentity, mmprojIdentity, template.template().name());
     }
 
     /** A new conversation with {@link ContextOptions#defaults()}. */
@@ -206,13 +225,15 @@ public final class LlavaModel implements AutoCloseable {
      */
     Unit.Image embed(ChatImage image, EmbeddingKey.Layout layout, int threads, EncodeProgress progress) {
         if (embedder == null) {
-            throw new Llava4jException(Code.INVALID_ARGUMENT, lmName + " was opened without an mmproj: it cannot see images");
+            throw new Llava4jException(
+                    Code.INVALID_ARGUMENT, lmName + " was opened without an mmproj: it cannot see images");
         }
         EmbeddingKey key = new EmbeddingKey(image.sha256(), mmprojIdentity, layout);
         return Unit.Image.of(key, cache.get(key, () -> {
             synchronized (embedder) {
                 checkOpen();
-                return layout == EmbeddingKey.Layout.SINGLE ? embedder.embed(image.pixels(), threads, progress)
+                return layout == EmbeddingKey.Layout.SINGLE
+                        ? embedder.embed(image.pixels(), threads, progress)
                         : embedder.embedOneOfSeveral(image.pixels(), threads, progress);
             }
         }));

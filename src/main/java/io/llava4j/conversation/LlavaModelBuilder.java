@@ -96,8 +96,10 @@ public final class LlavaModelBuilder {
         }
         if (fitContext != null) {
             List<Backends.Device> gpus = Backends.gpus();
-            MemoryPlan plan = MemoryPlan.of(GgufReader.read(languageModel),
-                    mmproj == null ? Optional.empty() : Optional.of(GgufReader.read(mmproj)), fitContext);
+            MemoryPlan plan = MemoryPlan.of(
+                    GgufReader.read(languageModel),
+                    mmproj == null ? Optional.empty() : Optional.of(GgufReader.read(mmproj)),
+                    fitContext);
             GpuFit fit = GpuFit.choose(plan, gpus, fitVision);
             if (!gpus.isEmpty()) {
                 LOG.info("--gpu-layers auto: {}", fit.reason());

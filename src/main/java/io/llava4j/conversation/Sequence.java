@@ -40,6 +40,7 @@ final class Sequence implements AutoCloseable {
     private final int[] ids;
     /** The images held, in position order. */
     private final List<HeldImage> images = new ArrayList<>();
+
     private int held;
 
     private record HeldImage(int start, Unit.Image image) {}
@@ -77,9 +78,11 @@ final class Sequence implements AutoCloseable {
      */
     int reuse(Prompt prompt) {
         if (prompt.positions() >= ids.length) {
-            throw new Llava4jException(Code.CONTEXT_FULL, "the prompt needs " + prompt.positions() + " positions ("
-                    + prompt.imagePositions() + " of them image embeddings) but the context holds " + ids.length
-                    + ": use a larger context (--ctx) or fewer/smaller images");
+            throw new Llava4jException(
+                    Code.CONTEXT_FULL,
+                    "the prompt needs " + prompt.positions() + " positions ("
+                            + prompt.imagePositions() + " of them image embeddings) but the context holds " + ids.length
+                            + ": use a larger context (--ctx) or fewer/smaller images");
         }
         int keep = Math.min(commonPrefix(prompt.units()), lastUnitStart(prompt));
         truncate(keep);
@@ -115,7 +118,8 @@ final class Sequence implements AutoCloseable {
             }
             int base = held - keep;
             if (units.get(i) instanceof Unit.Image image) {
-                evaluateImage(image.embedding() != null ? image : embeddings.apply(image),
+                evaluateImage(
+                        image.embedding() != null ? image : embeddings.apply(image),
                         done -> progress.onPrefill(base + done, total));
                 i++;
             } else {
@@ -210,8 +214,9 @@ final class Sequence implements AutoCloseable {
             positions += u.positions();
         }
         if (positions > ids.length) {
-            throw new Llava4jException(Code.INVALID_FILE, "the saved units take " + positions
-                    + " positions, more than this context's " + ids.length);
+            throw new Llava4jException(
+                    Code.INVALID_FILE,
+                    "the saved units take " + positions + " positions, more than this context's " + ids.length);
         }
         ctx.restoreState(in, size, positions);
         for (Unit u : units) {
@@ -249,7 +254,8 @@ final class Sequence implements AutoCloseable {
                 while (image < images.size() && images.get(image).start() < pos) {
                     image++;
                 }
-                if (image >= images.size() || images.get(image).start() != pos
+                if (image >= images.size()
+                        || images.get(image).start() != pos
                         || !images.get(image).image().sameAs(img)) {
                     return pos;
                 }

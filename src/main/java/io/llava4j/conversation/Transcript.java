@@ -17,8 +17,7 @@ import java.util.List;
  * @param images the images in those turns
  * @param layout the layout of those images
  */
-record Transcript(String rendered, List<Unit> units, String answer, int turns, int images,
-        EmbeddingKey.Layout layout) {
+record Transcript(String rendered, List<Unit> units, String answer, int turns, int images, EmbeddingKey.Layout layout) {
     Transcript {
         units = List.copyOf(units);
     }
@@ -28,8 +27,14 @@ record Transcript(String rendered, List<Unit> units, String answer, int turns, i
      *
      * @param answerTokens how many of {@code sampled} spell {@code answer} exactly, -1 if none do
      */
-    static Transcript after(String rendered, Prompt prompt, int[] sampled, int answerTokens, String answer,
-            List<Message> turns, EmbeddingKey.Layout layout) {
+    static Transcript after(
+            String rendered,
+            Prompt prompt,
+            int[] sampled,
+            int answerTokens,
+            String answer,
+            List<Message> turns,
+            EmbeddingKey.Layout layout) {
         if (answerTokens < 0 || answer.isEmpty()) {
             return null;
         }
@@ -59,7 +64,9 @@ record Transcript(String rendered, List<Unit> units, String answer, int turns, i
         // the template's separator between the open slot and the answer (" " after "ASSISTANT:")
         // belongs to the answer's first token
         int at = this.rendered.length();
-        while (at < rendered.length() && !rendered.startsWith(answer, at) && Character.isWhitespace(rendered.charAt(at))) {
+        while (at < rendered.length()
+                && !rendered.startsWith(answer, at)
+                && Character.isWhitespace(rendered.charAt(at))) {
             at++;
         }
         return rendered.startsWith(answer, at) ? rendered.substring(at + answer.length()) : null;

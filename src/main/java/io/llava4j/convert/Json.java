@@ -30,8 +30,8 @@ import java.util.Map;
  * digits, strings of 20M characters). Thread-safe.
  */
 public final class Json {
-    private static final ObjectMapper MAPPER = new ObjectMapper()
-            .registerModule(new SimpleModule().addDeserializer(Number.class, new LongOrDouble()));
+    private static final ObjectMapper MAPPER =
+            new ObjectMapper().registerModule(new SimpleModule().addDeserializer(Number.class, new LongOrDouble()));
 
     private Json() {}
 
@@ -116,7 +116,9 @@ public final class Json {
         @Override
         public Number deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
             if (p.currentToken() == JsonToken.VALUE_NUMBER_INT) {
-                return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? p.getBigIntegerValue() : p.getLongValue();
+                return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                        ? p.getBigIntegerValue()
+                        : p.getLongValue();
             }
             return p.getDoubleValue();
         }

@@ -32,6 +32,7 @@ import java.util.stream.Stream;
 public final class DemoModel {
     /** Bumped whenever the spec or the writers change what is written. */
     public static final String VERSION = "llava15-tiny-v1";
+
     static final String VOCAB_RESOURCE = "ggml-vocab-llama-spm.gguf";
     public static final String IMAGE_RESOURCE = "demo.png";
     private static final long SEED = 1;
@@ -58,7 +59,9 @@ public final class DemoModel {
             return Paths.get(prop);
         }
         String env = System.getenv("LLAVA4J_CACHE");
-        return env != null && !env.isBlank() ? Paths.get(env) : Paths.get(System.getProperty("user.home"), ".cache", "llava4j");
+        return env != null && !env.isBlank()
+                ? Paths.get(env)
+                : Paths.get(System.getProperty("user.home"), ".cache", "llava4j");
     }
 
     /**
@@ -97,8 +100,8 @@ public final class DemoModel {
             deleteQuietly(tmp);
         }
         if (!Files.isRegularFile(files.lm()) || !Files.isRegularFile(files.mmproj())) {
-            throw new Llava4jException(Code.IO, dir + " exists but does not hold lm.gguf and mmproj.gguf: delete it"
-                    + " and run again");
+            throw new Llava4jException(
+                    Code.IO, dir + " exists but does not hold lm.gguf and mmproj.gguf: delete it" + " and run again");
         }
         return files;
     }
@@ -115,8 +118,10 @@ public final class DemoModel {
     private static InputStream resource(String name) {
         InputStream in = DemoModel.class.getResourceAsStream(name);
         if (in == null) {
-            throw new Llava4jException(Code.IO, "this build lacks the bundled demo resource io/llava4j/demo/" + name
-                    + " (it is copied from the llama.cpp tree by the Maven build)");
+            throw new Llava4jException(
+                    Code.IO,
+                    "this build lacks the bundled demo resource io/llava4j/demo/" + name
+                            + " (it is copied from the llama.cpp tree by the Maven build)");
         }
         return in;
     }

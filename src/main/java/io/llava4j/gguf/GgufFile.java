@@ -39,8 +39,14 @@ public final class GgufFile {
     private final List<GgufTensorInfo> tensors;
     private final Map<String, GgufTensorInfo> tensorsByName;
 
-    GgufFile(Path path, int version, int alignment, long dataOffset, long fileSize,
-            Map<String, GgufValue> metadata, List<GgufTensorInfo> tensors) {
+    GgufFile(
+            Path path,
+            int version,
+            int alignment,
+            long dataOffset,
+            long fileSize,
+            Map<String, GgufValue> metadata,
+            List<GgufTensorInfo> tensors) {
         this.path = path;
         this.version = version;
         this.alignment = alignment;

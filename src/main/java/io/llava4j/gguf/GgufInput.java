@@ -24,7 +24,8 @@ final class GgufInput {
     private final FileChannel channel;
     private final long size;
     private final ByteBuffer buf = ByteBuffer.allocate(BUFFER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-    private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+    private final CharsetDecoder utf8 = StandardCharsets.UTF_8
+            .newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT);
     /** File offset of {@code buf[0]}. */
@@ -54,8 +55,8 @@ final class GgufInput {
     }
 
     private GgufFormatException truncated(String what, long needed) {
-        return fail("file is truncated: " + what + " at offset " + position() + " needs " + needed
-                + " bytes but only " + remaining() + " are left (file size " + size + ")");
+        return fail("file is truncated: " + what + " at offset " + position() + " needs " + needed + " bytes but only "
+                + remaining() + " are left (file size " + size + ")");
     }
 
     /** Makes at least {@code n} (at most the buffer size) bytes available in the buffer. */

@@ -41,6 +41,7 @@ import java.util.Set;
 public final class GgufReader {
     /** Versions this reader understands (v1 had 32-bit lengths and is rejected by llama.cpp too). */
     public static final int MIN_VERSION = 2;
+
     public static final int MAX_VERSION = 3;
     /** {@code GGUF_DEFAULT_ALIGNMENT}. */
     public static final int DEFAULT_ALIGNMENT = 32;
@@ -92,16 +93,16 @@ public final class GgufReader {
         }
         long version = in.u32("version");
         if (version < MIN_VERSION || version > MAX_VERSION) {
-            throw in.fail("unsupported GGUF version " + version + " (supported: " + MIN_VERSION + " to "
-                    + MAX_VERSION + (version > 0xFFFF ? "; is the file big-endian?" : "") + ")");
+            throw in.fail("unsupported GGUF version " + version + " (supported: " + MIN_VERSION + " to " + MAX_VERSION
+                    + (version > 0xFFFF ? "; is the file big-endian?" : "") + ")");
         }
         long nTensors = in.u64("tensor count");
         long nKv = in.u64("metadata count");
         checkCount(in, nKv, MIN_KV_BYTES, "metadata count");
         checkCount(in, nTensors, MIN_TENSOR_INFO_BYTES, "tensor count");
         if (nKv * MIN_KV_BYTES + nTensors * MIN_TENSOR_INFO_BYTES > in.remaining()) {
-            throw in.fail("metadata count " + nKv + " and tensor count " + nTensors
-                    + " cannot fit in the " + in.remaining() + " bytes left: the file is truncated or corrupt");
+            throw in.fail("metadata count " + nKv + " and tensor count " + nTensors + " cannot fit in the "
+                    + in.remaining() + " bytes left: the file is truncated or corrupt");
         }
 
         Map<String, GgufValue> metadata = new LinkedHashMap<>();

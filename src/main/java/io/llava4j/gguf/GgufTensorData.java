@@ -15,16 +15,16 @@ final class GgufTensorData {
 
     static ByteBuffer readBytes(GgufFile file, GgufTensorInfo t) {
         if (t.byteSize() > MAX_HEAP_BYTES) {
-            throw file.problem("tensor '" + t.name() + "' has " + t.byteSize()
-                    + " bytes, too many for one heap buffer");
+            throw file.problem(
+                    "tensor '" + t.name() + "' has " + t.byteSize() + " bytes, too many for one heap buffer");
         }
         ByteBuffer out = ByteBuffer.allocate((int) t.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
         long start = file.absoluteOffset(t);
         try (FileChannel ch = FileChannel.open(file.path(), StandardOpenOption.READ)) {
             while (out.hasRemaining()) {
                 if (ch.read(out, start + out.position()) < 0) {
-                    throw file.problem("file is truncated: it shrank since it was read and tensor '"
-                            + t.name() + "' is no longer complete");
+                    throw file.problem("file is truncated: it shrank since it was read and tensor '" + t.name()
+                            + "' is no longer complete");
                 }
             }
         } catch (IOException e) {

@@ -67,8 +67,8 @@ public final class GgufTensorInfo {
             }
         }
         if (dims[0] % type.blockSize() != 0) {
-            return "row size ne0=" + dims[0] + " is not a multiple of the " + type.ggmlName()
-                    + " block size " + type.blockSize();
+            return "row size ne0=" + dims[0] + " is not a multiple of the " + type.ggmlName() + " block size "
+                    + type.blockSize();
         }
         if (n / type.blockSize() > Long.MAX_VALUE / type.typeSize()) {
             return "shape " + Arrays.toString(dims) + " takes more bytes than fit in 64 bits";
@@ -119,7 +119,10 @@ public final class GgufTensorInfo {
     @Override
     public boolean equals(Object o) {
         return o instanceof GgufTensorInfo t
-                && name.equals(t.name) && type == t.type && offset == t.offset && Arrays.equals(dims, t.dims);
+                && name.equals(t.name)
+                && type == t.type
+                && offset == t.offset
+                && Arrays.equals(dims, t.dims);
     }
 
     @Override

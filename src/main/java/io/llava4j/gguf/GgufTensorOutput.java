@@ -38,8 +38,10 @@ public final class GgufTensorOutput {
             throw new IllegalStateException("tensor '" + tensor.name() + "' has already been written");
         }
         if (bytes > remainingBytes()) {
-            throw new Llava4jException(Code.INVALID_ARGUMENT, "tensor '" + tensor.name() + "': source writes "
-                    + (written + bytes) + " bytes or more, but " + tensor + " has " + tensor.byteSize());
+            throw new Llava4jException(
+                    Code.INVALID_ARGUMENT,
+                    "tensor '" + tensor.name() + "': source writes " + (written + bytes) + " bytes or more, but "
+                            + tensor + " has " + tensor.byteSize());
         }
         written += bytes;
     }
@@ -82,8 +84,11 @@ public final class GgufTensorOutput {
                     out.i16(HalfFloat.bf16FromFloat(values[i]));
                 }
             }
-            default -> throw new Llava4jException(Code.INVALID_ARGUMENT, "tensor '" + tensor.name()
-                    + "' has type " + type.ggmlName() + "; floats can be written to f32, f16 and bf16 tensors only");
+            default ->
+                throw new Llava4jException(
+                        Code.INVALID_ARGUMENT,
+                        "tensor '" + tensor.name() + "' has type " + type.ggmlName()
+                                + "; floats can be written to f32, f16 and bf16 tensors only");
         }
     }
 
@@ -96,8 +101,10 @@ public final class GgufTensorOutput {
     void finish() {
         closed = true;
         if (written != tensor.byteSize()) {
-            throw new Llava4jException(Code.INVALID_ARGUMENT, "tensor '" + tensor.name() + "': source wrote "
-                    + written + " bytes, but " + tensor + " has " + tensor.byteSize());
+            throw new Llava4jException(
+                    Code.INVALID_ARGUMENT,
+                    "tensor '" + tensor.name() + "': source wrote " + written + " bytes, but " + tensor + " has "
+                            + tensor.byteSize());
         }
     }
 }

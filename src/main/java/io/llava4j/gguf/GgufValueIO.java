@@ -32,7 +32,8 @@ final class GgufValueIO {
         long n = in.u64("element count of " + what);
         if (n < 0 || n > GgufReader.MAX_ARRAY_ELEMENTS || n > in.remaining() / elem.minEncodedSize()) {
             throw in.fail(what + " is an array of " + Long.toUnsignedString(n) + " " + elem
-                    + " elements, which cannot fit in the " + in.remaining() + " bytes left: the file is truncated or corrupt");
+                    + " elements, which cannot fit in the " + in.remaining()
+                    + " bytes left: the file is truncated or corrupt");
         }
         return new GgufValue(type, elem, readArray(in, elem, (int) n, what));
     }
@@ -58,7 +59,8 @@ final class GgufValueIO {
     private static Object readArray(GgufInput in, GgufValueType t, int n, String what) throws IOException {
         String w = "elements of " + what;
         switch (t) {
-            case UINT8, INT8: return in.bytes(n, w);
+            case UINT8, INT8:
+                return in.bytes(n, w);
             case UINT16, INT16: {
                 short[] a = new short[n];
                 for (int i = 0; i < n; i++) a[i] = in.i16(w);
@@ -94,7 +96,8 @@ final class GgufValueIO {
                 for (int i = 0; i < n; i++) a[i] = in.string("element " + i + " of " + what);
                 return a;
             }
-            default: throw new AssertionError(t);
+            default:
+                throw new AssertionError(t);
         }
     }
 
@@ -111,13 +114,27 @@ final class GgufValueIO {
         Object a = v.raw();
         switch (t) {
             case UINT8, INT8 -> out.bytes((byte[]) a);
-            case UINT16, INT16 -> { for (short x : (short[]) a) out.i16(x); }
-            case UINT32, INT32 -> { for (int x : (int[]) a) out.i32(x); }
-            case UINT64, INT64 -> { for (long x : (long[]) a) out.i64(x); }
-            case FLOAT32 -> { for (float x : (float[]) a) out.i32(Float.floatToRawIntBits(x)); }
-            case FLOAT64 -> { for (double x : (double[]) a) out.i64(Double.doubleToRawLongBits(x)); }
-            case BOOL -> { for (boolean x : (boolean[]) a) out.u8(x ? 1 : 0); }
-            case STRING -> { for (String x : (String[]) a) out.string(x); }
+            case UINT16, INT16 -> {
+                for (short x : (short[]) a) out.i16(x);
+            }
+            case UINT32, INT32 -> {
+                for (int x : (int[]) a) out.i32(x);
+            }
+            case UINT64, INT64 -> {
+                for (long x : (long[]) a) out.i64(x);
+            }
+            case FLOAT32 -> {
+                for (float x : (float[]) a) out.i32(Float.floatToRawIntBits(x));
+            }
+            case FLOAT64 -> {
+                for (double x : (double[]) a) out.i64(Double.doubleToRawLongBits(x));
+            }
+            case BOOL -> {
+                for (boolean x : (boolean[]) a) out.u8(x ? 1 : 0);
+            }
+            case STRING -> {
+                for (String x : (String[]) a) out.string(x);
+            }
             default -> throw new AssertionError(t);
         }
     }

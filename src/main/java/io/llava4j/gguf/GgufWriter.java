@@ -79,21 +79,65 @@ public final class GgufWriter {
         return this;
     }
 
-    public GgufWriter putString(String key, String v) { return put(key, GgufValue.string(v)); }
-    public GgufWriter putU8(String key, int v) { return put(key, GgufValue.uint8(v)); }
-    public GgufWriter putI8(String key, int v) { return put(key, GgufValue.int8(v)); }
-    public GgufWriter putU16(String key, int v) { return put(key, GgufValue.uint16(v)); }
-    public GgufWriter putI16(String key, int v) { return put(key, GgufValue.int16(v)); }
-    public GgufWriter putU32(String key, long v) { return put(key, GgufValue.uint32(v)); }
-    public GgufWriter putI32(String key, int v) { return put(key, GgufValue.int32(v)); }
-    public GgufWriter putU64(String key, long rawBits) { return put(key, GgufValue.uint64(rawBits)); }
-    public GgufWriter putI64(String key, long v) { return put(key, GgufValue.int64(v)); }
-    public GgufWriter putF32(String key, float v) { return put(key, GgufValue.float32(v)); }
-    public GgufWriter putF64(String key, double v) { return put(key, GgufValue.float64(v)); }
-    public GgufWriter putBool(String key, boolean v) { return put(key, GgufValue.bool(v)); }
-    public GgufWriter putStringArray(String key, List<String> v) { return put(key, GgufValue.stringArray(v)); }
-    public GgufWriter putI32Array(String key, int... v) { return put(key, GgufValue.int32Array(v)); }
-    public GgufWriter putF32Array(String key, float... v) { return put(key, GgufValue.float32Array(v)); }
+    public GgufWriter putString(String key, String v) {
+        return put(key, GgufValue.string(v));
+    }
+
+    public GgufWriter putU8(String key, int v) {
+        return put(key, GgufValue.uint8(v));
+    }
+
+    public GgufWriter putI8(String key, int v) {
+        return put(key, GgufValue.int8(v));
+    }
+
+    public GgufWriter putU16(String key, int v) {
+        return put(key, GgufValue.uint16(v));
+    }
+
+    public GgufWriter putI16(String key, int v) {
+        return put(key, GgufValue.int16(v));
+    }
+
+    public GgufWriter putU32(String key, long v) {
+        return put(key, GgufValue.uint32(v));
+    }
+
+    public GgufWriter putI32(String key, int v) {
+        return put(key, GgufValue.int32(v));
+    }
+
+    public GgufWriter putU64(String key, long rawBits) {
+        return put(key, GgufValue.uint64(rawBits));
+    }
+
+    public GgufWriter putI64(String key, long v) {
+        return put(key, GgufValue.int64(v));
+    }
+
+    public GgufWriter putF32(String key, float v) {
+        return put(key, GgufValue.float32(v));
+    }
+
+    public GgufWriter putF64(String key, double v) {
+        return put(key, GgufValue.float64(v));
+    }
+
+    public GgufWriter putBool(String key, boolean v) {
+        return put(key, GgufValue.bool(v));
+    }
+
+    public GgufWriter putStringArray(String key, List<String> v) {
+        return put(key, GgufValue.stringArray(v));
+    }
+
+    public GgufWriter putI32Array(String key, int... v) {
+        return put(key, GgufValue.int32Array(v));
+    }
+
+    public GgufWriter putF32Array(String key, float... v) {
+        return put(key, GgufValue.float32Array(v));
+    }
 
     /** Removes a metadata key if present. */
     public GgufWriter remove(String key) {
@@ -197,7 +241,8 @@ public final class GgufWriter {
             n *= d; // cannot overflow: the shape is valid
         }
         if (n != data.length) {
-            throw invalid("tensor '" + name + "': " + data.length + " floats for shape " + java.util.Arrays.toString(dims));
+            throw invalid(
+                    "tensor '" + name + "': " + data.length + " floats for shape " + java.util.Arrays.toString(dims));
         }
         return addTensor(name, type, dims, out -> out.writeFloats(data));
     }
@@ -232,7 +277,8 @@ public final class GgufWriter {
      */
     public void write(Path path) {
         Path abs = path.toAbsolutePath();
-        Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        Path tmp = abs.resolveSibling(
+                abs.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
         boolean done = false;
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {

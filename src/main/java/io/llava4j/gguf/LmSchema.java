@@ -77,8 +77,20 @@ public final class LmSchema {
      * @param ropeFreqBase rope base frequency
      * @param nVocab vocabulary size (rows of {@link #TOKEN_EMBD})
      */
-    public record Header(String arch, String name, String description, int fileType, int nCtx, int nEmbd, int nLayer,
-            int nFf, int nHead, int nHeadKv, float rmsEps, float ropeFreqBase, long nVocab) {
+    public record Header(
+            String arch,
+            String name,
+            String description,
+            int fileType,
+            int nCtx,
+            int nEmbd,
+            int nLayer,
+            int nFf,
+            int nHead,
+            int nHeadKv,
+            float rmsEps,
+            float ropeFreqBase,
+            long nVocab) {
         public Header {
             Objects.requireNonNull(arch, "arch");
             Objects.requireNonNull(name, "name");
@@ -104,9 +116,7 @@ public final class LmSchema {
      */
     public static GgufWriter newWriter(Header h) {
         String a = h.arch();
-        GgufWriter w = new GgufWriter()
-                .putString(GeneralKeys.ARCHITECTURE, a)
-                .putString(GeneralKeys.NAME, h.name());
+        GgufWriter w = new GgufWriter().putString(GeneralKeys.ARCHITECTURE, a).putString(GeneralKeys.NAME, h.name());
         if (h.description() != null) {
             w.putString(GeneralKeys.DESCRIPTION, h.description());
         }

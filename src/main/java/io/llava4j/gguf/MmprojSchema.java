@@ -118,9 +118,26 @@ public final class MmprojSchema {
      * @param gridPinpoints flattened anyres (width, height) pairs, or null for none
      * @param aspectRatio {@code clip.vision.image_aspect_ratio}, or null for none
      */
-    public record Header(Layout layout, String name, String description, int fileType, int imageSize, int patchSize,
-            int nEmbd, int nFf, int nBlock, int nHead, float eps, long projectionDim, float[] mean, float[] std,
-            boolean gelu, int[] featureLayer, String mergeType, int[] gridPinpoints, String aspectRatio) {
+    public record Header(
+            Layout layout,
+            String name,
+            String description,
+            int fileType,
+            int imageSize,
+            int patchSize,
+            int nEmbd,
+            int nFf,
+            int nBlock,
+            int nHead,
+            float eps,
+            long projectionDim,
+            float[] mean,
+            float[] std,
+            boolean gelu,
+            int[] featureLayer,
+            String mergeType,
+            int[] gridPinpoints,
+            String aspectRatio) {
         public Header {
             Objects.requireNonNull(layout, "layout");
             Objects.requireNonNull(name, "name");

@@ -84,7 +84,10 @@ public final class ChatImage {
     private static String hash(RgbImage image) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update(ByteBuffer.allocate(8).putInt(image.width()).putInt(image.height()).flip());
+            md.update(ByteBuffer.allocate(8)
+                    .putInt(image.width())
+                    .putInt(image.height())
+                    .flip());
             md.update(image.rgbBuffer());
             return HexFormat.of().formatHex(md.digest());
         } catch (NoSuchAlgorithmException e) {

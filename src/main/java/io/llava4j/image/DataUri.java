@@ -34,7 +34,8 @@ final class DataUri {
     static byte[] decode(String uri, long maxBytes) {
         int comma = uri.indexOf(',');
         if (!isDataUri(uri) || comma < 0) {
-            throw new Llava4jException(Code.INVALID_ARGUMENT, "malformed data: URI, no ',' before the payload: " + describe(uri));
+            throw new Llava4jException(
+                    Code.INVALID_ARGUMENT, "malformed data: URI, no ',' before the payload: " + describe(uri));
         }
         String meta = uri.substring(5, comma).toLowerCase(Locale.ROOT);
         String payload = uri.substring(comma + 1);
@@ -49,11 +50,17 @@ final class DataUri {
         try {
             bytes = base64 ? base64(payload) : percent(payload);
         } catch (IllegalArgumentException e) {
-            throw new Llava4jException(Code.INVALID_ARGUMENT, "malformed data: URI payload in " + describe(uri) + ": " + e.getMessage(), e);
+            throw new Llava4jException(
+                    Code.INVALID_ARGUMENT,
+                    "malformed data: URI payload in " + describe(uri) + ": " + e.getMessage(),
+                    e);
         }
         if (bytes.length > maxBytes) {
-            throw new ImageTooLargeException(describe(uri) + ": data: URI payload of " + bytes.length
-                    + " bytes exceeds the limit of " + maxBytes, -1, -1);
+            throw new ImageTooLargeException(
+                    describe(uri) + ": data: URI payload of " + bytes.length + " bytes exceeds the limit of "
+                            + maxBytes,
+                    -1,
+                    -1);
         }
         return bytes;
     }

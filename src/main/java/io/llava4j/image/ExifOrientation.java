@@ -81,13 +81,34 @@ public enum ExifOrientation {
                 int sx;
                 int sy;
                 switch (this) {
-                    case FLIP_HORIZONTAL -> { sx = w - 1 - x; sy = y; }
-                    case ROTATE_180 -> { sx = w - 1 - x; sy = h - 1 - y; }
-                    case FLIP_VERTICAL -> { sx = x; sy = h - 1 - y; }
-                    case TRANSPOSE -> { sx = y; sy = x; }
-                    case ROTATE_90_CW -> { sx = y; sy = h - 1 - x; }
-                    case TRANSVERSE -> { sx = w - 1 - y; sy = h - 1 - x; }
-                    case ROTATE_90_CCW -> { sx = w - 1 - y; sy = x; }
+                    case FLIP_HORIZONTAL -> {
+                        sx = w - 1 - x;
+                        sy = y;
+                    }
+                    case ROTATE_180 -> {
+                        sx = w - 1 - x;
+                        sy = h - 1 - y;
+                    }
+                    case FLIP_VERTICAL -> {
+                        sx = x;
+                        sy = h - 1 - y;
+                    }
+                    case TRANSPOSE -> {
+                        sx = y;
+                        sy = x;
+                    }
+                    case ROTATE_90_CW -> {
+                        sx = y;
+                        sy = h - 1 - x;
+                    }
+                    case TRANSVERSE -> {
+                        sx = w - 1 - y;
+                        sy = h - 1 - x;
+                    }
+                    case ROTATE_90_CCW -> {
+                        sx = w - 1 - y;
+                        sy = x;
+                    }
                     default -> throw new AssertionError(this);
                 }
                 int i = (sy * w + sx) * 3;

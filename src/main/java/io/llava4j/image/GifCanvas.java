@@ -22,12 +22,12 @@ import org.w3c.dom.Element;
  */
 record GifCanvas(int screenWidth, int screenHeight, int left, int top, int background) {
     static GifCanvas of(ImageReader reader) throws IOException {
-        Element screen = ImageMetadataTrees.first(reader.getStreamMetadata(), "javax_imageio_gif_stream_1.0",
-                "LogicalScreenDescriptor");
-        Element frame = ImageMetadataTrees.first(reader.getImageMetadata(0), "javax_imageio_gif_image_1.0",
-                "ImageDescriptor");
-        Element control = ImageMetadataTrees.first(reader.getImageMetadata(0), "javax_imageio_gif_image_1.0",
-                "GraphicControlExtension");
+        Element screen = ImageMetadataTrees.first(
+                reader.getStreamMetadata(), "javax_imageio_gif_stream_1.0", "LogicalScreenDescriptor");
+        Element frame =
+                ImageMetadataTrees.first(reader.getImageMetadata(0), "javax_imageio_gif_image_1.0", "ImageDescriptor");
+        Element control = ImageMetadataTrees.first(
+                reader.getImageMetadata(0), "javax_imageio_gif_image_1.0", "GraphicControlExtension");
         int background = 0;
         if (control != null && "TRUE".equalsIgnoreCase(control.getAttribute("transparentColorFlag"))) {
             background = ImageMetadataTrees.intAttribute(control, "transparentColorIndex", 0);
@@ -54,7 +54,8 @@ record GifCanvas(int screenWidth, int screenHeight, int left, int top, int backg
     RgbImage compose(BufferedImage frame) {
         int w = (int) width(frame.getWidth());
         int h = (int) height(frame.getHeight());
-        if ((w == frame.getWidth() && h == frame.getHeight()) || !(frame.getColorModel() instanceof IndexColorModel icm)) {
+        if ((w == frame.getWidth() && h == frame.getHeight())
+                || !(frame.getColorModel() instanceof IndexColorModel icm)) {
             return new RgbImage(frame.getWidth(), frame.getHeight(), ImageDecoder.toRgb(frame, false));
         }
         WritableRaster raster = icm.createCompatibleWritableRaster(w, h);

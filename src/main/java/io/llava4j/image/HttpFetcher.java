@@ -39,10 +39,12 @@ final class HttpFetcher {
      */
     static byte[] fetch(URI uri, ImageLoadOptions options) {
         long max = options.maxEncodedBytes();
-        HttpClient client = CLIENTS.computeIfAbsent(options.connectTimeout(), t -> HttpClient.newBuilder()
-                .connectTimeout(t)
-                .followRedirects(HttpClient.Redirect.NORMAL)
-                .build());
+        HttpClient client = CLIENTS.computeIfAbsent(
+                options.connectTimeout(),
+                t -> HttpClient.newBuilder()
+                        .connectTimeout(t)
+                        .followRedirects(HttpClient.Redirect.NORMAL)
+                        .build());
         HttpRequest request = HttpRequest.newBuilder(uri)
                 .timeout(options.readTimeout())
                 .header("Accept", "image/*")
@@ -63,7 +65,11 @@ final class HttpFetcher {
             return response.body();
         } catch (TimeoutException e) {
             future.cancel(true);
-            throw new Llava4jException(Code.IO, uri + ": no complete response within " + options.readTimeout().toMillis() + " ms", e);
+            throw new Llava4jException(
+                    Code.IO,
+                    uri + ": no complete response within "
+                            + options.readTimeout().toMillis() + " ms",
+                    e);
         } catch (InterruptedException e) {
             future.cancel(true);
             Thread.currentThread().interrupt();
@@ -76,7 +82,8 @@ final class HttpFetcher {
                 cause = cause.getCause();
             }
             if (cause instanceof TooLarge tl) {
-                throw new ImageTooLargeException(uri + ": download " + tl.getMessage() + " exceeds the limit of " + max + " bytes", -1, -1);
+                throw new ImageTooLargeException(
+                        uri + ": download " + tl.getMessage() + " exceeds the limit of " + max + " bytes", -1, -1);
             }
             throw new Llava4jException(Code.IO, uri + ": download failed: " + cause, cause);
         }

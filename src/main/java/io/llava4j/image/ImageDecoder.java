@@ -57,8 +57,11 @@ final class ImageDecoder {
             } catch (Llava4jException e) {
                 throw e;
             } catch (IOException | RuntimeException e) {
-                throw new Llava4jException(Code.INVALID_FILE, source + ": cannot decode this "
-                        + format.toUpperCase(Locale.ROOT) + " image (corrupt or truncated?): " + message(e), e);
+                throw new Llava4jException(
+                        Code.INVALID_FILE,
+                        source + ": cannot decode this " + format.toUpperCase(Locale.ROOT)
+                                + " image (corrupt or truncated?): " + message(e),
+                        e);
             } finally {
                 reader.dispose();
             }
@@ -80,9 +83,11 @@ final class ImageDecoder {
             }
             reader.dispose();
         }
-        throw new Llava4jException(Code.INVALID_FILE, source + ": "
-                + (other == null ? "not a recognised image" : other + " images are not supported")
-                + " (supported: JPEG, PNG, BMP, GIF, WebP)");
+        throw new Llava4jException(
+                Code.INVALID_FILE,
+                source + ": "
+                        + (other == null ? "not a recognised image" : other + " images are not supported")
+                        + " (supported: JPEG, PNG, BMP, GIF, WebP)");
     }
 
     private static String formatOf(ImageReader reader) {
@@ -125,13 +130,19 @@ final class ImageDecoder {
             throw new Llava4jException(Code.INVALID_FILE, source + ": invalid image size " + width + "x" + height);
         }
         if (width * height > options.maxPixels()) {
-            throw new ImageTooLargeException(source + ": image of " + width + "x" + height + " = " + width * height
-                    + " pixels exceeds the limit of " + options.maxPixels()
-                    + " (possible decompression bomb)", width, height);
+            throw new ImageTooLargeException(
+                    source + ": image of " + width + "x" + height + " = " + width * height
+                            + " pixels exceeds the limit of " + options.maxPixels()
+                            + " (possible decompression bomb)",
+                    width,
+                    height);
         }
         if (width > options.maxSide() || height > options.maxSide()) {
-            throw new ImageTooLargeException(source + ": image of " + width + "x" + height
-                    + " pixels has a side longer than the limit of " + options.maxSide(), width, height);
+            throw new ImageTooLargeException(
+                    source + ": image of " + width + "x" + height + " pixels has a side longer than the limit of "
+                            + options.maxSide(),
+                    width,
+                    height);
         }
     }
 

@@ -37,7 +37,10 @@ public record ImageLoadOptions(
         if (maxPixels < 1 || maxSide < 1 || maxEncodedBytes < 1) {
             throw new IllegalArgumentException("image limits must be positive");
         }
-        if (connectTimeout.isNegative() || connectTimeout.isZero() || readTimeout.isNegative() || readTimeout.isZero()) {
+        if (connectTimeout.isNegative()
+                || connectTimeout.isZero()
+                || readTimeout.isNegative()
+                || readTimeout.isZero()) {
             throw new IllegalArgumentException("timeouts must be positive");
         }
         if (maxEncodedBytes > Integer.MAX_VALUE - 8) {
@@ -50,7 +53,8 @@ public record ImageLoadOptions(
     }
 
     public ImageLoadOptions withMaxSide(int value) {
-        return new ImageLoadOptions(maxPixels, value, maxEncodedBytes, connectTimeout, readTimeout, applyExifOrientation);
+        return new ImageLoadOptions(
+                maxPixels, value, maxEncodedBytes, connectTimeout, readTimeout, applyExifOrientation);
     }
 
     public ImageLoadOptions withMaxEncodedBytes(long value) {

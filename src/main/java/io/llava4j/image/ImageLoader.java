@@ -55,19 +55,23 @@ public final class ImageLoader {
         Objects.requireNonNull(source, "source");
         String lower = source.trim().toLowerCase(Locale.ROOT);
         if (DataUri.isDataUri(lower)) {
-            return decode(DataUri.decode(source.trim(), options.maxEncodedBytes()), "data: URI " + DataUri.describe(source.trim()));
+            return decode(
+                    DataUri.decode(source.trim(), options.maxEncodedBytes()),
+                    "data: URI " + DataUri.describe(source.trim()));
         }
         if (lower.startsWith("http://") || lower.startsWith("https://") || lower.startsWith("file:")) {
             try {
                 return load(new URI(source.trim()));
             } catch (URISyntaxException e) {
-                throw new Llava4jException(Code.INVALID_ARGUMENT, "malformed URL '" + source + "': " + e.getMessage(), e);
+                throw new Llava4jException(
+                        Code.INVALID_ARGUMENT, "malformed URL '" + source + "': " + e.getMessage(), e);
             }
         }
         try {
             return load(Path.of(source));
         } catch (InvalidPathException e) {
-            throw new Llava4jException(Code.INVALID_ARGUMENT, "invalid image path '" + source + "': " + e.getMessage(), e);
+            throw new Llava4jException(
+                    Code.INVALID_ARGUMENT, "invalid image path '" + source + "': " + e.getMessage(), e);
         }
     }
 
@@ -82,14 +86,18 @@ public final class ImageLoader {
                 try {
                     return load(Path.of(uri));
                 } catch (IllegalArgumentException e) {
-                    throw new Llava4jException(Code.INVALID_ARGUMENT, "invalid file URI " + uri + ": " + e.getMessage(), e);
+                    throw new Llava4jException(
+                            Code.INVALID_ARGUMENT, "invalid file URI " + uri + ": " + e.getMessage(), e);
                 }
             }
             case "data" -> {
                 return load(uri.toString());
             }
-            default -> throw new Llava4jException(Code.INVALID_ARGUMENT,
-                    "unsupported image URI scheme '" + scheme + "' in " + uri + " (use a path, file:, http(s): or data:)");
+            default ->
+                throw new Llava4jException(
+                        Code.INVALID_ARGUMENT,
+                        "unsupported image URI scheme '" + scheme + "' in " + uri
+                                + " (use a path, file:, http(s): or data:)");
         }
     }
 
@@ -103,8 +111,10 @@ public final class ImageLoader {
             }
             long size = Files.size(path);
             if (size > options.maxEncodedBytes()) {
-                throw new ImageTooLargeException(path + ": file of " + size + " bytes exceeds the limit of "
-                        + options.maxEncodedBytes(), -1, -1);
+                throw new ImageTooLargeException(
+                        path + ": file of " + size + " bytes exceeds the limit of " + options.maxEncodedBytes(),
+                        -1,
+                        -1);
             }
             try (InputStream in = Files.newInputStream(path)) {
                 data = in.readNBytes((int) options.maxEncodedBytes() + 1);
@@ -117,8 +127,10 @@ public final class ImageLoader {
             throw new Llava4jException(Code.IO, path + ": cannot read: " + e, e);
         }
         if (data.length > options.maxEncodedBytes()) {
-            throw new ImageTooLargeException(path + ": file grew past the limit of " + options.maxEncodedBytes()
-                    + " bytes while being read", -1, -1);
+            throw new ImageTooLargeException(
+                    path + ": file grew past the limit of " + options.maxEncodedBytes() + " bytes while being read",
+                    -1,
+                    -1);
         }
         return decode(data, path.toString());
     }
@@ -132,8 +144,8 @@ public final class ImageLoader {
         Objects.requireNonNull(encoded, "encoded");
         String name = sourceName == null ? "image bytes" : sourceName;
         if (encoded.length > options.maxEncodedBytes()) {
-            throw new ImageTooLargeException(name + ": " + encoded.length + " bytes exceed the limit of "
-                    + options.maxEncodedBytes(), -1, -1);
+            throw new ImageTooLargeException(
+                    name + ": " + encoded.length + " bytes exceed the limit of " + options.maxEncodedBytes(), -1, -1);
         }
         return ImageDecoder.decode(encoded, name, options);
     }
@@ -149,8 +161,11 @@ public final class ImageLoader {
         Objects.requireNonNull(image, "image");
         long pixels = (long) image.getWidth() * image.getHeight();
         if (pixels > options.maxPixels()) {
-            throw new ImageTooLargeException("a " + image.getWidth() + "x" + image.getHeight() + " image has more than "
-                    + options.maxPixels() + " pixels", image.getWidth(), image.getHeight());
+            throw new ImageTooLargeException(
+                    "a " + image.getWidth() + "x" + image.getHeight() + " image has more than " + options.maxPixels()
+                            + " pixels",
+                    image.getWidth(),
+                    image.getHeight());
         }
         byte[] rgb = PilRgbConverter.convert(image, false);
         if (rgb == null) {

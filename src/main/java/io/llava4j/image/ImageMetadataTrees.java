@@ -18,7 +18,9 @@ final class ImageMetadataTrees {
      */
     static boolean isPngGray16(ImageReader reader) throws IOException {
         Element ihdr = first(reader.getImageMetadata(0), "javax_imageio_png_1.0", "IHDR");
-        return ihdr != null && "Grayscale".equals(ihdr.getAttribute("colorType")) && "16".equals(ihdr.getAttribute("bitDepth"));
+        return ihdr != null
+                && "Grayscale".equals(ihdr.getAttribute("colorType"))
+                && "16".equals(ihdr.getAttribute("bitDepth"));
     }
 
     /** The APP14 Adobe colour transform (0 none/CMYK, 1 YCbCr, 2 YCCK), or -1 without the marker. */

@@ -54,7 +54,8 @@ public record RgbImage(int width, int height, byte[] rgb) {
      */
     public int sample(int x, int y, int channel) {
         if (x < 0 || x >= width || y < 0 || y >= height || channel < 0 || channel > 2) {
-            throw new IndexOutOfBoundsException("(" + x + "," + y + "," + channel + ") outside " + width + "x" + height);
+            throw new IndexOutOfBoundsException(
+                    "(" + x + "," + y + "," + channel + ") outside " + width + "x" + height);
         }
         return rgb[(y * width + x) * 3 + channel] & 0xFF;
     }

@@ -16,8 +16,14 @@ import io.llava4j.gguf.GgmlType;
  *     the memory; evaluation order then changes logits only by f32 rounding), or a quantized type
  *     (Q8_0, Q4_0: less memory, needs flash attention for the V cache)
  */
-public record ContextOptions(int contextLength, int batchSize, int microBatchSize, int threads, int batchThreads,
-        Boolean flashAttention, GgmlType kvType) {
+public record ContextOptions(
+        int contextLength,
+        int batchSize,
+        int microBatchSize,
+        int threads,
+        int batchThreads,
+        Boolean flashAttention,
+        GgmlType kvType) {
 
     /** KV cache types llama.cpp accepts. */
     private static final java.util.Set<GgmlType> KV_TYPES =
@@ -33,8 +39,9 @@ public record ContextOptions(int contextLength, int batchSize, int microBatchSiz
         check(threads >= 1, "threads", threads);
         check(batchThreads >= 1, "batchThreads", batchThreads);
         if (kvType == null || !KV_TYPES.contains(kvType)) {
-            throw new Llava4jException(Llava4jException.Code.INVALID_ARGUMENT, "kvType " + kvType
-                    + " is not a KV cache type (F32, F16, BF16, Q8_0, Q4_0)");
+            throw new Llava4jException(
+                    Llava4jException.Code.INVALID_ARGUMENT,
+                    "kvType " + kvType + " is not a KV cache type (F32, F16, BF16, Q8_0, Q4_0)");
         }
     }
 
@@ -55,7 +62,8 @@ public record ContextOptions(int contextLength, int batchSize, int microBatchSiz
     }
 
     public ContextOptions withBatchSize(int n) {
-        return new ContextOptions(contextLength, n, Math.min(microBatchSize, n), threads, batchThreads, flashAttention, kvType);
+        return new ContextOptions(
+                contextLength, n, Math.min(microBatchSize, n), threads, batchThreads, flashAttention, kvType);
     }
 
     public ContextOptions withThreads(int n) {
@@ -67,6 +75,7 @@ public record ContextOptions(int contextLength, int batchSize, int microBatchSiz
     }
 
     public ContextOptions withKvType(GgmlType type) {
-        return new ContextOptions(contextLength, batchSize, microBatchSize, threads, batchThreads, flashAttention, type);
+        return new ContextOptions(
+                contextLength, batchSize, microBatchSize, threads, batchThreads, flashAttention, type);
     }
 }

@@ -34,14 +34,23 @@ public record GpuFit(int gpuLayers, boolean visionOnGpu, String reason) {
             free += Math.max(0, d.freeBytes() - HEADROOM);
         }
         boolean localGpu = gpus.stream().anyMatch(d -> !d.backend().equals("RPC"));
-        boolean vision = mmprojOnGpu && localGpu && plan.mmprojWeightBytes() > 0
-                && plan.deviceBytes(0, true) <= free;
+        boolean vision = mmprojOnGpu && localGpu && plan.mmprojWeightBytes() > 0 && plan.deviceBytes(0, true) <= free;
         int layers = plan.layersThatFit(free, vision);
         int all = plan.layerCount() + 1;
-        String where = gpus.stream().map(Device::name).reduce((a, b) -> a + "+" + b).orElse("");
-        String reason = String.format(Locale.ROOT, "%d/%d layers on %s (%s free after %s headroom: needs %s)%s", layers,
-                all, where, mib(free), mib(HEADROOM * gpus.size()), mib(plan.deviceBytes(layers, vision)),
-                plan.mmprojWeightBytes() == 0 ? "" : vision ? ", vision tower on the GPU" : ", vision tower on the CPU");
+        String where =
+                gpus.stream().map(Device::name).reduce((a, b) -> a + "+" + b).orElse("");
+        String reason = String.format(
+                Locale.ROOT,
+                "%d/%d layers on %s (%s free after %s headroom: needs %s)%s",
+                layers,
+                all,
+                where,
+                mib(free),
+                mib(HEADROOM * gpus.size()),
+                mib(plan.deviceBytes(layers, vision)),
+                plan.mmprojWeightBytes() == 0
+                        ? ""
+                        : vision ? ", vision tower on the GPU" : ", vision tower on the CPU");
         return new GpuFit(layers, vision, reason);
     }
 

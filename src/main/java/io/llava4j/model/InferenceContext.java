@@ -45,9 +45,11 @@ public final class InferenceContext implements AutoCloseable {
     private final llava4j_cancel cancelFlag;
     /** Held while the cancel flag is written or freed, so that cancel() never writes freed memory. */
     private final Object cancelLock = new Object();
+
     private boolean cancelFlagFreed;
     /** Set with the native flag; checked between batches, where llama.cpp's abort callback is not asked. */
     private volatile boolean cancelRequested;
+
     private final BooleanSupplier cancelState = () -> cancelRequested;
     private final int contextLength;
     private final int batchSize;
@@ -70,9 +72,11 @@ public final class InferenceContext implements AutoCloseable {
         int headSize = model.attentionHeadSize();
         int block = options.kvType().blockSize();
         if (headSize % block != 0) {
-            throw new Llava4jException(Code.INVALID_ARGUMENT, "a " + options.kvType().ggmlName() + " KV cache needs"
-                    + " attention heads whose size is a multiple of " + block + ", and " + model.fileName()
-                    + "'s are " + headSize + ": use an f16 or f32 KV cache");
+            throw new Llava4jException(
+                    Code.INVALID_ARGUMENT,
+                    "a " + options.kvType().ggmlName() + " KV cache needs"
+                            + " attention heads whose size is a multiple of " + block + ", and " + model.fileName()
+                            + "'s are " + headSize + ": use an f16 or f32 KV cache");
         }
         llama_context_params params = LlamaLib.llama_context_default_params();
         params.n_ctx(n);
@@ -82,16 +86,20 @@ public final class InferenceContext implements AutoCloseable {
         params.n_threads(options.threads());
         params.n_threads_batch(options.batchThreads());
         if (options.flashAttention() != null) {
-            params.flash_attn_type(options.flashAttention() ? LlamaLib.LLAMA_FLASH_ATTN_TYPE_ENABLED
-                    : LlamaLib.LLAMA_FLASH_ATTN_TYPE_DISABLED);
+            params.flash_attn_type(
+                    options.flashAttention()
+                            ? LlamaLib.LLAMA_FLASH_ATTN_TYPE_ENABLED
+                            : LlamaLib.LLAMA_FLASH_ATTN_TYPE_DISABLED);
         }
         params.type_k(options.kvType().id());
         params.type_v(options.kvType().id());
         params.no_perf(true);
         llama_context ctx = LlamaLib.llama_init_from_model(model.handle(), params);
         if (ctx == null || ctx.isNull()) {
-            throw new Llava4jException(Code.LOAD_FAILED, "llama.cpp could not create a context of " + n
-                    + " tokens for " + model.fileName() + " (out of memory? see the llama.cpp log)");
+            throw new Llava4jException(
+                    Code.LOAD_FAILED,
+                    "llama.cpp could not create a context of " + n + " tokens for " + model.fileName()
+                            + " (out of memory? see the llama.cpp log)");
         }
         this.handle = ctx;
         this.contextLength = (int) LlamaLib.llama_n_ctx(ctx);
@@ -201,8 +209,10 @@ public final class InferenceContext implements AutoCloseable {
      */
     public void decodeEmbeddings(float[] embeddings, int offset, int count, IntConsumer progress) {
         if (count < 0 || offset < 0 || (long) offset + (long) count * embeddingWidth > embeddings.length) {
-            throw new Llava4jException(Code.INVALID_ARGUMENT, count + " embeddings of width " + embeddingWidth
-                    + " from offset " + offset + " do not fit an array of " + embeddings.length + " floats");
+            throw new Llava4jException(
+                    Code.INVALID_ARGUMENT,
+                    count + " embeddings of width " + embeddingWidth + " from offset " + offset
+                            + " do not fit an array of " + embeddings.length + " floats");
         }
         guard.enter();
         try {
@@ -269,7 +279,9 @@ public final class InferenceContext implements AutoCloseable {
             throw new Llava4jException(Code.ILLEGAL_STATE, "no logits: decode something first");
         }
         if (address != logitsAddress) {
-            logitsView = new FloatPointer(new RawAddress(address)).capacity(vocabSize).asBuffer();
+            logitsView = new FloatPointer(new RawAddress(address))
+                    .capacity(vocabSize)
+                    .asBuffer();
             logitsAddress = address;
         }
         logitsView.clear();
@@ -281,8 +293,9 @@ public final class InferenceContext implements AutoCloseable {
         guard.enter();
         try {
             if (newPosition < 0 || newPosition > position) {
-                throw new Llava4jException(Code.INVALID_ARGUMENT, "cannot truncate to " + newPosition
-                        + ": the context holds " + position + " positions");
+                throw new Llava4jException(
+                        Code.INVALID_ARGUMENT,
+                        "cannot truncate to " + newPosition + ": the context holds " + position + " positions");
             }
             if (newPosition == 0) {
                 LlamaLib.llama_memory_clear(LlamaLib.llama_get_memory(handle), true);
@@ -347,8 +360,9 @@ public final class InferenceContext implements AutoCloseable {
                 ByteBuffer chunk = buf.position(off).limit(off + n).asBuffer();
                 while (chunk.hasRemaining()) {
                     if (in.read(chunk) < 0) {
-                        throw new Llava4jException(Code.INVALID_FILE, "the KV state ends after " + (off + n
-                                - chunk.remaining()) + " of " + size + " bytes");
+                        throw new Llava4jException(
+                                Code.INVALID_FILE,
+                                "the KV state ends after " + (off + n - chunk.remaining()) + " of " + size + " bytes");
                     }
                 }
                 off += n;
@@ -358,14 +372,17 @@ public final class InferenceContext implements AutoCloseable {
             position = 0;
             hasLogits = false;
             if (LlamaLib.llama_state_seq_set_data(handle, buf, size, 0) == 0) {
-                throw new Llava4jException(Code.INVALID_FILE, "llama.cpp refused the saved KV state (made by another"
-                        + " model, or larger than this context of " + contextLength + ")");
+                throw new Llava4jException(
+                        Code.INVALID_FILE,
+                        "llama.cpp refused the saved KV state (made by another"
+                                + " model, or larger than this context of " + contextLength + ")");
             }
             int held = LlamaLib.llama_memory_seq_pos_max(LlamaLib.llama_get_memory(handle), 0) + 1;
             if (held != positions) {
                 LlamaLib.llama_memory_clear(LlamaLib.llama_get_memory(handle), true);
-                throw new Llava4jException(Code.INVALID_FILE, "the saved KV state holds " + held
-                        + " positions, the conversation " + positions);
+                throw new Llava4jException(
+                        Code.INVALID_FILE,
+                        "the saved KV state holds " + held + " positions, the conversation " + positions);
             }
             position = held;
         } catch (IOException e) {
@@ -381,8 +398,12 @@ public final class InferenceContext implements AutoCloseable {
      */
     public MemoryUse memoryUse() {
         guard.enter();
-        try (LongPointer hm = new LongPointer(1); LongPointer hc = new LongPointer(1); LongPointer hk = new LongPointer(1);
-                LongPointer dm = new LongPointer(1); LongPointer dc = new LongPointer(1); LongPointer dk = new LongPointer(1)) {
+        try (LongPointer hm = new LongPointer(1);
+                LongPointer hc = new LongPointer(1);
+                LongPointer hk = new LongPointer(1);
+                LongPointer dm = new LongPointer(1);
+                LongPointer dc = new LongPointer(1);
+                LongPointer dk = new LongPointer(1)) {
             NativeErrors.checkShim(LlamaLib.llava4j_context_memory(handle, hm, hc, hk, dm, dc, dk), "measuring memory");
             return new MemoryUse(hm.get(), hc.get(), hk.get(), dm.get(), dc.get(), dk.get());
         } finally {
@@ -400,8 +421,8 @@ public final class InferenceContext implements AutoCloseable {
      * @param deviceKv KV cache on devices
      * @param deviceCompute compute buffers on devices
      */
-    public record MemoryUse(long hostWeights, long hostKv, long hostCompute, long deviceWeights, long deviceKv,
-            long deviceCompute) {}
+    public record MemoryUse(
+            long hostWeights, long hostKv, long hostCompute, long deviceWeights, long deviceKv, long deviceCompute) {}
 
     /** Empties the KV cache. */
     public void clear() {
@@ -486,22 +507,25 @@ public final class InferenceContext implements AutoCloseable {
 
     private void checkToken(int token) {
         if (token < 0 || token >= vocabSize) {
-            throw new Llava4jException(Code.INVALID_ARGUMENT, "token id " + token
-                    + " is outside the vocabulary (0.." + (vocabSize - 1) + ")");
+            throw new Llava4jException(
+                    Code.INVALID_ARGUMENT,
+                    "token id " + token + " is outside the vocabulary (0.." + (vocabSize - 1) + ")");
         }
     }
 
     private void checkFits(int count) {
         if ((long) position + count > contextLength) {
-            throw new Llava4jException(Code.CONTEXT_FULL, count + " more positions do not fit: the context holds "
-                    + position + " of " + contextLength + " (use a larger context)");
+            throw new Llava4jException(
+                    Code.CONTEXT_FULL,
+                    count + " more positions do not fit: the context holds " + position + " of " + contextLength
+                            + " (use a larger context)");
         }
     }
 
     private static void checkRange(int length, int offset, int count) {
         if (offset < 0 || count < 0 || offset + count > length) {
-            throw new Llava4jException(Code.INVALID_ARGUMENT, "range " + offset + "+" + count
-                    + " is outside an array of " + length);
+            throw new Llava4jException(
+                    Code.INVALID_ARGUMENT, "range " + offset + "+" + count + " is outside an array of " + length);
         }
     }
 

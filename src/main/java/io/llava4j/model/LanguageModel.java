@@ -115,12 +115,18 @@ public final class LanguageModel implements AutoCloseable {
             }
         }
         if (model == null || model.isNull()) {
-            throw new Llava4jException(Code.LOAD_FAILED,
+            throw new Llava4jException(
+                    Code.LOAD_FAILED,
                     path + ": llama.cpp could not load this model (see the llama.cpp log lines above for the reason)");
         }
         LanguageModel lm = new LanguageModel(path, header, options, model);
-        LOG.debug("loaded {} ({}, {} layers, width {}) in {} ms", path, lm.architecture, lm.layerCount(),
-                lm.embeddingWidth, (System.nanoTime() - start) / 1_000_000);
+        LOG.debug(
+                "loaded {} ({}, {} layers, width {}) in {} ms",
+                path,
+                lm.architecture,
+                lm.layerCount(),
+                lm.embeddingWidth,
+                (System.nanoTime() - start) / 1_000_000);
         return lm;
     }
 
@@ -268,7 +274,8 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     private String metaString(int index, boolean key) {
-        int n = key ? LlamaLib.llama_model_meta_key_by_index(handle, index, (BytePointer) null, 0)
+        int n = key
+                ? LlamaLib.llama_model_meta_key_by_index(handle, index, (BytePointer) null, 0)
                 : LlamaLib.llama_model_meta_val_str_by_index(handle, index, (BytePointer) null, 0);
         byte[] buf = new byte[Math.max(n, 0) + 1];
         if (key) {
@@ -293,7 +300,8 @@ public final class LanguageModel implements AutoCloseable {
         String arch = header.optionalString(GeneralKeys.ARCHITECTURE).orElse("llama");
         int heads = header.optionalInt(LlmKeys.HEAD_COUNT.of(arch)).orElse(1);
         int fallback = header.optionalInt(LlmKeys.EMBEDDING_LENGTH.of(arch)).orElse(0) / Math.max(1, heads);
-        return Math.min(header.optionalInt(LlmKeys.KEY_LENGTH.of(arch)).orElse(fallback),
+        return Math.min(
+                header.optionalInt(LlmKeys.KEY_LENGTH.of(arch)).orElse(fallback),
                 header.optionalInt(LlmKeys.VALUE_LENGTH.of(arch)).orElse(fallback));
     }
 

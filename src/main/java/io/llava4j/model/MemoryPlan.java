@@ -31,6 +31,7 @@ import java.util.regex.Pattern;
 public final class MemoryPlan {
     /** llama.cpp rounds the KV cache length up to this. */
     static final int KV_PAD = 256;
+
     private static final Pattern BLOCK = Pattern.compile("^blk\\.(\\d+)\\.");
 
     private final int nLayer;
@@ -45,8 +46,17 @@ public final class MemoryPlan {
     private final long mmprojCompute;
     private final int contextLength;
 
-    private MemoryPlan(int nLayer, long inputBytes, long outputBytes, long tiedOutputBytes, long[] layerBytes,
-            long kvPerLayer, long computeBytes, long hostComputeBytes, long mmprojWeights, long mmprojCompute,
+    private MemoryPlan(
+            int nLayer,
+            long inputBytes,
+            long outputBytes,
+            long tiedOutputBytes,
+            long[] layerBytes,
+            long kvPerLayer,
+            long computeBytes,
+            long hostComputeBytes,
+            long mmprojWeights,
+            long mmprojCompute,
             int contextLength) {
         this.nLayer = nLayer;
         this.inputBytes = inputBytes;
@@ -70,8 +80,8 @@ public final class MemoryPlan {
      * @throws Llava4jException {@code INVALID_FILE} when a key the plan needs is missing
      */
     public static MemoryPlan of(GgufFile lm, Optional<GgufFile> mmproj, ContextOptions context) {
-        String arch = lm.optionalString(GeneralKeys.ARCHITECTURE)
-                .orElseThrow(() -> missing(lm, GeneralKeys.ARCHITECTURE));
+        String arch =
+                lm.optionalString(GeneralKeys.ARCHITECTURE).orElseThrow(() -> missing(lm, GeneralKeys.ARCHITECTURE));
         int nLayer = positive(lm, LlmKeys.BLOCK_COUNT.of(arch));
         long nEmbd = positive(lm, LlmKeys.EMBEDDING_LENGTH.of(arch));
         long nFf = positive(lm, LlmKeys.FEED_FORWARD_LENGTH.of(arch));
@@ -79,7 +89,8 @@ public final class MemoryPlan {
         long nHeadKv = lm.optionalLong(LlmKeys.HEAD_COUNT_KV.of(arch)).orElse(nHead);
         long headK = lm.optionalLong(LlmKeys.KEY_LENGTH.of(arch)).orElse(nEmbd / nHead);
         long headV = lm.optionalLong(LlmKeys.VALUE_LENGTH.of(arch)).orElse(nEmbd / nHead);
-        long nVocab = lm.has(LlmKeys.TOKENIZER_TOKENS) ? lm.value(LlmKeys.TOKENIZER_TOKENS).length()
+        long nVocab = lm.has(LlmKeys.TOKENIZER_TOKENS)
+                ? lm.value(LlmKeys.TOKENIZER_TOKENS).length()
                 : lm.optionalLong(LlmKeys.VOCAB_SIZE.of(arch)).orElseThrow(() -> missing(lm, LlmKeys.TOKENIZER_TOKENS));
 
         long input = 0;
@@ -108,9 +119,13 @@ public final class MemoryPlan {
         // tied embeddings: the output matrix is token_embd again, a second copy only on a GPU
         long tiedOutput = hasOutput ? 0 : tokenEmbd;
 
-        int nCtx = padKv(context.contextLength() > 0 ? context.contextLength()
-                : (int) Math.min(ContextOptions.DEFAULT_MAX_CONTEXT,
-                        lm.optionalLong(LlmKeys.CONTEXT_LENGTH.of(arch)).orElse(ContextOptions.DEFAULT_MAX_CONTEXT)));
+        int nCtx = padKv(
+                context.contextLength() > 0
+                        ? context.contextLength()
+                        : (int) Math.min(
+                                ContextOptions.DEFAULT_MAX_CONTEXT,
+                                lm.optionalLong(LlmKeys.CONTEXT_LENGTH.of(arch))
+                                        .orElse(ContextOptions.DEFAULT_MAX_CONTEXT)));
         GgmlType kv = context.kvType();
         long kvPerLayer = kv.byteSize(nCtx * nHeadKv * headK) + kv.byteSize(nCtx * nHeadKv * headV);
 
@@ -128,8 +143,18 @@ public final class MemoryPlan {
             }
             mmCompute = visionCompute(mm);
         }
-        return new MemoryPlan(nLayer, input, output, tiedOutput, layers, kvPerLayer, compute, hostCompute, mmWeights,
-                mmCompute, nCtx);
+        return new MemoryPlan(
+                nLayer,
+                input,
+                output,
+                tiedOutput,
+                layers,
+                kvPerLayer,
+                compute,
+                hostCompute,
+                mmWeights,
+                mmCompute,
+                nCtx);
     }
 
     /**
@@ -145,8 +170,17 @@ public final class MemoryPlan {
      *       and the attention mask.
      * </ul>
      */
-    static long lmCompute(long t, long nCtx, long nEmbd, long nFf, long nHead, long nHeadKv, long headK, long headV,
-            long nVocab, boolean flash) {
+    static long lmCompute(
+            long t,
+            long nCtx,
+            long nEmbd,
+            long nFf,
+            long nHead,
+            long nHeadKv,
+            long headK,
+            long headV,
+            long nVocab,
+            boolean flash) {
         long f32 = 4;
         long residual = t * nEmbd * f32;
         long kv = nHeadKv * (headK + headV);
@@ -308,15 +342,15 @@ public final class MemoryPlan {
     }
 
     private static Llava4jException missing(GgufFile f, String key) {
-        return new Llava4jException(Llava4jException.Code.INVALID_FILE, f.path() + ": missing key " + key
-                + " (needed to plan memory)");
+        return new Llava4jException(
+                Llava4jException.Code.INVALID_FILE, f.path() + ": missing key " + key + " (needed to plan memory)");
     }
 
     private static int positive(GgufFile f, String key) {
         long v = f.optionalLong(key).orElseThrow(() -> missing(f, key));
         if (v <= 0 || v > Integer.MAX_VALUE) {
-            throw new Llava4jException(Llava4jException.Code.INVALID_FILE, f.path() + ": " + key + " = " + v
-                    + " is not a positive size");
+            throw new Llava4jException(
+                    Llava4jException.Code.INVALID_FILE, f.path() + ": " + key + " = " + v + " is not a positive size");
         }
         return (int) v;
     }

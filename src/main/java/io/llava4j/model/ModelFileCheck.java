@@ -68,14 +68,18 @@ public final class ModelFileCheck {
      */
     public static GgufFile checkLanguageModel(Path path) {
         GgufFile file = GgufReader.read(path);
-        String arch = file.optionalString(GeneralKeys.ARCHITECTURE).orElseThrow(() ->
-                new GgufFormatException(path, "missing general.architecture: not a llama.cpp model file"));
+        String arch = file.optionalString(GeneralKeys.ARCHITECTURE)
+                .orElseThrow(() ->
+                        new GgufFormatException(path, "missing general.architecture: not a llama.cpp model file"));
         if (arch.equals(ClipKeys.ARCHITECTURE)) {
-            throw new GgufFormatException(path, "this is an mmproj (vision encoder + projector), not a language"
-                    + " model; pass it as the mmproj (--mmproj)");
+            throw new GgufFormatException(
+                    path,
+                    "this is an mmproj (vision encoder + projector), not a language"
+                            + " model; pass it as the mmproj (--mmproj)");
         }
         if (file.has(LlmKeys.TOKENIZER_TOKENS)) {
-            int n = file.requireArray(LlmKeys.TOKENIZER_TOKENS, GgufValueType.STRING).length();
+            int n = file.requireArray(LlmKeys.TOKENIZER_TOKENS, GgufValueType.STRING)
+                    .length();
             checkArray(file, LlmKeys.TOKENIZER_SCORES, GgufValueType.FLOAT32, n);
             checkArray(file, LlmKeys.TOKENIZER_TOKEN_TYPE, GgufValueType.INT32, n);
             if (file.has(LlmKeys.TOKENIZER_MERGES)) {
@@ -99,8 +103,12 @@ public final class ModelFileCheck {
         GgufFile file = GgufReader.read(path);
         String arch = file.optionalString(GeneralKeys.ARCHITECTURE).orElse("");
         if (!arch.equals(ClipKeys.ARCHITECTURE)) {
-            throw new GgufFormatException(path, "general.architecture is '" + arch + "', expected 'clip': this is "
-                    + (arch.isEmpty() ? "not an mmproj file" : "a language model, not an mmproj (pass it as --model)"));
+            throw new GgufFormatException(
+                    path,
+                    "general.architecture is '" + arch + "', expected 'clip': this is "
+                            + (arch.isEmpty()
+                                    ? "not an mmproj file"
+                                    : "a language model, not an mmproj (pass it as --model)"));
         }
         CLIP_KEY_TYPES.forEach((key, type) -> {
             if (file.has(key)) {
@@ -110,19 +118,23 @@ public final class ModelFileCheck {
         CLIP_ARRAY_KEYS.forEach((key, isFloat) -> {
             if (file.has(key)) {
                 GgufValue v = file.value(key);
-                if (!v.isArray() || (isFloat && v.elementType() != GgufValueType.FLOAT32)
+                if (!v.isArray()
+                        || (isFloat && v.elementType() != GgufValueType.FLOAT32)
                         || (!isFloat && !v.elementType().isInteger())) {
-                    throw new GgufFormatException(path, "key " + key + " must be an array of "
-                            + (isFloat ? "FLOAT32" : "integers") + ", found " + v.typeName());
+                    throw new GgufFormatException(
+                            path,
+                            "key " + key + " must be an array of " + (isFloat ? "FLOAT32" : "integers") + ", found "
+                                    + v.typeName());
                 }
             }
         });
         if (!file.optionalBool(ClipKeys.HAS_VISION_ENCODER).orElse(false)) {
-            throw new GgufFormatException(path, "clip.has_vision_encoder is missing or false: this mmproj has no"
-                    + " vision encoder");
+            throw new GgufFormatException(
+                    path, "clip.has_vision_encoder is missing or false: this mmproj has no" + " vision encoder");
         }
         String projector = file.optionalString(ClipKeys.VISION_PROJECTOR_TYPE)
-                .or(() -> file.optionalString(ClipKeys.PROJECTOR_TYPE)).orElse(ClipKeys.PROJECTOR_MLP);
+                .or(() -> file.optionalString(ClipKeys.PROJECTOR_TYPE))
+                .orElse(ClipKeys.PROJECTOR_MLP);
         if (projector.equals(ClipKeys.PROJECTOR_MLP)) {
             checkLlavaShapes(file);
         }
@@ -139,8 +151,8 @@ public final class ModelFileCheck {
         int blocks = positive(file, ClipKeys.VISION_BLOCK_COUNT);
         positive(file, ClipKeys.VISION_HEAD_COUNT);
         if (imageSize < patch) {
-            throw new GgufFormatException(path, "clip.vision.image_size " + imageSize
-                    + " is smaller than clip.vision.patch_size " + patch);
+            throw new GgufFormatException(
+                    path, "clip.vision.image_size " + imageSize + " is smaller than clip.vision.patch_size " + patch);
         }
         // clip.cpp's n_patches = (image_size / patch_size)^2, rounded down: SigLIP-so400m's 384 px
         // with patch 14 gives 27 x 27, the stride-14 convolution leaving out the last 6 pixels.
@@ -167,8 +179,11 @@ public final class ModelFileCheck {
             boolean straight = is(up, width, ff) && is(down, ff, width);
             boolean swapped = is(up, ff, width) && is(down, width, ff);
             if (!straight && !swapped) {
-                throw wrongShape(file, up, "with " + down.name() + " " + java.util.Arrays.toString(down.dims())
-                        + " expected [" + width + ", " + ff + "] and [" + ff + ", " + width + "] (either order)");
+                throw wrongShape(
+                        file,
+                        up,
+                        "with " + down.name() + " " + java.util.Arrays.toString(down.dims()) + " expected [" + width
+                                + ", " + ff + "] and [" + ff + ", " + width + "] (either order)");
             }
         }
         String mm0Name = MmprojSchema.projector(0, "weight");
@@ -193,9 +208,10 @@ public final class ModelFileCheck {
         String arch = lm.architecture();
         long width = lm.optionalLong(LlmKeys.EMBEDDING_LENGTH.of(arch)).orElse(-1);
         if (projected > 0 && width > 0 && projected != width) {
-            throw new io.llava4j.Llava4jException(io.llava4j.Llava4jException.Code.INCOMPATIBLE,
+            throw new io.llava4j.Llava4jException(
+                    io.llava4j.Llava4jException.Code.INCOMPATIBLE,
                     mmproj.path().getFileName() + " produces embeddings of width " + projected + " but "
-                    + lm.path().getFileName() + " (" + arch + ") takes " + width + ": they are not a pair");
+                            + lm.path().getFileName() + " (" + arch + ") takes " + width + ": they are not a pair");
         }
     }
 
@@ -224,14 +240,14 @@ public final class ModelFileCheck {
         }
         GgufValue v = file.requireArray(key, type);
         if (v.length() != expectedLength) {
-            throw new GgufFormatException(file.path(), "key " + key + " has " + v.length()
-                    + " entries but tokenizer.ggml.tokens has " + expectedLength);
+            throw new GgufFormatException(
+                    file.path(),
+                    "key " + key + " has " + v.length() + " entries but tokenizer.ggml.tokens has " + expectedLength);
         }
     }
 
     private static GgufTensorInfo require(GgufFile file, String name) {
-        return file.findTensor(name).orElseThrow(() ->
-                new GgufFormatException(file.path(), "missing tensor " + name));
+        return file.findTensor(name).orElseThrow(() -> new GgufFormatException(file.path(), "missing tensor " + name));
     }
 
     private static void shape(GgufFile file, String name, long... dims) {
@@ -250,7 +266,8 @@ public final class ModelFileCheck {
     }
 
     private static GgufFormatException wrongShape(GgufFile file, GgufTensorInfo t, String expectation) {
-        return new GgufFormatException(file.path(), "tensor " + t.name() + " has shape "
-                + java.util.Arrays.toString(t.dims()) + ": " + expectation);
+        return new GgufFormatException(
+                file.path(),
+                "tensor " + t.name() + " has shape " + java.util.Arrays.toString(t.dims()) + ": " + expectation);
     }
 }

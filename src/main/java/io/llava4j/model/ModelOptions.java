@@ -13,7 +13,8 @@ import io.llava4j.Llava4jException;
 public record ModelOptions(int gpuLayers, boolean useMmap, boolean vocabOnly) {
     public ModelOptions {
         if (gpuLayers < -1) {
-            throw new Llava4jException(Llava4jException.Code.INVALID_ARGUMENT,
+            throw new Llava4jException(
+                    Llava4jException.Code.INVALID_ARGUMENT,
                     "gpuLayers must be -1 (all), 0 or positive, got " + gpuLayers);
         }
     }

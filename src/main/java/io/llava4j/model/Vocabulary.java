@@ -127,8 +127,8 @@ public final class Vocabulary {
                         return ids;
                     }
                     if (n == Integer.MIN_VALUE) {
-                        throw new Llava4jException(Code.INVALID_ARGUMENT, "text is too long to tokenize ("
-                                + utf8.length + " bytes)");
+                        throw new Llava4jException(
+                                Code.INVALID_ARGUMENT, "text is too long to tokenize (" + utf8.length + " bytes)");
                     }
                     capacity = -n;
                 }
@@ -213,8 +213,8 @@ public final class Vocabulary {
     private void checkToken(int token) {
         checkAlive();
         if (token < 0 || token >= size) {
-            throw new Llava4jException(Code.INVALID_ARGUMENT, "token id " + token + " is outside the vocabulary (0.."
-                    + (size - 1) + ")");
+            throw new Llava4jException(
+                    Code.INVALID_ARGUMENT, "token id " + token + " is outside the vocabulary (0.." + (size - 1) + ")");
         }
     }
 }

@@ -31,7 +31,12 @@ public final class Backends {
 
     /** Kinds of device, as {@code enum ggml_backend_dev_type}. */
     public enum DeviceType {
-        CPU, GPU, INTEGRATED_GPU, ACCELERATOR, META, UNKNOWN;
+        CPU,
+        GPU,
+        INTEGRATED_GPU,
+        ACCELERATOR,
+        META,
+        UNKNOWN;
 
         static DeviceType of(int code) {
             DeviceType[] all = values();
@@ -53,18 +58,20 @@ public final class Backends {
      * @param freeBytes memory free now, as the driver reports it (for the CPU: system memory)
      * @param totalBytes total memory
      */
-    public record Device(String name, String description, String backend, DeviceType type, long freeBytes,
-            long totalBytes) {}
+    public record Device(
+            String name, String description, String backend, DeviceType type, long freeBytes, long totalBytes) {}
 
     /** The registered backends, in ggml's order. */
     public static List<Backend> backends() {
         NativeLibrary.ensureLoaded();
         int n = LlamaLib.llava4j_backend_count();
         List<Backend> out = new ArrayList<>(n);
-        try (BytePointer name = new BytePointer(256); BytePointer path = new BytePointer(4096)) {
+        try (BytePointer name = new BytePointer(256);
+                BytePointer path = new BytePointer(4096)) {
             for (int i = 0; i < n; i++) {
-                NativeErrors.checkShim(LlamaLib.llava4j_backend_describe(i, name, name.capacity(), path,
-                        path.capacity()), "describing backend " + i);
+                NativeErrors.checkShim(
+                        LlamaLib.llava4j_backend_describe(i, name, name.capacity(), path, path.capacity()),
+                        "describing backend " + i);
                 String file = text(path);
                 out.add(new Backend(text(name), file.isEmpty() ? Optional.empty() : Optional.of(Path.of(file))));
             }
@@ -77,15 +84,33 @@ public final class Backends {
         NativeLibrary.ensureLoaded();
         int n = LlamaLib.llava4j_device_count();
         List<Device> out = new ArrayList<>(n);
-        try (BytePointer name = new BytePointer(256); BytePointer description = new BytePointer(512);
-                BytePointer backend = new BytePointer(256); IntPointer type = new IntPointer(1);
-                LongPointer free = new LongPointer(1); LongPointer total = new LongPointer(1)) {
+        try (BytePointer name = new BytePointer(256);
+                BytePointer description = new BytePointer(512);
+                BytePointer backend = new BytePointer(256);
+                IntPointer type = new IntPointer(1);
+                LongPointer free = new LongPointer(1);
+                LongPointer total = new LongPointer(1)) {
             for (int i = 0; i < n; i++) {
-                NativeErrors.checkShim(LlamaLib.llava4j_device_describe(i, name, name.capacity(), description,
-                        description.capacity(), backend, backend.capacity(), type, free, total),
+                NativeErrors.checkShim(
+                        LlamaLib.llava4j_device_describe(
+                                i,
+                                name,
+                                name.capacity(),
+                                description,
+                                description.capacity(),
+                                backend,
+                                backend.capacity(),
+                                type,
+                                free,
+                                total),
                         "describing device " + i);
-                out.add(new Device(text(name), text(description), text(backend), DeviceType.of(type.get()),
-                        free.get(), total.get()));
+                out.add(new Device(
+                        text(name),
+                        text(description),
+                        text(backend),
+                        DeviceType.of(type.get()),
+                        free.get(),
+                        total.get()));
             }
         }
         return List.copyOf(out);
@@ -101,8 +126,11 @@ public final class Backends {
      * libggml-cpu-zen4.so), {@code "single"} for a build with one CPU module, empty when unknown.
      */
     public static Optional<String> cpuVariant() {
-        return backends().stream().filter(b -> b.name().equals("CPU")).findFirst()
-                .flatMap(Backend::library).map(Backends::variantOf);
+        return backends().stream()
+                .filter(b -> b.name().equals("CPU"))
+                .findFirst()
+                .flatMap(Backend::library)
+                .map(Backends::variantOf);
     }
 
     static String variantOf(Path module) {
@@ -152,7 +180,8 @@ public final class Backends {
                     continue;
                 }
                 try (BytePointer path = new BytePointer(f.toString())) {
-                    NativeErrors.checkShim(LlamaLib.llava4j_module_load_error(path, why, why.capacity()), "probing " + f);
+                    NativeErrors.checkShim(
+                            LlamaLib.llava4j_module_load_error(path, why, why.capacity()), "probing " + f);
                 }
                 String reason = text(why);
                 out.put(f, reason.isEmpty() ? "it loads, but registered no backend (no device found?)" : reason);
@@ -174,7 +203,9 @@ public final class Backends {
             return;
         }
         for (Map.Entry<Path, String> e : modulesNotLoaded(dir, modules).entrySet()) {
-            LOG.warn("backend module {} was not loaded, so its devices are not used: {}", e.getKey().getFileName(),
+            LOG.warn(
+                    "backend module {} was not loaded, so its devices are not used: {}",
+                    e.getKey().getFileName(),
                     e.getValue());
         }
     }
@@ -188,13 +219,20 @@ public final class Backends {
         for (Backend b : backends()) {
             line.append(' ').append(b.name());
             if (b.name().equals("CPU")) {
-                b.library().map(Backends::variantOf).ifPresent(v -> line.append(" (").append(v).append(')'));
+                b.library()
+                        .map(Backends::variantOf)
+                        .ifPresent(v -> line.append(" (").append(v).append(')'));
             }
         }
         line.append("; devices:");
         for (Device d : devices()) {
-            line.append(String.format(Locale.ROOT, " %s [%s, %.1f/%.1f GiB free]", d.name(), d.description(),
-                    d.freeBytes() / (double) (1L << 30), d.totalBytes() / (double) (1L << 30)));
+            line.append(String.format(
+                    Locale.ROOT,
+                    " %s [%s, %.1f/%.1f GiB free]",
+                    d.name(),
+                    d.description(),
+                    d.freeBytes() / (double) (1L << 30),
+                    d.totalBytes() / (double) (1L << 30)));
         }
         LOG.info(line.toString());
     }

@@ -40,8 +40,10 @@ public final class CallGuard {
                 throw SharedHandle.closed(what);
             }
             if (other != null) {
-                throw new Llava4jException(Llava4jException.Code.ILLEGAL_STATE,
-                        what + " is in use by thread '" + other.getName() + "'; it is not thread-safe (use one per thread)");
+                throw new Llava4jException(
+                        Llava4jException.Code.ILLEGAL_STATE,
+                        what + " is in use by thread '" + other.getName()
+                                + "'; it is not thread-safe (use one per thread)");
             }
             // the other thread left between our attempt and our look: try again
         }

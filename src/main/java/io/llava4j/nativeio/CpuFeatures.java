@@ -63,16 +63,21 @@ public final class CpuFeatures {
         Set<String> missing = new TreeSet<>(required(buildInfo));
         missing.removeAll(have);
         if (!missing.isEmpty()) {
-            throw new Llava4jException(Llava4jException.Code.NATIVE_LIBRARY, "the bundled llava4j native library was"
-                    + " built for a CPU with " + String.join(", ", missing) + ", which this CPU lacks: rebuild it here"
-                    + " (mvn -DskipTests package), or build a jar for every CPU with -Dllava4j.cpu=dispatch (the"
-                    + " default: the best kernels are picked at load), or point -D" + NativeLibrary.LIBRARY_PROPERTY + " at a matching build");
+            throw new Llava4jException(
+                    Llava4jException.Code.NATIVE_LIBRARY,
+                    "the bundled llava4j native library was"
+                            + " built for a CPU with " + String.join(", ", missing)
+                            + ", which this CPU lacks: rebuild it here"
+                            + " (mvn -DskipTests package), or build a jar for every CPU with -Dllava4j.cpu=dispatch (the"
+                            + " default: the best kernels are picked at load), or point -D"
+                            + NativeLibrary.LIBRARY_PROPERTY + " at a matching build");
         }
     }
 
     /** The flags of the {@code cpu-features=} line of a build-info text. */
     static Set<String> required(String buildInfo) {
-        return buildInfo.lines()
+        return buildInfo
+                .lines()
                 .filter(l -> l.startsWith("cpu-features="))
                 .findFirst()
                 .map(l -> words(l.substring("cpu-features=".length())))
@@ -80,7 +85,8 @@ public final class CpuFeatures {
     }
 
     private static Set<String> words(String s) {
-        return Arrays.stream(s.trim().split("\\s+")).filter(w -> !w.isEmpty())
+        return Arrays.stream(s.trim().split("\\s+"))
+                .filter(w -> !w.isEmpty())
                 .collect(Collectors.toCollection(TreeSet::new));
     }
 }

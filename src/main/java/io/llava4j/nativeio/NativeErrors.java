@@ -21,8 +21,8 @@ public final class NativeErrors {
         }
         String message = what + ": " + lastShimError();
         Code code = switch (status) {
-            case LlamaLib.LLAVA4J_ERR_INVALID_ARG, LlamaLib.LLAVA4J_ERR_IMAGE_SIZE,
-                    LlamaLib.LLAVA4J_ERR_BUFFER_SIZE -> Code.INVALID_ARGUMENT;
+            case LlamaLib.LLAVA4J_ERR_INVALID_ARG, LlamaLib.LLAVA4J_ERR_IMAGE_SIZE, LlamaLib.LLAVA4J_ERR_BUFFER_SIZE ->
+                Code.INVALID_ARGUMENT;
             case LlamaLib.LLAVA4J_ERR_LOAD, LlamaLib.LLAVA4J_ERR_NO_VISION -> Code.LOAD_FAILED;
             default -> Code.NATIVE;
         };
@@ -36,12 +36,15 @@ public final class NativeErrors {
      */
     public static void checkDecode(int status, String what) {
         switch (status) {
-            case 0 -> { }
-            case 1 -> throw new Llava4jException(Code.CONTEXT_FULL,
-                    what + ": no room left in the KV cache (llama_decode returned 1); use a larger context");
+            case 0 -> {}
+            case 1 ->
+                throw new Llava4jException(
+                        Code.CONTEXT_FULL,
+                        what + ": no room left in the KV cache (llama_decode returned 1); use a larger context");
             case 2 -> throw new Llava4jException(Code.CANCELLED, what + ": cancelled");
-            default -> throw new Llava4jException(Code.NATIVE, what + ": llama_decode failed with status " + status
-                    + " (see the llama.cpp log)");
+            default ->
+                throw new Llava4jException(
+                        Code.NATIVE, what + ": llama_decode failed with status " + status + " (see the llama.cpp log)");
         }
     }
 

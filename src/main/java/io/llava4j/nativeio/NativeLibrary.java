@@ -63,7 +63,8 @@ public final class NativeLibrary {
                         path = path.resolve(System.mapLibraryName("jnillava4j"));
                     }
                     if (!Files.isRegularFile(path)) {
-                        throw new Llava4jException(Llava4jException.Code.NATIVE_LIBRARY,
+                        throw new Llava4jException(
+                                Llava4jException.Code.NATIVE_LIBRARY,
                                 "-D" + LIBRARY_PROPERTY + "=" + external + ": no native library at " + path);
                     }
                     System.load(path.toAbsolutePath().toString());
@@ -78,10 +79,12 @@ public final class NativeLibrary {
                 if (e instanceof Llava4jException le) {
                     throw le;
                 }
-                throw new Llava4jException(Llava4jException.Code.NATIVE_LIBRARY,
+                throw new Llava4jException(
+                        Llava4jException.Code.NATIVE_LIBRARY,
                         "cannot load the llava4j native library for " + Loader.getPlatform()
                                 + " (searched: " + (external != null ? external + ", " : "")
-                                + "the classpath resource " + NativeLibrary.class.getPackageName().replace('.', '/')
+                                + "the classpath resource "
+                                + NativeLibrary.class.getPackageName().replace('.', '/')
                                 + "/" + Loader.getPlatform() + "/, java.library.path). Build it with"
                                 + " `mvn -DskipTests package` or point -D" + LIBRARY_PROPERTY
                                 + " at a build: " + e.getMessage(),
@@ -89,7 +92,9 @@ public final class NativeLibrary {
             }
             LlamaLib.llama_backend_init();
             loaded = true;
-            LOG.debug("native library loaded: {}, shim {}", LlamaLib.llama_print_system_info().getString(),
+            LOG.debug(
+                    "native library loaded: {}, shim {}",
+                    LlamaLib.llama_print_system_info().getString(),
                     LlamaLib.llava4j_shim_version().getString());
             Backends.logLoaded();
             Backends.warnAboutModulesNotLoaded(backendDir, loadedModules);
@@ -110,12 +115,17 @@ public final class NativeLibrary {
             String folder = Loader.getPlatform() + "/";
             modules = moduleList(NativeLibrary.class.getResourceAsStream(folder + "backends.txt"));
             if (modules.isEmpty()) {
-                throw new Llava4jException(Llava4jException.Code.NATIVE_LIBRARY, "the jar lists no ggml backend"
-                        + " modules (" + NativeLibrary.class.getPackageName().replace('.', '/') + "/" + folder
-                        + "backends.txt): it was built without them");
+                throw new Llava4jException(
+                        Llava4jException.Code.NATIVE_LIBRARY,
+                        "the jar lists no ggml backend"
+                                + " modules ("
+                                + NativeLibrary.class.getPackageName().replace('.', '/') + "/" + folder
+                                + "backends.txt): it was built without them");
             }
             for (String module : modules) {
-                dir = Loader.cacheResource(NativeLibrary.class, folder + module).toPath().getParent();
+                dir = Loader.cacheResource(NativeLibrary.class, folder + module)
+                        .toPath()
+                        .getParent();
             }
         } else {
             Path list = dir.resolve("backends.txt");
@@ -124,9 +134,11 @@ public final class NativeLibrary {
             } else {
                 try (var files = Files.list(dir)) {
                     modules = files.map(f -> f.getFileName().toString())
-                            .filter(n -> n.startsWith("libggml-") && !n.startsWith("libggml-base")
+                            .filter(n -> n.startsWith("libggml-")
+                                    && !n.startsWith("libggml-base")
                                     && (n.endsWith(".so") || n.endsWith(".dll")))
-                            .sorted().toList();
+                            .sorted()
+                            .toList();
                 }
             }
         }
@@ -135,7 +147,8 @@ public final class NativeLibrary {
                 BytePointer names = new BytePointer(String.join("\n", modules));
                 IntPointer count = new IntPointer(1)) {
             try {
-                NativeErrors.checkShim(LlamaLib.llava4j_backends_load(path, names, count),
+                NativeErrors.checkShim(
+                        LlamaLib.llava4j_backends_load(path, names, count),
                         "loading ggml backends " + modules + " from " + dir);
             } catch (Llava4jException e) {
                 throw new Llava4jException(Llava4jException.Code.NATIVE_LIBRARY, e.getMessage(), e);
@@ -162,8 +175,11 @@ public final class NativeLibrary {
             return List.of();
         }
         try (in) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().map(String::strip)
-                    .filter(l -> !l.isEmpty()).toList();
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8)
+                    .lines()
+                    .map(String::strip)
+                    .filter(l -> !l.isEmpty())
+                    .toList();
         }
     }
 

@@ -71,8 +71,7 @@ public final class NativeLog {
 
     private static boolean expectedAfterCancel(String line) {
         BooleanSupplier s = CANCELLED.get();
-        return s != null && s.getAsBoolean() && (line.contains("decode")
-                || line.contains("compute"));
+        return s != null && s.getAsBoolean() && (line.contains("decode") || line.contains("compute"));
     }
 
     private static Level slf4jLevel(int ggmlLevel) {

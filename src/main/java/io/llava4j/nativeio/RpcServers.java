@@ -38,6 +38,7 @@ import org.bytedeco.javacpp.IntPointer;
 public final class RpcServers {
     /** HELLO is command 14 in every protocol version; its request carries 24 capability bytes. */
     private static final int CMD_HELLO = 14;
+
     private static final int CAPS_SIZE = 24;
     private static final int HELLO_RESPONSE_SIZE = 4 + CAPS_SIZE;
     /** How long one connection attempt or handshake may take. */
@@ -51,8 +52,10 @@ public final class RpcServers {
     public record Endpoint(String host, int port) {
         public Endpoint {
             if (host == null || host.isBlank() || host.contains(":") || host.contains(",")) {
-                throw new Llava4jException(Code.INVALID_ARGUMENT, "RPC host must be a host name or IPv4 address, got '"
-                        + host + "' (ggml's RPC backend does not take IPv6 literals)");
+                throw new Llava4jException(
+                        Code.INVALID_ARGUMENT,
+                        "RPC host must be a host name or IPv4 address, got '" + host
+                                + "' (ggml's RPC backend does not take IPv6 literals)");
             }
             if (port < 1 || port > 65535) {
                 throw new Llava4jException(Code.INVALID_ARGUMENT, "RPC port must be 1..65535, got " + port);
@@ -128,9 +131,11 @@ public final class RpcServers {
                 continue;
             }
             probe(e, timeout);
-            try (BytePointer endpoint = new BytePointer(resolved); IntPointer devices = new IntPointer(1)) {
+            try (BytePointer endpoint = new BytePointer(resolved);
+                    IntPointer devices = new IntPointer(1)) {
                 try {
-                    NativeErrors.checkShim(LlamaLib.llava4j_rpc_add_server(endpoint, devices), "adding RPC server " + e);
+                    NativeErrors.checkShim(
+                            LlamaLib.llava4j_rpc_add_server(endpoint, devices), "adding RPC server " + e);
                 } catch (Llava4jException ex) {
                     throw new Llava4jException(Code.REMOTE, ex.getMessage(), ex);
                 }
@@ -165,25 +170,32 @@ public final class RpcServers {
             in.readFully(header);
             long size = ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN).getLong();
             if (size != HELLO_RESPONSE_SIZE) {
-                throw new Llava4jException(Code.REMOTE, "RPC server " + e + " answered HELLO with " + size
-                        + " bytes instead of " + HELLO_RESPONSE_SIZE + ": not a ggml rpc-server of this protocol");
+                throw new Llava4jException(
+                        Code.REMOTE,
+                        "RPC server " + e + " answered HELLO with " + size + " bytes instead of " + HELLO_RESPONSE_SIZE
+                                + ": not a ggml rpc-server of this protocol");
             }
             byte[] body = new byte[HELLO_RESPONSE_SIZE];
             in.readFully(body);
             Hello hello = new Hello(body[0] & 0xff, body[1] & 0xff, body[2] & 0xff);
             int ours = protocolVersion();
             if (hello.major() != (ours >>> 16) || hello.minor() > ((ours >>> 8) & 0xff)) {
-                throw new Llava4jException(Code.REMOTE, "RPC server " + e + " speaks protocol " + hello
-                        + ", this build " + (ours >>> 16) + "." + ((ours >>> 8) & 0xff) + "." + (ours & 0xff)
-                        + ": run an rpc-server built from the same llama.cpp");
+                throw new Llava4jException(
+                        Code.REMOTE,
+                        "RPC server " + e + " speaks protocol " + hello
+                                + ", this build " + (ours >>> 16) + "." + ((ours >>> 8) & 0xff) + "." + (ours & 0xff)
+                                + ": run an rpc-server built from the same llama.cpp");
             }
             return hello;
         } catch (EOFException ex) {
-            throw new Llava4jException(Code.REMOTE, "RPC server " + e + " closed the connection during HELLO:"
-                    + " not a ggml rpc-server, or one of an older protocol", ex);
+            throw new Llava4jException(
+                    Code.REMOTE,
+                    "RPC server " + e + " closed the connection during HELLO:"
+                            + " not a ggml rpc-server, or one of an older protocol",
+                    ex);
         } catch (IOException ex) {
-            throw new Llava4jException(Code.REMOTE, "cannot reach RPC server " + e + " within " + millis + " ms: "
-                    + ex.getMessage(), ex);
+            throw new Llava4jException(
+                    Code.REMOTE, "cannot reach RPC server " + e + " within " + millis + " ms: " + ex.getMessage(), ex);
         }
     }
 
@@ -209,12 +221,15 @@ public final class RpcServers {
             probe.setReuseAddress(true);
             probe.bind(new InetSocketAddress(address, endpoint.port()));
         } catch (IOException e) {
-            throw new Llava4jException(Code.REMOTE, "cannot serve RPC on " + endpoint + ": " + e.getMessage()
-                    + " (is another server using the port?)", e);
+            throw new Llava4jException(
+                    Code.REMOTE,
+                    "cannot serve RPC on " + endpoint + ": " + e.getMessage() + " (is another server using the port?)",
+                    e);
         }
         String bind = address.getHostAddress() + ":" + endpoint.port();
         try (BytePointer p = new BytePointer(bind)) {
-            NativeErrors.checkShim(LlamaLib.llava4j_rpc_serve(p, (BytePointer) null, threads), "serving RPC on " + endpoint);
+            NativeErrors.checkShim(
+                    LlamaLib.llava4j_rpc_serve(p, (BytePointer) null, threads), "serving RPC on " + endpoint);
         }
     }
 

@@ -49,8 +49,14 @@ public final class Catalogue {
      * @param defaultQuant the quantization a bare name means
      * @param quants quantization name to language-model file, in catalogue order
      */
-    public record Entry(String name, String description, String repo, String revision, FileSpec mmproj,
-            String defaultQuant, Map<String, FileSpec> quants) {}
+    public record Entry(
+            String name,
+            String description,
+            String repo,
+            String revision,
+            FileSpec mmproj,
+            String defaultQuant,
+            Map<String, FileSpec> quants) {}
 
     /**
      * A resolved {@code NAME[:QUANT]}: the two files to fetch.
@@ -105,16 +111,22 @@ public final class Catalogue {
         String name = string(m, "name", source);
         String where = source + ": model " + name;
         Map<String, FileSpec> quants = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonNode> q : object(m.get("quants"), where + ": quants").properties()) {
+        for (Map.Entry<String, JsonNode> q :
+                object(m.get("quants"), where + ": quants").properties()) {
             quants.put(q.getKey().toLowerCase(Locale.ROOT), file(q.getValue(), where + ": quant " + q.getKey()));
         }
         String def = string(m, "default", where).toLowerCase(Locale.ROOT);
         if (!quants.containsKey(def)) {
             throw new Llava4jException(Code.INVALID_FILE, where + ": default '" + def + "' is not among its quants");
         }
-        return new Entry(name, Objects.requireNonNullElse(text(m.get("description")), ""), string(m, "repo", where),
-                Objects.requireNonNullElse(text(m.get("revision")), "main"), file(m.get("mmproj"), where + ": mmproj"),
-                def, quants);
+        return new Entry(
+                name,
+                Objects.requireNonNullElse(text(m.get("description")), ""),
+                string(m, "repo", where),
+                Objects.requireNonNullElse(text(m.get("revision")), "main"),
+                file(m.get("mmproj"), where + ": mmproj"),
+                def,
+                quants);
     }
 
     private static FileSpec file(JsonNode o, String where) {
@@ -173,16 +185,27 @@ public final class Catalogue {
      *     quantizations
      */
     public Pair resolve(String ref) {
-        Entry e = entry(ref).orElseThrow(() -> new Llava4jException(Code.INVALID_ARGUMENT, "'" + ref
-                + "' is not in the catalogue; known models: " + entries.stream().map(Entry::name)
-                        .collect(Collectors.joining(", ")) + " (or use hf://owner/repo/file.gguf)"));
-        String quant = ref.contains(":") ? ref.substring(ref.indexOf(':') + 1).toLowerCase(Locale.ROOT) : e.defaultQuant();
+        Entry e = entry(ref)
+                .orElseThrow(() -> new Llava4jException(
+                        Code.INVALID_ARGUMENT,
+                        "'" + ref
+                                + "' is not in the catalogue; known models: "
+                                + entries.stream().map(Entry::name).collect(Collectors.joining(", "))
+                                + " (or use hf://owner/repo/file.gguf)"));
+        String quant =
+                ref.contains(":") ? ref.substring(ref.indexOf(':') + 1).toLowerCase(Locale.ROOT) : e.defaultQuant();
         FileSpec lm = e.quants().get(quant);
         if (lm == null) {
-            throw new Llava4jException(Code.INVALID_ARGUMENT, e.name() + " has no quantization '" + quant
-                    + "'; available: " + String.join(", ", e.quants().keySet()));
+            throw new Llava4jException(
+                    Code.INVALID_ARGUMENT,
+                    e.name() + " has no quantization '" + quant + "'; available: "
+                            + String.join(", ", e.quants().keySet()));
         }
-        return new Pair(e.name() + ":" + quant, new HfFile(e.repo(), e.revision(), lm.path()), lm.sha256(),
-                new HfFile(e.repo(), e.revision(), e.mmproj().path()), e.mmproj().sha256());
+        return new Pair(
+                e.name() + ":" + quant,
+                new HfFile(e.repo(), e.revision(), lm.path()),
+                lm.sha256(),
+                new HfFile(e.repo(), e.revision(), e.mmproj().path()),
+                e.mmproj().sha256());
     }
 }

@@ -62,20 +62,25 @@ final class Download {
         }
         HubClient.Metadata meta = hub.head(file);
         if (pinnedSha256 != null && meta.sha256() != null && !pinnedSha256.equals(meta.sha256())) {
-            throw new Llava4jException(Code.INVALID_FILE, file + ": the catalogue expects SHA-256 " + pinnedSha256
-                    + " but the hub now publishes " + meta.sha256() + "; the file changed upstream");
+            throw new Llava4jException(
+                    Code.INVALID_FILE,
+                    file + ": the catalogue expects SHA-256 " + pinnedSha256 + " but the hub now publishes "
+                            + meta.sha256() + "; the file changed upstream");
         }
         String expected = pinnedSha256 != null ? pinnedSha256 : meta.sha256();
         if (expected == null && verify) {
-            throw new Llava4jException(Code.INVALID_FILE, file + ": the server publishes no SHA-256 for this file, so"
-                    + " it cannot be verified (allow unverified downloads to fetch it anyway)");
+            throw new Llava4jException(
+                    Code.INVALID_FILE,
+                    file + ": the server publishes no SHA-256 for this file, so"
+                            + " it cannot be verified (allow unverified downloads to fetch it anyway)");
         }
         Path part = target.resolveSibling(target.getFileName() + ".part");
         Path partMeta = target.resolveSibling(target.getFileName() + ".part.meta");
         String stamp = (expected == null ? "-" : expected) + " " + meta.size();
         try {
             Files.createDirectories(target.getParent());
-            if (!Files.exists(partMeta) || !Files.readString(partMeta, StandardCharsets.UTF_8).equals(stamp)) {
+            if (!Files.exists(partMeta)
+                    || !Files.readString(partMeta, StandardCharsets.UTF_8).equals(stamp)) {
                 Files.deleteIfExists(part);
                 Files.writeString(partMeta, stamp, StandardCharsets.UTF_8);
             }
@@ -88,9 +93,12 @@ final class Download {
             if ((meta.size() >= 0 && bytes != meta.size()) || (expected != null && !expected.equals(actual))) {
                 Files.deleteIfExists(part);
                 Files.deleteIfExists(partMeta);
-                throw new Llava4jException(Code.INVALID_FILE, file + ": checksum mismatch: expected SHA-256 "
-                        + (expected == null ? "(none)" : expected) + " and " + meta.size() + " bytes, got " + actual
-                        + " and " + bytes + " bytes; the download was deleted, pull again");
+                throw new Llava4jException(
+                        Code.INVALID_FILE,
+                        file + ": checksum mismatch: expected SHA-256 "
+                                + (expected == null ? "(none)" : expected) + " and " + meta.size() + " bytes, got "
+                                + actual
+                                + " and " + bytes + " bytes; the download was deleted, pull again");
             }
             moveIntoPlace(part, target);
             Files.deleteIfExists(partMeta);
@@ -121,12 +129,14 @@ final class Download {
                 offset = 0;
             } else if (body.status() == 206 && body.start() != offset) {
                 body.stream().close();
-                throw new Llava4jException(Code.IO, file + ": asked for bytes from " + offset
-                        + " but the server sent a range starting at " + body.start());
+                throw new Llava4jException(
+                        Code.IO,
+                        file + ": asked for bytes from " + offset + " but the server sent a range starting at "
+                                + body.start());
             }
             try (InputStream in = body.stream();
-                    FileChannel out = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                            StandardOpenOption.APPEND)) {
+                    FileChannel out = FileChannel.open(
+                            part, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
                 byte[] buf = new byte[BUFFER];
                 for (int n; (n = in.read(buf)) >= 0; ) {
                     out.write(ByteBuffer.wrap(buf, 0, n));
@@ -140,8 +150,10 @@ final class Download {
                 throw new IOException("connection closed after " + offset + " of " + total + " bytes");
             } catch (IOException e) {
                 if (attempt >= retries) {
-                    throw new IOException("download interrupted after " + offset + " bytes (" + e.getMessage()
-                            + "); run the same command again to resume", e);
+                    throw new IOException(
+                            "download interrupted after " + offset + " bytes (" + e.getMessage()
+                                    + "); run the same command again to resume",
+                            e);
                 }
                 listener.retrying(file, offset, String.valueOf(e.getMessage()));
             }

@@ -5,7 +5,7 @@ package io.llava4j.pull;
  */
 public interface DownloadListener {
     /** Does nothing. */
-    DownloadListener NONE = (file, done, total) -> { };
+    DownloadListener NONE = (file, done, total) -> {};
 
     /**
      * A transfer starts.

@@ -21,7 +21,9 @@ public record HfFile(String repo, String revision, String path) {
 
     public HfFile {
         String[] ownerName = repo == null ? new String[0] : repo.split("/", -1);
-        if (ownerName.length != 2 || !NAME.matcher(ownerName[0]).matches() || !NAME.matcher(ownerName[1]).matches()) {
+        if (ownerName.length != 2
+                || !NAME.matcher(ownerName[0]).matches()
+                || !NAME.matcher(ownerName[1]).matches()) {
             throw invalid("'" + repo + "' is not a repository name (owner/name)");
         }
         if (revision == null || !SEGMENT.matcher(revision).matches() || revision.equals("..")) {

@@ -92,16 +92,24 @@ public final class HubClient {
      */
     Metadata head(HfFile f) {
         URI uri = resolveUri(f);
-        HttpResponse<Void> r = send(HttpRequest.newBuilder(uri).method("HEAD", HttpRequest.BodyPublishers.noBody()),
-                HttpResponse.BodyHandlers.discarding(), f, true);
+        HttpResponse<Void> r = send(
+                HttpRequest.newBuilder(uri).method("HEAD", HttpRequest.BodyPublishers.noBody()),
+                HttpResponse.BodyHandlers.discarding(),
+                f,
+                true);
         String sha = etag(r, "X-Linked-ETag").or(() -> etag(r, "ETag")).orElse(null);
-        long size = r.headers().firstValueAsLong("X-Linked-Size").orElse(
-                r.statusCode() == 200 ? r.headers().firstValueAsLong("Content-Length").orElse(-1) : -1);
+        long size = r.headers()
+                .firstValueAsLong("X-Linked-Size")
+                .orElse(
+                        r.statusCode() == 200
+                                ? r.headers().firstValueAsLong("Content-Length").orElse(-1)
+                                : -1);
         return new Metadata(uri, size, sha);
     }
 
     private static Optional<String> etag(HttpResponse<?> r, String header) {
-        return r.headers().firstValue(header)
+        return r.headers()
+                .firstValue(header)
                 .map(v -> v.trim().replaceFirst("^W/", "").replace("\"", "").toLowerCase(Locale.ROOT))
                 .filter(v -> SHA256.matcher(v).matches());
     }
@@ -133,7 +141,10 @@ public final class HubClient {
     }
 
     /** Sends with manual redirects and turns network and HTTP failures into clear exceptions. */
-    private <T> HttpResponse<T> send(HttpRequest.Builder request, HttpResponse.BodyHandler<T> handler, HfFile f,
+    private <T> HttpResponse<T> send(
+            HttpRequest.Builder request,
+            HttpResponse.BodyHandler<T> handler,
+            HfFile f,
             boolean stopAtRedirectWithMetadata) {
         HttpRequest req = request.timeout(Duration.ofMinutes(2)).build();
         for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
@@ -143,25 +154,30 @@ public final class HubClient {
             } catch (HttpConnectTimeoutException e) {
                 throw unreachable(req.uri(), "connection timed out", e);
             } catch (ConnectException e) {
-                throw unreachable(req.uri(), e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(), e);
+                throw unreachable(
+                        req.uri(), e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(), e);
             } catch (HttpTimeoutException e) {
                 throw new Llava4jException(Code.IO, req.uri().getHost() + " did not answer in time for " + f, e);
             } catch (IOException e) {
-                throw new Llava4jException(Code.IO, "talking to " + req.uri().getHost() + " about " + f + " failed: "
-                        + e.getMessage(), e);
+                throw new Llava4jException(
+                        Code.IO, "talking to " + req.uri().getHost() + " about " + f + " failed: " + e.getMessage(), e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new Llava4jException(Code.CANCELLED, "interrupted while fetching " + f, e);
             }
             int status = r.statusCode();
-            if (status >= 300 && status < 400 && r.headers().firstValue("Location").isPresent()) {
-                if (stopAtRedirectWithMetadata && r.headers().firstValue("X-Linked-ETag").isPresent()) {
+            if (status >= 300
+                    && status < 400
+                    && r.headers().firstValue("Location").isPresent()) {
+                if (stopAtRedirectWithMetadata
+                        && r.headers().firstValue("X-Linked-ETag").isPresent()) {
                     return r;
                 }
                 closeBody(r);
                 URI next = req.uri().resolve(r.headers().firstValue("Location").get());
-                HttpRequest.Builder again = HttpRequest.newBuilder(next).method(req.method(),
-                        HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofMinutes(2));
+                HttpRequest.Builder again = HttpRequest.newBuilder(next)
+                        .method(req.method(), HttpRequest.BodyPublishers.noBody())
+                        .timeout(Duration.ofMinutes(2));
                 req.headers().firstValue("Range").ifPresent(v -> again.header("Range", v));
                 req = again.build();
                 continue;
@@ -176,8 +192,11 @@ public final class HubClient {
     }
 
     private Llava4jException unreachable(URI uri, String reason, Exception cause) {
-        return new Llava4jException(Code.IO, "cannot reach " + uri.getHost() + " (" + reason + "): check the"
-                + " internet connection, or point " + ENDPOINT_ENV + " at a reachable mirror", cause);
+        return new Llava4jException(
+                Code.IO,
+                "cannot reach " + uri.getHost() + " (" + reason + "): check the" + " internet connection, or point "
+                        + ENDPOINT_ENV + " at a reachable mirror",
+                cause);
     }
 
     private static Llava4jException httpError(int status, HfFile f, URI uri) {

@@ -57,8 +57,10 @@ public record ModelRef(String name, Path model, Path mmproj) {
         Path mmproj = cache.path(pair.mmproj());
         for (Path p : new Path[] {model, mmproj}) {
             if (!Files.isRegularFile(p)) {
-                throw new Llava4jException(Code.IO, pair.name() + " is not downloaded (" + p + " is missing): run"
-                        + " `llava4j pull " + pair.name() + "` first");
+                throw new Llava4jException(
+                        Code.IO,
+                        pair.name() + " is not downloaded (" + p + " is missing): run" + " `llava4j pull " + pair.name()
+                                + "` first");
             }
         }
         return new ModelRef(pair.name(), model, mmproj);
@@ -74,8 +76,8 @@ public record ModelRef(String name, Path model, Path mmproj) {
         HfFile f = HfFile.parse(hfUri);
         Path p = cache.path(f);
         if (!Files.isRegularFile(p)) {
-            throw new Llava4jException(Code.IO, f + " is not downloaded (" + p + " is missing): run `llava4j pull "
-                    + f + "` first");
+            throw new Llava4jException(
+                    Code.IO, f + " is not downloaded (" + p + " is missing): run `llava4j pull " + f + "` first");
         }
         return p;
     }

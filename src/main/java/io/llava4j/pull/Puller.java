@@ -26,8 +26,8 @@ public final class Puller {
      * @param alreadyPresent it was in the cache before (nothing downloaded)
      * @param resumedFrom bytes reused from an interrupted earlier download
      */
-    public record PulledFile(HfFile file, Path path, long bytes, String sha256, boolean alreadyPresent,
-            long resumedFrom) {}
+    public record PulledFile(
+            HfFile file, Path path, long bytes, String sha256, boolean alreadyPresent, long resumedFrom) {}
 
     /**
      * What a pull did.
@@ -57,8 +57,8 @@ public final class Puller {
 
     /** The cache, endpoint and built-in catalogue of this process's settings. */
     public static Puller fromEnvironment() {
-        return new Puller(ModelCache.fromEnvironment(), HubClient.fromEnvironment(), Catalogue.builtIn(),
-                DEFAULT_RETRIES);
+        return new Puller(
+                ModelCache.fromEnvironment(), HubClient.fromEnvironment(), Catalogue.builtIn(), DEFAULT_RETRIES);
     }
 
     public ModelCache cache() {

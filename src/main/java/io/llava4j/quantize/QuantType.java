@@ -56,7 +56,8 @@ public enum QuantType {
                 return t;
             }
         }
-        throw new Llava4jException(Llava4jException.Code.INVALID_ARGUMENT,
+        throw new Llava4jException(
+                Llava4jException.Code.INVALID_ARGUMENT,
                 "unknown quantization type '" + name + "'; valid types: " + names());
     }
 

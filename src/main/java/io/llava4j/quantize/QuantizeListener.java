@@ -8,7 +8,7 @@ package io.llava4j.quantize;
 @FunctionalInterface
 public interface QuantizeListener {
     /** Does nothing. */
-    QuantizeListener NONE = (done, total, tensor) -> { };
+    QuantizeListener NONE = (done, total, tensor) -> {};
 
     /**
      * @param done tensors written so far, 1-based

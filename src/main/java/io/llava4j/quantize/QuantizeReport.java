@@ -24,8 +24,17 @@ import java.util.Map;
  * @param fallbacks matrices stored in another type than planned because of their row length
  * @param elapsed wall time of the native quantization
  */
-public record QuantizeReport(Path input, Path output, QuantType type, boolean projector, long inputBytes,
-        long outputBytes, int tensors, int converted, Map<GgmlType, Integer> typeCounts, List<Fallback> fallbacks,
+public record QuantizeReport(
+        Path input,
+        Path output,
+        QuantType type,
+        boolean projector,
+        long inputBytes,
+        long outputBytes,
+        int tensors,
+        int converted,
+        Map<GgmlType, Integer> typeCounts,
+        List<Fallback> fallbacks,
         Duration elapsed) {
 
     public QuantizeReport {

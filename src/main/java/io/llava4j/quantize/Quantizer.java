@@ -67,8 +67,8 @@ public final class Quantizer {
      *     INVALID_ARGUMENT} when {@code output} is the input or exists without {@code overwrite},
      *     {@code NATIVE} when llama.cpp fails (with its reason)
      */
-    public static QuantizeReport quantize(Path input, Path output, QuantType type, boolean overwrite,
-            QuantizeListener listener) {
+    public static QuantizeReport quantize(
+            Path input, Path output, QuantType type, boolean overwrite, QuantizeListener listener) {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(listener, "listener");
         Objects.requireNonNull(input, "input");
@@ -85,11 +85,13 @@ public final class Quantizer {
             int status = runNative(input, partial, type, log);
             Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
             if (status != 0) {
-                throw new Llava4jException(Code.NATIVE, input.getFileName() + ": llama.cpp could not quantize it to "
-                        + type + ": " + log.failureReason());
+                throw new Llava4jException(
+                        Code.NATIVE,
+                        input.getFileName() + ": llama.cpp could not quantize it to " + type + ": "
+                                + log.failureReason());
             }
-            GgufFile written = projector ? ModelFileCheck.checkProjector(partial)
-                    : ModelFileCheck.checkLanguageModel(partial);
+            GgufFile written =
+                    projector ? ModelFileCheck.checkProjector(partial) : ModelFileCheck.checkLanguageModel(partial);
             move(partial, target, overwrite);
             moved = true;
             return report(source, written, target, type, projector, log, elapsed);
@@ -105,15 +107,16 @@ public final class Quantizer {
         Objects.requireNonNull(output, "output");
         Path target = output.toAbsolutePath().normalize();
         if (target.equals(input.toAbsolutePath().normalize()) || sameFile(input, target)) {
-            throw new Llava4jException(Code.INVALID_ARGUMENT, output + " is the input file: write the quantized"
-                    + " model to a new file");
+            throw new Llava4jException(
+                    Code.INVALID_ARGUMENT, output + " is the input file: write the quantized" + " model to a new file");
         }
         if (Files.isDirectory(target)) {
             throw new Llava4jException(Code.INVALID_ARGUMENT, output + " is a directory: name the output file");
         }
         if (Files.exists(target) && !overwrite) {
-            throw new Llava4jException(Code.INVALID_ARGUMENT, output + " already exists: choose another name or"
-                    + " allow replacing it (--force)");
+            throw new Llava4jException(
+                    Code.INVALID_ARGUMENT,
+                    output + " already exists: choose another name or" + " allow replacing it (--force)");
         }
         Path dir = target.getParent();
         if (dir == null || !Files.isDirectory(dir)) {
@@ -136,12 +139,13 @@ public final class Quantizer {
      */
     static GgufFile checkInput(Path input) {
         if (!Files.isRegularFile(input)) {
-            throw new GgufFormatException(Code.IO, input, Files.exists(input) ? "not a regular file" : "no such file",
-                    null);
+            throw new GgufFormatException(
+                    Code.IO, input, Files.exists(input) ? "not a regular file" : "no such file", null);
         }
         GgufFile file = GgufReader.read(input);
-        String arch = file.optionalString(GeneralKeys.ARCHITECTURE).orElseThrow(() ->
-                new GgufFormatException(input, "missing general.architecture: not a llama.cpp model file"));
+        String arch = file.optionalString(GeneralKeys.ARCHITECTURE)
+                .orElseThrow(() ->
+                        new GgufFormatException(input, "missing general.architecture: not a llama.cpp model file"));
         if (arch.equals(ClipKeys.ARCHITECTURE)) {
             ModelFileCheck.checkProjector(input);
         } else {
@@ -149,14 +153,18 @@ public final class Quantizer {
             String key = LlmKeys.BLOCK_COUNT.of(arch);
             long blocks = file.has(key) ? file.getLong(key) : -1;
             if (blocks < 1 || blocks > MAX_LAYERS) {
-                throw new GgufFormatException(input, key + (blocks < 0 ? " is missing" : " is " + blocks)
-                        + ": llama.cpp needs 1.." + MAX_LAYERS + " blocks");
+                throw new GgufFormatException(
+                        input,
+                        key + (blocks < 0 ? " is missing" : " is " + blocks) + ": llama.cpp needs 1.." + MAX_LAYERS
+                                + " blocks");
             }
         }
         for (GgufTensorInfo t : file.tensors()) {
             if (t.type().isQuantized()) {
-                throw new GgufFormatException(input, "tensor " + t.name() + " is already quantized ("
-                        + t.type().ggmlName() + "): quantize from the F32, F16 or BF16 file instead");
+                throw new GgufFormatException(
+                        input,
+                        "tensor " + t.name() + " is already quantized ("
+                                + t.type().ggmlName() + "): quantize from the F32, F16 or BF16 file instead");
             }
         }
         if (file.tensors().isEmpty()) {
@@ -172,8 +180,8 @@ public final class Quantizer {
             partial.toFile().deleteOnExit();
             return partial;
         } catch (IOException e) {
-            throw new Llava4jException(Code.IO, target + ": cannot create a file in " + target.getParent() + ": "
-                    + e.getMessage(), e);
+            throw new Llava4jException(
+                    Code.IO, target + ": cannot create a file in " + target.getParent() + ": " + e.getMessage(), e);
         }
     }
 
@@ -209,13 +217,19 @@ public final class Quantizer {
                 }
             }
         } catch (IOException e) {
-            throw new Llava4jException(Code.IO, target + ": cannot move the quantized file into place: "
-                    + e.getMessage(), e);
+            throw new Llava4jException(
+                    Code.IO, target + ": cannot move the quantized file into place: " + e.getMessage(), e);
         }
     }
 
-    private static QuantizeReport report(GgufFile source, GgufFile written, Path target, QuantType type,
-            boolean projector, QuantizeLog log, Duration elapsed) {
+    private static QuantizeReport report(
+            GgufFile source,
+            GgufFile written,
+            Path target,
+            QuantType type,
+            boolean projector,
+            QuantizeLog log,
+            Duration elapsed) {
         Map<String, GgmlType> before = new HashMap<>();
         for (GgufTensorInfo t : source.tensors()) {
             before.put(t.name(), t.type());
@@ -228,8 +242,18 @@ public final class Quantizer {
                 converted++;
             }
         }
-        return new QuantizeReport(source.path(), target, type, projector, source.fileSize(), written.fileSize(),
-                written.tensors().size(), converted, counts, log.fallbacks(), elapsed);
+        return new QuantizeReport(
+                source.path(),
+                target,
+                type,
+                projector,
+                source.fileSize(),
+                written.fileSize(),
+                written.tensors().size(),
+                converted,
+                counts,
+                log.fallbacks(),
+                elapsed);
     }
 
     private static void deleteQuietly(Path p) {

@@ -9,8 +9,7 @@ package io.llava4j.sampling;
 final class CandidateSort {
     private static final int INSERTION_LIMIT = 24;
 
-    private CandidateSort() {
-    }
+    private CandidateSort() {}
 
     /** Sorts {@code [from, to)} of both arrays by (logit descending, id ascending). */
     static void sortDescending(int[] ids, float[] logits, int from, int to) {

@@ -28,6 +28,7 @@ final class Candidates {
 
     /** The caller's logits while {@link #full}; token {@code i} is at {@code base + i}. */
     FloatBuffer source;
+
     int base;
     /** True while the set is the whole vocabulary and lives in {@link #source}. */
     boolean full;

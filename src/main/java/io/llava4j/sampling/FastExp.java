@@ -23,8 +23,7 @@ final class FastExp {
     // 1.5 * 2^23: adding and subtracting it rounds a float to the nearest integer.
     private static final float ROUND = 12582912f;
 
-    private FastExp() {
-    }
+    private FastExp() {}
 
     /**
      * Approximates {@code e^x} for {@code -87 <= x <= 0}.
@@ -38,8 +37,18 @@ final class FastExp {
         int pow2 = (Float.floatToRawIntBits(biased) + 127) << 23;
         float k = biased - ROUND;
         float r = x - k * LN2_HI - k * LN2_LO;
-        float p = 1f + r * (1f + r * (0.5f + r * (0.166666672f
-                + r * (0.0416666418f + r * (0.00833336264f + r * 0.00138889f)))));
+        float p = 1f
+                + r
+                        * (1f
+                                + r
+                                        * (0.5f
+                                                + r
+                                                        * (0.166666672f
+                                                                + r
+                                                                        * (0.0416666418f
+                                                                                + r
+                                                                                        * (0.00833336264f
+                                                                                                + r * 0.00138889f)))));
         return p * Float.intBitsToFloat(pow2);
     }
 }

@@ -11,8 +11,7 @@ import java.nio.FloatBuffer;
  * in a single loop, and it gets there within the first few hundred calls.
  */
 final class LogitScan {
-    private LogitScan() {
-    }
+    private LogitScan() {}
 
     /** First index in {@code [from, end)} whose logit is {@code > bar} (NaN never is), or {@code end}. */
     static int nextAbove(FloatBuffer buf, int from, int end, float bar) {

@@ -29,6 +29,7 @@ final class PenaltyStage {
     private final int[] counts;
     /** Tokens with a non-zero count, in no particular order; {@link #slot} maps a token to its index. */
     private final int[] distinct;
+
     private final int[] slot;
     private int distinctCount;
 

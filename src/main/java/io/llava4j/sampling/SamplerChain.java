@@ -29,6 +29,7 @@ final class SamplerChain implements Sampler {
     private final Draw draw;
     /** Whether {@link #rng} was created here from the seed (and may be re-seeded by {@link #reset}). */
     private final boolean ownsRng;
+
     private RandomGenerator rng;
     /** Lazily made copy target for read-only buffers when penalties must write. */
     private FloatBuffer writableCopy;
@@ -42,13 +43,17 @@ final class SamplerChain implements Sampler {
     SamplerChain(SamplerConfig config, int vocabSize, RandomGenerator rng) {
         this.config = Objects.requireNonNull(config, "config");
         if (vocabSize <= 0) {
-            throw new Llava4jException(Llava4jException.Code.INVALID_ARGUMENT,
-                    "sampler vocabSize must be > 0, got " + vocabSize);
+            throw new Llava4jException(
+                    Llava4jException.Code.INVALID_ARGUMENT, "sampler vocabSize must be > 0, got " + vocabSize);
         }
         this.vocabSize = vocabSize;
         this.penalties = config.hasPenalties()
-                ? new PenaltyStage(config.penaltyWindow(), (float) config.repeatPenalty(),
-                        (float) config.frequencyPenalty(), (float) config.presencePenalty(), vocabSize)
+                ? new PenaltyStage(
+                        config.penaltyWindow(),
+                        (float) config.repeatPenalty(),
+                        (float) config.frequencyPenalty(),
+                        (float) config.presencePenalty(),
+                        vocabSize)
                 : null;
         this.ownsRng = rng == null;
         this.rng = ownsRng ? new SplittableRandom(config.seed()) : rng;
@@ -82,7 +87,8 @@ final class SamplerChain implements Sampler {
     @Override
     public int sample(FloatBuffer logits) {
         if (logits.remaining() != vocabSize) {
-            throw new Llava4jException(Llava4jException.Code.INVALID_ARGUMENT,
+            throw new Llava4jException(
+                    Llava4jException.Code.INVALID_ARGUMENT,
                     "logits must hold vocabSize=" + vocabSize + " floats, got " + logits.remaining());
         }
         FloatBuffer src = logits;
@@ -121,8 +127,8 @@ final class SamplerChain implements Sampler {
     @Override
     public void accept(int token) {
         if (token < 0 || token >= vocabSize) {
-            throw new Llava4jException(Llava4jException.Code.INVALID_ARGUMENT,
-                    "token must be in [0, " + vocabSize + "), got " + token);
+            throw new Llava4jException(
+                    Llava4jException.Code.INVALID_ARGUMENT, "token must be in [0, " + vocabSize + "), got " + token);
         }
         if (penalties != null) {
             penalties.accept(token);

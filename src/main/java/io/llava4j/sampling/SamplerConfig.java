@@ -52,13 +52,19 @@ public record SamplerConfig(
      *     and the rejected value, if a setting is out of range
      */
     public SamplerConfig {
-        require(temperature >= 0 && temperature < Double.POSITIVE_INFINITY,
-                "temperature", temperature, "must be finite and >= 0");
+        require(
+                temperature >= 0 && temperature < Double.POSITIVE_INFINITY,
+                "temperature",
+                temperature,
+                "must be finite and >= 0");
         require(topK >= 0, "topK", topK, "must be >= 0 (0 = off)");
         require(topP >= 0 && topP <= 1, "topP", topP, "must be in [0, 1] (1 = off)");
         require(minP >= 0 && minP <= 1, "minP", minP, "must be in [0, 1] (0 = off)");
-        require(repeatPenalty > 0 && repeatPenalty < Double.POSITIVE_INFINITY,
-                "repeatPenalty", repeatPenalty, "must be finite and > 0 (1 = off)");
+        require(
+                repeatPenalty > 0 && repeatPenalty < Double.POSITIVE_INFINITY,
+                "repeatPenalty",
+                repeatPenalty,
+                "must be finite and > 0 (1 = off)");
         require(Double.isFinite(frequencyPenalty), "frequencyPenalty", frequencyPenalty, "must be finite");
         require(Double.isFinite(presencePenalty), "presencePenalty", presencePenalty, "must be finite");
         require(penaltyWindow >= 0, "penaltyWindow", penaltyWindow, "must be >= 0 (0 = off)");
@@ -89,69 +95,69 @@ public record SamplerConfig(
 
     /** A copy with another {@link #temperature()}; validated like the constructor. */
     public SamplerConfig withTemperature(double value) {
-        return new SamplerConfig(value, topK, topP, minP, repeatPenalty, frequencyPenalty, presencePenalty,
-                penaltyWindow, seed);
+        return new SamplerConfig(
+                value, topK, topP, minP, repeatPenalty, frequencyPenalty, presencePenalty, penaltyWindow, seed);
     }
 
     /** A copy with another {@link #topK()}; validated like the constructor. */
     public SamplerConfig withTopK(int value) {
-        return new SamplerConfig(temperature, value, topP, minP, repeatPenalty, frequencyPenalty, presencePenalty,
-                penaltyWindow, seed);
+        return new SamplerConfig(
+                temperature, value, topP, minP, repeatPenalty, frequencyPenalty, presencePenalty, penaltyWindow, seed);
     }
 
     /** A copy with another {@link #topP()}; validated like the constructor. */
     public SamplerConfig withTopP(double value) {
-        return new SamplerConfig(temperature, topK, value, minP, repeatPenalty, frequencyPenalty, presencePenalty,
-                penaltyWindow, seed);
+        return new SamplerConfig(
+                temperature, topK, value, minP, repeatPenalty, frequencyPenalty, presencePenalty, penaltyWindow, seed);
     }
 
     /** A copy with another {@link #minP()}; validated like the constructor. */
     public SamplerConfig withMinP(double value) {
-        return new SamplerConfig(temperature, topK, topP, value, repeatPenalty, frequencyPenalty, presencePenalty,
-                penaltyWindow, seed);
+        return new SamplerConfig(
+                temperature, topK, topP, value, repeatPenalty, frequencyPenalty, presencePenalty, penaltyWindow, seed);
     }
 
     /** A copy with another {@link #repeatPenalty()}; validated like the constructor. */
     public SamplerConfig withRepeatPenalty(double value) {
-        return new SamplerConfig(temperature, topK, topP, minP, value, frequencyPenalty, presencePenalty,
-                penaltyWindow, seed);
+        return new SamplerConfig(
+                temperature, topK, topP, minP, value, frequencyPenalty, presencePenalty, penaltyWindow, seed);
     }
 
     /** A copy with another {@link #frequencyPenalty()}; validated like the constructor. */
     public SamplerConfig withFrequencyPenalty(double value) {
-        return new SamplerConfig(temperature, topK, topP, minP, repeatPenalty, value, presencePenalty,
-                penaltyWindow, seed);
+        return new SamplerConfig(
+                temperature, topK, topP, minP, repeatPenalty, value, presencePenalty, penaltyWindow, seed);
     }
 
     /** A copy with another {@link #presencePenalty()}; validated like the constructor. */
     public SamplerConfig withPresencePenalty(double value) {
-        return new SamplerConfig(temperature, topK, topP, minP, repeatPenalty, frequencyPenalty, value,
-                penaltyWindow, seed);
+        return new SamplerConfig(
+                temperature, topK, topP, minP, repeatPenalty, frequencyPenalty, value, penaltyWindow, seed);
     }
 
     /** A copy with another {@link #penaltyWindow()}; validated like the constructor. */
     public SamplerConfig withPenaltyWindow(int value) {
-        return new SamplerConfig(temperature, topK, topP, minP, repeatPenalty, frequencyPenalty, presencePenalty,
-                value, seed);
+        return new SamplerConfig(
+                temperature, topK, topP, minP, repeatPenalty, frequencyPenalty, presencePenalty, value, seed);
     }
 
     /** A copy with another {@link #seed()}. */
     public SamplerConfig withSeed(long value) {
-        return new SamplerConfig(temperature, topK, topP, minP, repeatPenalty, frequencyPenalty, presencePenalty,
-                penaltyWindow, value);
+        return new SamplerConfig(
+                temperature, topK, topP, minP, repeatPenalty, frequencyPenalty, presencePenalty, penaltyWindow, value);
     }
 
     private static void require(boolean ok, String field, double value, String rule) {
         if (!ok) {
-            throw new Llava4jException(Llava4jException.Code.INVALID_ARGUMENT,
-                    "sampler " + field + " " + rule + ", got " + value);
+            throw new Llava4jException(
+                    Llava4jException.Code.INVALID_ARGUMENT, "sampler " + field + " " + rule + ", got " + value);
         }
     }
 
     private static void require(boolean ok, String field, int value, String rule) {
         if (!ok) {
-            throw new Llava4jException(Llava4jException.Code.INVALID_ARGUMENT,
-                    "sampler " + field + " " + rule + ", got " + value);
+            throw new Llava4jException(
+                    Llava4jException.Code.INVALID_ARGUMENT, "sampler " + field + " " + rule + ", got " + value);
         }
     }
 }

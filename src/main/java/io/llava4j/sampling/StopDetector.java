@@ -37,8 +37,8 @@ public final class StopDetector {
         this.stops = stopStrings.toArray(new String[0]);
         for (String s : stops) {
             if (Objects.requireNonNull(s, "stop string").isEmpty()) {
-                throw new Llava4jException(Llava4jException.Code.INVALID_ARGUMENT,
-                        "stop strings must not be empty, got " + stopStrings);
+                throw new Llava4jException(
+                        Llava4jException.Code.INVALID_ARGUMENT, "stop strings must not be empty, got " + stopStrings);
             }
         }
         this.listener = Objects.requireNonNull(listener, "listener");

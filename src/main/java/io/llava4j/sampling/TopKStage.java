@@ -19,6 +19,7 @@ import java.util.Arrays;
 final class TopKStage implements SamplerStage {
     /** Largest k selected with the heap (llama.cpp also switches strategy above 128). */
     static final int HEAP_LIMIT = 128;
+
     static final int RADIX_BITS = 13;
 
     private final int k;
@@ -121,7 +122,8 @@ final class TopKStage implements SamplerStage {
         float root = logits[0];
         int end = base + n;
         // Strictly greater: a later (higher) id with an equal logit ranks lower and stays out.
-        for (int i = LogitScan.nextAbove(buf, base + k, end, root); i < end;
+        for (int i = LogitScan.nextAbove(buf, base + k, end, root);
+                i < end;
                 i = LogitScan.nextAbove(buf, i + 1, end, root)) {
             ids[0] = i - base;
             logits[0] = buf.get(i);

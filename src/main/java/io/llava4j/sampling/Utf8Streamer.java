@@ -22,6 +22,7 @@ public final class Utf8Streamer {
     private final Consumer<String> listener;
     /** Held bytes (at most 3, an unfinished character) at the front, then room for a new piece. */
     private byte[] work = new byte[64];
+
     private int pending;
 
     /**

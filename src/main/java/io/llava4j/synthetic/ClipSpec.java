@@ -37,13 +37,26 @@ import io.llava4j.gguf.MmprojSchema;
  *     (the patch embedding is always F16: ggml's conv im2col needs it; 1-D tensors always F32)
  * @param seed weight seed (see {@link RandomWeights})
  */
-public record ClipSpec(int imageSize, int patchSize, int nEmbd, int nHead, int nFf, int nLayer, int lmWidth,
-        boolean legacy, boolean featureLayer, boolean anyres, boolean siglip, GgmlType weightType, long seed) {
+public record ClipSpec(
+        int imageSize,
+        int patchSize,
+        int nEmbd,
+        int nHead,
+        int nFf,
+        int nLayer,
+        int lmWidth,
+        boolean legacy,
+        boolean featureLayer,
+        boolean anyres,
+        boolean siglip,
+        GgmlType weightType,
+        long seed) {
 
     /** CLIP's normalisation (OpenAI CLIP / LLaVA-1.5 {@code image_mean}). */
     public static final float[] IMAGE_MEAN = {0.48145466f, 0.4578275f, 0.40821073f};
     /** CLIP's normalisation ({@code image_std}). */
     public static final float[] IMAGE_STD = {0.26862954f, 0.26130258f, 0.27577711f};
+
     public static final float LAYER_NORM_EPS = 1e-5f;
     /** SigLIP's normalisation: {@code image_mean} = {@code image_std} = 0.5 (SiglipImageProcessor). */
     public static final float[] SIGLIP_MEAN_STD = {0.5f, 0.5f, 0.5f};
@@ -54,7 +67,8 @@ public record ClipSpec(int imageSize, int patchSize, int nEmbd, int nHead, int n
         // SigLIP-so400m's 384 px is no multiple of 14: its stride-14 Conv2d, like ggml_conv_2d in
         // clip.cpp, leaves out the last 384 - 27 * 14 = 6 pixel rows and columns
         if (imageSize <= 0 || patchSize <= 0 || imageSize < patchSize || (!siglip && imageSize % patchSize != 0)) {
-            throw new IllegalArgumentException("imageSize " + imageSize + " must be a positive multiple of patchSize " + patchSize);
+            throw new IllegalArgumentException(
+                    "imageSize " + imageSize + " must be a positive multiple of patchSize " + patchSize);
         }
         if (nEmbd <= 0 || nHead <= 0 || nEmbd % nHead != 0 || nFf <= 0 || lmWidth <= 0) {
             throw new IllegalArgumentException("bad widths " + nEmbd + "/" + nHead + "/" + nFf + "/" + lmWidth);
@@ -93,36 +107,128 @@ public record ClipSpec(int imageSize, int patchSize, int nEmbd, int nHead, int n
     }
 
     public ClipSpec withSeed(long s) {
-        return new ClipSpec(imageSize, patchSize, nEmbd, nHead, nFf, nLayer, lmWidth, legacy, featureLayer, anyres, siglip, weightType, s);
+        return new ClipSpec(
+                imageSize,
+                patchSize,
+                nEmbd,
+                nHead,
+                nFf,
+                nLayer,
+                lmWidth,
+                legacy,
+                featureLayer,
+                anyres,
+                siglip,
+                weightType,
+                s);
     }
 
     public ClipSpec withImageSize(int size) {
-        return new ClipSpec(size, patchSize, nEmbd, nHead, nFf, nLayer, lmWidth, legacy, featureLayer, anyres, siglip, weightType, seed);
+        return new ClipSpec(
+                size,
+                patchSize,
+                nEmbd,
+                nHead,
+                nFf,
+                nLayer,
+                lmWidth,
+                legacy,
+                featureLayer,
+                anyres,
+                siglip,
+                weightType,
+                seed);
     }
 
     /** Another ViT shape (width, heads, feed-forward width, depth). */
     public ClipSpec withShape(int embd, int heads, int ff, int layers) {
-        return new ClipSpec(imageSize, patchSize, embd, heads, ff, layers, lmWidth, legacy, featureLayer, anyres, siglip, weightType, seed);
+        return new ClipSpec(
+                imageSize,
+                patchSize,
+                embd,
+                heads,
+                ff,
+                layers,
+                lmWidth,
+                legacy,
+                featureLayer,
+                anyres,
+                siglip,
+                weightType,
+                seed);
     }
 
     public ClipSpec withLegacy(boolean l) {
-        return new ClipSpec(imageSize, patchSize, nEmbd, nHead, nFf, nLayer, lmWidth, l, featureLayer, anyres, siglip, weightType, seed);
+        return new ClipSpec(
+                imageSize,
+                patchSize,
+                nEmbd,
+                nHead,
+                nFf,
+                nLayer,
+                lmWidth,
+                l,
+                featureLayer,
+                anyres,
+                siglip,
+                weightType,
+                seed);
     }
 
     public ClipSpec withFeatureLayer(boolean f) {
-        return new ClipSpec(imageSize, patchSize, nEmbd, nHead, nFf, nLayer, lmWidth, legacy, f, anyres, siglip, weightType, seed);
+        return new ClipSpec(
+                imageSize, patchSize, nEmbd, nHead, nFf, nLayer, lmWidth, legacy, f, anyres, siglip, weightType, seed);
     }
 
     public ClipSpec withAnyres(boolean a) {
-        return new ClipSpec(imageSize, patchSize, nEmbd, nHead, nFf, nLayer, lmWidth, legacy, featureLayer, a, siglip, weightType, seed);
+        return new ClipSpec(
+                imageSize,
+                patchSize,
+                nEmbd,
+                nHead,
+                nFf,
+                nLayer,
+                lmWidth,
+                legacy,
+                featureLayer,
+                a,
+                siglip,
+                weightType,
+                seed);
     }
 
     public ClipSpec withSiglip(boolean g) {
-        return new ClipSpec(imageSize, patchSize, nEmbd, nHead, nFf, nLayer, lmWidth, legacy, featureLayer, anyres, g, weightType, seed);
+        return new ClipSpec(
+                imageSize,
+                patchSize,
+                nEmbd,
+                nHead,
+                nFf,
+                nLayer,
+                lmWidth,
+                legacy,
+                featureLayer,
+                anyres,
+                g,
+                weightType,
+                seed);
     }
 
     public ClipSpec withWeightType(GgmlType t) {
-        return new ClipSpec(imageSize, patchSize, nEmbd, nHead, nFf, nLayer, lmWidth, legacy, featureLayer, anyres, siglip, t, seed);
+        return new ClipSpec(
+                imageSize,
+                patchSize,
+                nEmbd,
+                nHead,
+                nFf,
+                nLayer,
+                lmWidth,
+                legacy,
+                featureLayer,
+                anyres,
+                siglip,
+                t,
+                seed);
     }
 
     /** Patches per image side (rounded down, as the stride-{@code patchSize} convolution does). */

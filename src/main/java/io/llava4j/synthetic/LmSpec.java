@@ -25,8 +25,21 @@ import java.util.Objects;
  * @param tiedOutput no {@code output.weight}: llama.cpp then uses {@code token_embd.weight}
  * @param seed weight seed (see {@link RandomWeights})
  */
-public record LmSpec(String arch, String vocab, int nEmbd, int nLayer, int nHead, int nHeadKv, int nFf, int nCtx,
-        float rmsEps, float ropeFreqBase, GgmlType weightType, GgmlType embeddingType, boolean tiedOutput, long seed) {
+public record LmSpec(
+        String arch,
+        String vocab,
+        int nEmbd,
+        int nLayer,
+        int nHead,
+        int nHeadKv,
+        int nFf,
+        int nCtx,
+        float rmsEps,
+        float ropeFreqBase,
+        GgmlType weightType,
+        GgmlType embeddingType,
+        boolean tiedOutput,
+        long seed) {
 
     public LmSpec {
         Objects.requireNonNull(arch, "arch");
@@ -54,8 +67,21 @@ public record LmSpec(String arch, String vocab, int nEmbd, int nLayer, int nHead
      * LLaMA-2's context of 4096 (an anyres image alone takes 5 x 576 = 2880 positions).
      */
     public static LmSpec tinyLlama() {
-        return new LmSpec(LmSchema.LLAMA, "llama-spm", 64, 2, 4, 4, 128, 4096, 1e-5f, 10000f,
-                GgmlType.F32, GgmlType.F32, false, 1);
+        return new LmSpec(
+                LmSchema.LLAMA,
+                "llama-spm",
+                64,
+                2,
+                4,
+                4,
+                128,
+                4096,
+                1e-5f,
+                10000f,
+                GgmlType.F32,
+                GgmlType.F32,
+                false,
+                1);
     }
 
     /**
@@ -68,41 +94,132 @@ public record LmSpec(String arch, String vocab, int nEmbd, int nLayer, int nHead
      * {@code token_embd.weight}) for tests of that path.
      */
     public static LmSpec tinyQwen2() {
-        return new LmSpec(LmSchema.QWEN2, "qwen2", 64, 2, 4, 2, 128, 32768, 1e-6f, 1_000_000f,
-                GgmlType.F32, GgmlType.F16, false, 1);
+        return new LmSpec(
+                LmSchema.QWEN2,
+                "qwen2",
+                64,
+                2,
+                4,
+                2,
+                128,
+                32768,
+                1e-6f,
+                1_000_000f,
+                GgmlType.F32,
+                GgmlType.F16,
+                false,
+                1);
     }
 
     /** The real LLaMA-2-7B / Vicuna-7B shape (as in LLaVA-1.5-7B), all F16: about 13.5 GB. */
     public static LmSpec llama2x7b() {
-        return new LmSpec(LmSchema.LLAMA, "llama-spm", 4096, 32, 32, 32, 11008, 4096, 1e-5f, 10000f,
-                GgmlType.F16, GgmlType.F16, false, 1);
+        return new LmSpec(
+                LmSchema.LLAMA,
+                "llama-spm",
+                4096,
+                32,
+                32,
+                32,
+                11008,
+                4096,
+                1e-5f,
+                10000f,
+                GgmlType.F16,
+                GgmlType.F16,
+                false,
+                1);
     }
 
     public LmSpec withSeed(long s) {
-        return new LmSpec(arch, vocab, nEmbd, nLayer, nHead, nHeadKv, nFf, nCtx, rmsEps, ropeFreqBase, weightType,
-                embeddingType, tiedOutput, s);
+        return new LmSpec(
+                arch,
+                vocab,
+                nEmbd,
+                nLayer,
+                nHead,
+                nHeadKv,
+                nFf,
+                nCtx,
+                rmsEps,
+                ropeFreqBase,
+                weightType,
+                embeddingType,
+                tiedOutput,
+                s);
     }
 
     /** Another shape (width, blocks, heads, KV heads, feed-forward width). */
     public LmSpec withShape(int embd, int layers, int heads, int kvHeads, int ff) {
-        return new LmSpec(arch, vocab, embd, layers, heads, kvHeads, ff, nCtx, rmsEps, ropeFreqBase, weightType,
-                embeddingType, tiedOutput, seed);
+        return new LmSpec(
+                arch,
+                vocab,
+                embd,
+                layers,
+                heads,
+                kvHeads,
+                ff,
+                nCtx,
+                rmsEps,
+                ropeFreqBase,
+                weightType,
+                embeddingType,
+                tiedOutput,
+                seed);
     }
 
     /** Other types for the block matrices, and for the token embedding and output. */
     public LmSpec withTypes(GgmlType weights, GgmlType embedding) {
-        return new LmSpec(arch, vocab, nEmbd, nLayer, nHead, nHeadKv, nFf, nCtx, rmsEps, ropeFreqBase, weights,
-                embedding, tiedOutput, seed);
+        return new LmSpec(
+                arch,
+                vocab,
+                nEmbd,
+                nLayer,
+                nHead,
+                nHeadKv,
+                nFf,
+                nCtx,
+                rmsEps,
+                ropeFreqBase,
+                weights,
+                embedding,
+                tiedOutput,
+                seed);
     }
 
     public LmSpec withTiedOutput(boolean tied) {
-        return new LmSpec(arch, vocab, nEmbd, nLayer, nHead, nHeadKv, nFf, nCtx, rmsEps, ropeFreqBase, weightType,
-                embeddingType, tied, seed);
+        return new LmSpec(
+                arch,
+                vocab,
+                nEmbd,
+                nLayer,
+                nHead,
+                nHeadKv,
+                nFf,
+                nCtx,
+                rmsEps,
+                ropeFreqBase,
+                weightType,
+                embeddingType,
+                tied,
+                seed);
     }
 
     public LmSpec withContext(int ctx) {
-        return new LmSpec(arch, vocab, nEmbd, nLayer, nHead, nHeadKv, nFf, ctx, rmsEps, ropeFreqBase, weightType,
-                embeddingType, tiedOutput, seed);
+        return new LmSpec(
+                arch,
+                vocab,
+                nEmbd,
+                nLayer,
+                nHead,
+                nHeadKv,
+                nFf,
+                ctx,
+                rmsEps,
+                ropeFreqBase,
+                weightType,
+                embeddingType,
+                tiedOutput,
+                seed);
     }
 
     /** Head size ({@code nEmbd / nHead}), also the rope dimension count. */

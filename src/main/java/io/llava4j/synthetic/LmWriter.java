@@ -33,11 +33,21 @@ final class LmWriter {
             default -> 0;
         };
 
-        GgufWriter w = LmSchema.newWriter(new LmSchema.Header(a, "llava4j tiny " + a + " (random weights, seed " + seed + ")",
-                "random weights (no trained knowledge), written by llava4j's io.llava4j.synthetic;"
-                        + " with z ~ N(0,1)-like: matrices z/sqrt(fan_in), embeddings z, biases 0.02z, norms 1+0.02z",
-                fileType, s.nCtx(), s.nEmbd(), s.nLayer(), s.nFf(), s.nHead(), s.nHeadKv(), s.rmsEps(), s.ropeFreqBase(),
-                nVocab))
+        GgufWriter w = LmSchema.newWriter(new LmSchema.Header(
+                        a,
+                        "llava4j tiny " + a + " (random weights, seed " + seed + ")",
+                        "random weights (no trained knowledge), written by llava4j's io.llava4j.synthetic;"
+                                + " with z ~ N(0,1)-like: matrices z/sqrt(fan_in), embeddings z, biases 0.02z, norms 1+0.02z",
+                        fileType,
+                        s.nCtx(),
+                        s.nEmbd(),
+                        s.nLayer(),
+                        s.nFf(),
+                        s.nHead(),
+                        s.nHeadKv(),
+                        s.rmsEps(),
+                        s.ropeFreqBase(),
+                        nVocab))
                 .copyMetadata(vocab, k -> k.startsWith(LlmKeys.TOKENIZER_PREFIX));
 
         long e = s.nEmbd();

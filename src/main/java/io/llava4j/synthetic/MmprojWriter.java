@@ -22,17 +22,28 @@ final class MmprojWriter {
         GgmlType t2 = s.weightType();
         MmprojSchema.Layout layout = s.layout();
         int blocks = s.blocksWritten();
-        GgufWriter w = MmprojSchema.newWriter(new MmprojSchema.Header(layout,
+        GgufWriter w = MmprojSchema.newWriter(new MmprojSchema.Header(
+                layout,
                 "llava4j tiny clip mmproj (random weights, seed " + seed + ")",
                 "image encoder for LLaVA; random weights (no trained knowledge), written by llava4j's io.llava4j.synthetic ("
                         + (s.siglip() ? "SigLIP tower, " : "") + (s.legacy() ? "legacy" : "full") + " layout)",
-                t2 == GgmlType.F16 ? 1 : 0, s.imageSize(), s.patchSize(), s.nEmbd(), s.nFf(), blocks, s.nHead(),
+                t2 == GgmlType.F16 ? 1 : 0,
+                s.imageSize(),
+                s.patchSize(),
+                s.nEmbd(),
+                s.nFf(),
+                blocks,
+                s.nHead(),
                 s.layerNormEps(),
                 // legacy: CLIP's own projection width (768 = 3/4 of 1024 for ViT-L), NOT the LM width
                 s.legacy() ? s.nEmbd() * 3 / 4 : s.lmWidth(),
-                s.imageMean(), s.imageStd(), s.siglip(),
+                s.imageMean(),
+                s.imageStd(),
+                s.siglip(),
                 s.featureLayer() ? new int[] {s.nLayer() - 1} : null, // -2 made non-negative: n + (-2) + 1
-                s.anyres() ? ClipKeys.MERGE_SPATIAL_UNPAD : null, s.anyres() ? s.gridPinpoints() : null, null));
+                s.anyres() ? ClipKeys.MERGE_SPATIAL_UNPAD : null,
+                s.anyres() ? s.gridPinpoints() : null,
+                null));
 
         long e = s.nEmbd();
         long lm = s.lmWidth();
@@ -51,8 +62,12 @@ final class MmprojWriter {
         long p = s.patchSize();
         // conv kernel, PyTorch [out=e, in=3, kh, kw] -> ggml ne [kw, kh, 3, e]; always F16 (ggml_conv_2d)
         // (std 1/sqrt(fan_in), fan_in = 3 * p * p, like every matrix)
-        w.addTensor(MmprojSchema.PATCH_EMBD, GgmlType.F16, new long[] {p, p, 3, e},
-                RandomWeights.normal(seed, MmprojSchema.PATCH_EMBD, p * p * 3 * e, 0f, (float) (1 / Math.sqrt(3.0 * p * p))));
+        w.addTensor(
+                MmprojSchema.PATCH_EMBD,
+                GgmlType.F16,
+                new long[] {p, p, 3, e},
+                RandomWeights.normal(
+                        seed, MmprojSchema.PATCH_EMBD, p * p * 3 * e, 0f, (float) (1 / Math.sqrt(3.0 * p * p))));
         if (s.siglip()) { // SiglipVisionEmbeddings' Conv2d has a bias, CLIP's has none (TN_PATCH_BIAS)
             LmWriter.vector(w, seed, MmprojSchema.PATCH_BIAS, e, 0f);
         }
@@ -66,8 +81,12 @@ final class MmprojWriter {
         MmprojSchema.Block fc1 = layout.fc1();
         MmprojSchema.Block fc2 = layout.fc2();
         for (int i = 0; i < blocks; i++) {
-            for (MmprojSchema.Block proj : new MmprojSchema.Block[] {MmprojSchema.Block.ATTN_K, MmprojSchema.Block.ATTN_V,
-                MmprojSchema.Block.ATTN_Q, MmprojSchema.Block.ATTN_OUT}) {
+            for (MmprojSchema.Block proj : new MmprojSchema.Block[] {
+                MmprojSchema.Block.ATTN_K,
+                MmprojSchema.Block.ATTN_V,
+                MmprojSchema.Block.ATTN_Q,
+                MmprojSchema.Block.ATTN_OUT
+            }) {
                 LmWriter.matrix(w, seed, proj.weight(i), t2, e, e);
                 LmWriter.vector(w, seed, proj.bias(i), e, 0f);
             }

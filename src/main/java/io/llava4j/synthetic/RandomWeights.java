@@ -23,6 +23,7 @@ import java.util.stream.IntStream;
 public final class RandomWeights {
     /** Elements per independently seeded chunk. */
     public static final int CHUNK = 1 << 16;
+
     private static final int CHUNKS_PER_BATCH = 64;
     private static final float IRWIN_HALL_SCALE = 1.7320508f; // sqrt(12 / 4): unit variance for 4 uniforms
 

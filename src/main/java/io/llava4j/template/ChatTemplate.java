@@ -40,9 +40,20 @@ public final class ChatTemplate {
     private final List<String> stopStrings;
     private final List<String> stopTokenTexts;
 
-    ChatTemplate(String name, List<String> aliases, String systemPrefix, String systemPrompt, String userRole,
-            String assistantRole, SeparatorStyle style, String sep, String sep2, String version,
-            List<Message> fewShot, List<String> stopStrings, List<String> stopTokenTexts) {
+    ChatTemplate(
+            String name,
+            List<String> aliases,
+            String systemPrefix,
+            String systemPrompt,
+            String userRole,
+            String assistantRole,
+            SeparatorStyle style,
+            String sep,
+            String sep2,
+            String version,
+            List<Message> fewShot,
+            List<String> stopStrings,
+            List<String> stopTokenTexts) {
         this.name = name;
         this.aliases = List.copyOf(aliases);
         this.systemPrefix = systemPrefix;
@@ -101,9 +112,11 @@ public final class ChatTemplate {
     public String render(String systemPrompt, List<Message> messages) {
         checkAlternation(messages);
         if (messages.isEmpty() || messages.get(messages.size() - 1).role() != Role.USER) {
-            throw new Llava4jException(Code.INVALID_ARGUMENT, "the last message must be a user message:"
-                    + " render() appends the open assistant slot for generation; got " + messages.size()
-                    + " message(s)");
+            throw new Llava4jException(
+                    Code.INVALID_ARGUMENT,
+                    "the last message must be a user message:"
+                            + " render() appends the open assistant slot for generation; got " + messages.size()
+                            + " message(s)");
         }
         List<Entry> entries = new ArrayList<>(fewShot.size() + messages.size() + 1);
         for (Message m : fewShot) {
@@ -153,8 +166,10 @@ public final class ChatTemplate {
             Role expected = i % 2 == 0 ? Role.USER : Role.ASSISTANT;
             Role actual = Objects.requireNonNull(messages.get(i), "message").role();
             if (actual != expected) {
-                throw new Llava4jException(Code.INVALID_ARGUMENT, "messages must alternate user/assistant"
-                        + " starting with user; message " + i + " is " + actual + ", expected " + expected);
+                throw new Llava4jException(
+                        Code.INVALID_ARGUMENT,
+                        "messages must alternate user/assistant" + " starting with user; message " + i + " is " + actual
+                                + ", expected " + expected);
             }
         }
     }
@@ -166,9 +181,11 @@ public final class ChatTemplate {
     /** {@code sep2}, or the reference's TypeError ({@code str + None}) as an exception. */
     String requireSep2() {
         if (sep2 == null) {
-            throw new Llava4jException(Code.INVALID_ARGUMENT, "template '" + name + "' (" + style
-                    + " style) renders a single user turn only: its second separator is None"
-                    + " (the reference raises TypeError); start a new conversation for each question");
+            throw new Llava4jException(
+                    Code.INVALID_ARGUMENT,
+                    "template '" + name + "' (" + style
+                            + " style) renders a single user turn only: its second separator is None"
+                            + " (the reference raises TypeError); start a new conversation for each question");
         }
         return sep2;
     }

@@ -24,9 +24,11 @@ final class Llama2Style {
         for (int i = 0; i < turns.size(); i++) {
             Entry turn = turns.get(i);
             if (i == 0 && (!turn.present() || !turn.role().equals(t.userRole()))) {
-                throw new Llava4jException(Code.INVALID_ARGUMENT, "template '" + t.name()
-                        + "' (LLAMA_2 style) needs a non-empty first user message"
-                        + " (the reference asserts 'first message should not be none')");
+                throw new Llava4jException(
+                        Code.INVALID_ARGUMENT,
+                        "template '" + t.name()
+                                + "' (LLAMA_2 style) needs a non-empty first user message"
+                                + " (the reference asserts 'first message should not be none')");
             }
             if (!turn.present()) {
                 continue;

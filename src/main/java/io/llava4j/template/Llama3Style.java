@@ -11,6 +11,7 @@ import java.util.List;
 final class Llama3Style {
     /** {@code bos_token} of the Llama 3 tokenizer, written as text by the Jinja template. */
     static final String BOS_TEXT = "<|begin_of_text|>";
+
     static final String EOT_TEXT = "<|eot_id|>";
 
     private Llama3Style() {}
@@ -35,7 +36,10 @@ final class Llama3Style {
     }
 
     private static void appendMessage(StringBuilder ret, String role, String content) {
-        ret.append("<|start_header_id|>").append(role).append("<|end_header_id|>\n\n")
-                .append(PyText.strip(content)).append(EOT_TEXT);
+        ret.append("<|start_header_id|>")
+                .append(role)
+                .append("<|end_header_id|>\n\n")
+                .append(PyText.strip(content))
+                .append(EOT_TEXT);
     }
 }

@@ -40,13 +40,16 @@ public record Message(Role role, String text, List<ChatImage> images) {
         Objects.requireNonNull(text, "text");
         images = List.copyOf(images);
         if (!images.isEmpty() && role != Role.USER) {
-            throw new Llava4jException(Code.INVALID_ARGUMENT,
+            throw new Llava4jException(
+                    Code.INVALID_ARGUMENT,
                     "only user messages carry images; got an assistant message with " + images.size());
         }
         int markers = PromptLayout.of(text).imageCount();
         if (markers > 0 && !images.isEmpty() && markers != images.size()) {
-            throw new Llava4jException(Code.INVALID_ARGUMENT, "the text has " + markers + " " + IMAGE_MARKER
-                    + " markers for " + images.size() + " images: give one marker per image, or none");
+            throw new Llava4jException(
+                    Code.INVALID_ARGUMENT,
+                    "the text has " + markers + " " + IMAGE_MARKER + " markers for " + images.size()
+                            + " images: give one marker per image, or none");
         }
     }
 

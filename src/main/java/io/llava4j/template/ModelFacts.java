@@ -18,8 +18,8 @@ import io.llava4j.Llava4jException.Code;
  * @param chatTemplate {@code tokenizer.chat_template}, the embedded Jinja template; {@code ""} if
  *     the file has none (legacy LLaVA GGUFs)
  */
-public record ModelFacts(String name, String fileName, String architecture, int vocabSize,
-        String tokenizerModel, String chatTemplate) {
+public record ModelFacts(
+        String name, String fileName, String architecture, int vocabSize, String tokenizerModel, String chatTemplate) {
     /** @throws Llava4jException {@link Code#INVALID_ARGUMENT} if {@code vocabSize} is negative */
     public ModelFacts {
         name = name == null ? "" : name;

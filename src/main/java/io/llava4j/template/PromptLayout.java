@@ -110,9 +110,11 @@ public record PromptLayout(List<String> textChunks) {
      */
     public PromptLayout requireImages(int images) {
         if (images != imageCount()) {
-            throw new Llava4jException(Code.INVALID_ARGUMENT, "number of images (" + images
-                    + ") does not match number of " + Message.IMAGE_MARKER + " markers in the prompt ("
-                    + imageCount() + ")");
+            throw new Llava4jException(
+                    Code.INVALID_ARGUMENT,
+                    "number of images (" + images
+                            + ") does not match number of " + Message.IMAGE_MARKER + " markers in the prompt ("
+                            + imageCount() + ")");
         }
         return this;
     }

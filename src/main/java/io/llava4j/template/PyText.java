@@ -13,9 +13,17 @@ final class PyText {
      * {@code Character.isWhitespace} leaves out.
      */
     static boolean isSpace(char c) {
-        return (c >= '\t' && c <= '\r') || (c >= '\u001c' && c <= ' ') || c == '\u0085' || c == '\u00a0'
-                || c == '\u1680' || (c >= '\u2000' && c <= '\u200a') || c == '\u2028' || c == '\u2029'
-                || c == '\u202f' || c == '\u205f' || c == '\u3000';
+        return (c >= '\t' && c <= '\r')
+                || (c >= '\u001c' && c <= ' ')
+                || c == '\u0085'
+                || c == '\u00a0'
+                || c == '\u1680'
+                || (c >= '\u2000' && c <= '\u200a')
+                || c == '\u2028'
+                || c == '\u2029'
+                || c == '\u202f'
+                || c == '\u205f'
+                || c == '\u3000';
     }
 
     /** Python {@code s.strip()} (also Jinja's {@code trim} filter). */

@@ -38,6 +38,7 @@ final class TemplateRegistry {
             + " The assistant is able to understand the visual content that the user provides, and assist"
             + " the user with a variety of tasks using natural language."
             + "The visual content will be provided with the following format: <Image>visual content</Image>.";
+
     static final String S_LLAMA_2 = "You are a helpful, respectful and honest assistant. Always answer as"
             + " helpfully as possible, while being safe.  Your answers should not include any harmful,"
             + " unethical, racist, sexist, toxic, dangerous, or illegal content. Please ensure that your"
@@ -45,8 +46,8 @@ final class TemplateRegistry {
             + " sense, or is not factually coherent, explain why instead of answering something not correct."
             + " If you don't know the answer to a question, please don't share false information.";
     static final String S_SIMPLE = "Answer the questions about the visual content that the user provides.";
-    static final String S_SIMPLE_MMTAG = S_SIMPLE
-            + "The visual content will be provided with the following format: <Image>visual content</Image>.";
+    static final String S_SIMPLE_MMTAG =
+            S_SIMPLE + "The visual content will be provided with the following format: <Image>visual content</Image>.";
 
     /** conv_vicuna_v0's built-in pair ({@code offset=2}). */
     static final List<Message> VICUNA_V0_FEW_SHOT = List.of(
@@ -83,47 +84,126 @@ final class TemplateRegistry {
 
     static {
         // HL and NX
-        def("v0", "default").text(S_HUMAN, "Human", "Assistant").style(SINGLE, "###", null)
-                .version("Unknown").fewShot(VICUNA_V0_FEW_SHOT).add();
-        def("vicuna_v1", "v1").text(S_USER, "USER", "ASSISTANT").style(TWO, " ", "</s>").version("v1").add();
-        def("llava_v1").text(S_HUMAN, "USER", "ASSISTANT").style(TWO, " ", "</s>").version("v1").add();
-        def("llava_v0").text(S_HUMAN, "Human", "Assistant").style(SINGLE, "###", null).version("Unknown").add();
-        def("v0_mmtag", "llava_v0_mmtag").text(S_MMTAG, "Human", "Assistant").style(SINGLE, "###", null)
-                .version("v0_mmtag").add();
-        def("v1_mmtag", "llava_v1_mmtag").text(S_MMTAG, "USER", "ASSISTANT").style(TWO, " ", "</s>")
-                .version("v1_mmtag").add();
-        def("llama_2").text(S_LLAMA_2, "USER", "ASSISTANT").style(LLAMA_2, "<s>", "</s>")
-                .version("llama_v2").add();
-        def("llava_llama_2").text(S_LV, "USER", "ASSISTANT").style(LLAMA_2, "<s>", "</s>")
-                .version("llama_v2").add();
-        def("mistral_instruct", "llava_mistral_instruct").text("", "USER", "ASSISTANT").style(LLAMA_2, "", "</s>")
-                .version("llama_v2").add();
-        def("chatml_direct").header(IM_SYSTEM).text("Answer the questions.", IM_USER, IM_ASSISTANT)
-                .style(MPT, "<|im_end|>", null).version("mpt").add();
-        def("mistral_direct").header(IM_SYSTEM).text("Answer the questions.", IM_USER, IM_ASSISTANT)
-                .style(MPT, "<|im_end|>", null).version("mpt").add();
-        def("mpt").header(IM_SYSTEM).text("A conversation between a user and an LLM-based AI assistant."
-                + " The assistant gives helpful and honest answers.", IM_USER, IM_ASSISTANT)
-                .style(MPT, "<|im_end|>", null).version("mpt").add();
-        def("plain", "v0_plain").text("", "", "").style(PLAIN, "\n", null).version("Unknown").add();
+        def("v0", "default")
+                .text(S_HUMAN, "Human", "Assistant")
+                .style(SINGLE, "###", null)
+                .version("Unknown")
+                .fewShot(VICUNA_V0_FEW_SHOT)
+                .add();
+        def("vicuna_v1", "v1")
+                .text(S_USER, "USER", "ASSISTANT")
+                .style(TWO, " ", "</s>")
+                .version("v1")
+                .add();
+        def("llava_v1")
+                .text(S_HUMAN, "USER", "ASSISTANT")
+                .style(TWO, " ", "</s>")
+                .version("v1")
+                .add();
+        def("llava_v0")
+                .text(S_HUMAN, "Human", "Assistant")
+                .style(SINGLE, "###", null)
+                .version("Unknown")
+                .add();
+        def("v0_mmtag", "llava_v0_mmtag")
+                .text(S_MMTAG, "Human", "Assistant")
+                .style(SINGLE, "###", null)
+                .version("v0_mmtag")
+                .add();
+        def("v1_mmtag", "llava_v1_mmtag")
+                .text(S_MMTAG, "USER", "ASSISTANT")
+                .style(TWO, " ", "</s>")
+                .version("v1_mmtag")
+                .add();
+        def("llama_2")
+                .text(S_LLAMA_2, "USER", "ASSISTANT")
+                .style(LLAMA_2, "<s>", "</s>")
+                .version("llama_v2")
+                .add();
+        def("llava_llama_2")
+                .text(S_LV, "USER", "ASSISTANT")
+                .style(LLAMA_2, "<s>", "</s>")
+                .version("llama_v2")
+                .add();
+        def("mistral_instruct", "llava_mistral_instruct")
+                .text("", "USER", "ASSISTANT")
+                .style(LLAMA_2, "", "</s>")
+                .version("llama_v2")
+                .add();
+        def("chatml_direct")
+                .header(IM_SYSTEM)
+                .text("Answer the questions.", IM_USER, IM_ASSISTANT)
+                .style(MPT, "<|im_end|>", null)
+                .version("mpt")
+                .add();
+        def("mistral_direct")
+                .header(IM_SYSTEM)
+                .text("Answer the questions.", IM_USER, IM_ASSISTANT)
+                .style(MPT, "<|im_end|>", null)
+                .version("mpt")
+                .add();
+        def("mpt")
+                .header(IM_SYSTEM)
+                .text(
+                        "A conversation between a user and an LLM-based AI assistant."
+                                + " The assistant gives helpful and honest answers.",
+                        IM_USER,
+                        IM_ASSISTANT)
+                .style(MPT, "<|im_end|>", null)
+                .version("mpt")
+                .add();
+        def("plain", "v0_plain")
+                .text("", "", "")
+                .style(PLAIN, "\n", null)
+                .version("Unknown")
+                .add();
         // NX only
-        def("llava_llama_2_simple").text(S_SIMPLE, "USER", "ASSISTANT").style(LLAMA_2, "<s>", "</s>")
-                .version("llama_v2").add();
-        def("llava_llama_2_mmtag").text(S_SIMPLE_MMTAG, "USER", "ASSISTANT").style(LLAMA_2, "<s>", "</s>")
-                .version("llama_v2_mmtag").add();
-        def("mistral_orca").header(IM_SYSTEM).text("You are MistralOrca, a large language model trained by"
-                + " Alignment Lab AI. Write out your reasoning step-by-step to be sure you get the right answers!",
-                IM_USER, IM_ASSISTANT).style(MPT, "<|im_end|>", null).version("mpt").add();
-        def("mistral_zephyr").header("<|system|>\n")
+        def("llava_llama_2_simple")
+                .text(S_SIMPLE, "USER", "ASSISTANT")
+                .style(LLAMA_2, "<s>", "</s>")
+                .version("llama_v2")
+                .add();
+        def("llava_llama_2_mmtag")
+                .text(S_SIMPLE_MMTAG, "USER", "ASSISTANT")
+                .style(LLAMA_2, "<s>", "</s>")
+                .version("llama_v2_mmtag")
+                .add();
+        def("mistral_orca")
+                .header(IM_SYSTEM)
+                .text(
+                        "You are MistralOrca, a large language model trained by"
+                                + " Alignment Lab AI. Write out your reasoning step-by-step to be sure you get the right answers!",
+                        IM_USER,
+                        IM_ASSISTANT)
+                .style(MPT, "<|im_end|>", null)
+                .version("mpt")
+                .add();
+        def("mistral_zephyr")
+                .header("<|system|>\n")
                 .text("You are a helpful AI assistant.", "<|user|>\n", "<|assistant|>\n")
-                .style(MPT, "</s>", null).version("mpt").add();
-        def("llava_llama_3").text(S_LV, "user", "assistant").style(LLAMA_3, "<|eot_id|>", null)
-                .version("llama_v3").add();
-        def("qwen_1_5", "qwen_2").header(IM_SYSTEM).text("You are a helpful assistant.", "<|im_start|>user",
-                "<|im_start|>assistant").style(CHATML, "<|im_end|>", null).version("qwen").add();
-        def("qwen_2_5").header(IM_SYSTEM).text("You are Qwen, created by Alibaba Cloud. You are a helpful"
-                + " assistant.", "<|im_start|>user", "<|im_start|>assistant").style(CHATML, "<|im_end|>", null)
-                .version("qwen").add();
+                .style(MPT, "</s>", null)
+                .version("mpt")
+                .add();
+        def("llava_llama_3")
+                .text(S_LV, "user", "assistant")
+                .style(LLAMA_3, "<|eot_id|>", null)
+                .version("llama_v3")
+                .add();
+        def("qwen_1_5", "qwen_2")
+                .header(IM_SYSTEM)
+                .text("You are a helpful assistant.", "<|im_start|>user", "<|im_start|>assistant")
+                .style(CHATML, "<|im_end|>", null)
+                .version("qwen")
+                .add();
+        def("qwen_2_5")
+                .header(IM_SYSTEM)
+                .text(
+                        "You are Qwen, created by Alibaba Cloud. You are a helpful" + " assistant.",
+                        "<|im_start|>user",
+                        "<|im_start|>assistant")
+                .style(CHATML, "<|im_end|>", null)
+                .version("qwen")
+                .add();
     }
 
     private TemplateRegistry() {}
@@ -131,7 +211,8 @@ final class TemplateRegistry {
     static ChatTemplate get(String name) {
         ChatTemplate t = BY_NAME.get(name.strip().toLowerCase(Locale.ROOT));
         if (t == null) {
-            throw new Llava4jException(Code.INVALID_ARGUMENT,
+            throw new Llava4jException(
+                    Code.INVALID_ARGUMENT,
                     "unknown chat template '" + name + "'; valid names: " + String.join(", ", names()));
         }
         return t;
@@ -210,8 +291,20 @@ final class TemplateRegistry {
             String stop = stopString(style, sep, sep2);
             List<String> stops = stop.isEmpty() ? List.of() : List.of(stop);
             List<String> stopTokens = SPECIAL_TOKEN_TEXTS.contains(stop) ? List.of(stop) : List.of();
-            ChatTemplate t = new ChatTemplate(name, aliases, header, system, user, assistant, style, sep, sep2, version,
-                    fewShot, stops, stopTokens);
+            ChatTemplate t = new ChatTemplate(
+                    name,
+                    aliases,
+                    header,
+                    system,
+                    user,
+                    assistant,
+                    style,
+                    sep,
+                    sep2,
+                    version,
+                    fewShot,
+                    stops,
+                    stopTokens);
             ALL.add(t);
             for (String key : concat(name, aliases)) {
                 if (BY_NAME.put(key, t) != null) {

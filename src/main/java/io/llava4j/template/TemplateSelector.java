@@ -69,10 +69,13 @@ public final class TemplateSelector {
         }
         ChatTemplate chosen = resolve(templateName);
         TemplateChoice auto = select(facts);
-        String verdict = auto.template() == chosen ? "auto-detection agrees"
+        String verdict = auto.template() == chosen
+                ? "auto-detection agrees"
                 : "the auto-detected template is " + auto.template().name() + ", using " + chosen.name();
-        return new TemplateChoice(chosen, "template '" + templateName.strip() + "' given explicitly ("
-                + verdict + "; auto-detection: " + auto.reason() + ")");
+        return new TemplateChoice(
+                chosen,
+                "template '" + templateName.strip() + "' given explicitly (" + verdict + "; auto-detection: "
+                        + auto.reason() + ")");
     }
 
     /** Chooses a template automatically; see the class comment for the rules. */
@@ -86,8 +89,10 @@ public final class TemplateSelector {
 
         // 1. Qwen
         if (arch.startsWith("qwen")) {
-            return pick("qwen_1_5", "general.architecture is '" + arch + "': LLaVA-NeXT pairs its Qwen"
-                    + " checkpoints (OneVision, LLaVA-Video, Interleave, NeXT-72B/110B) with qwen_1_5");
+            return pick(
+                    "qwen_1_5",
+                    "general.architecture is '" + arch + "': LLaVA-NeXT pairs its Qwen"
+                            + " checkpoints (OneVision, LLaVA-Video, Interleave, NeXT-72B/110B) with qwen_1_5");
         }
         if ((hit = n.find("qwen")) != null) {
             return pick("qwen_1_5", hit + " contains 'qwen' (LLaVA-NeXT interleave rule)");
@@ -96,10 +101,13 @@ public final class TemplateSelector {
         if (tpl.contains("<|start_header_id|>")) {
             return pick("llava_llama_3", "the embedded chat template uses Llama 3 headers (<|start_header_id|>)");
         }
-        if (llamaArch && (facts.vocabSize() == LLAMA_3_VOCAB
-                || (facts.tokenizerModel().equals("gpt2") && facts.vocabSize() >= 128000))) {
-            return pick("llava_llama_3", "a llama model with the Llama 3 vocabulary (" + facts.vocabSize()
-                    + " tokens, tokenizer '" + facts.tokenizerModel() + "')");
+        if (llamaArch
+                && (facts.vocabSize() == LLAMA_3_VOCAB
+                        || (facts.tokenizerModel().equals("gpt2") && facts.vocabSize() >= 128000))) {
+            return pick(
+                    "llava_llama_3",
+                    "a llama model with the Llama 3 vocabulary (" + facts.vocabSize() + " tokens, tokenizer '"
+                            + facts.tokenizerModel() + "')");
         }
         if ((hit = n.find(LLAMA_3)) != null) {
             return pick("llava_llama_3", hit + " names Llama 3 (llama3-llava-next-8b uses llava_llama_3)");
@@ -131,8 +139,10 @@ public final class TemplateSelector {
             return pick("llava_v1", hit + " contains 'v1' (LLaVA auto conv-mode)");
         }
         if ((hit = n.find("mpt")) != null || arch.equals("mpt")) {
-            return pick("mpt", (hit != null ? hit + " contains 'mpt'" : "general.architecture is 'mpt'")
-                    + " (LLaVA auto conv-mode)");
+            return pick(
+                    "mpt",
+                    (hit != null ? hit + " contains 'mpt'" : "general.architecture is 'mpt'")
+                            + " (LLaVA auto conv-mode)");
         }
         if (pretrain) {
             return pick("v0_mmtag", n.describe() + " contains 'mmtag' or 'plain' (LLaVA gradio rule)");
@@ -142,8 +152,10 @@ public final class TemplateSelector {
         }
         // 4. The embedded template
         if (tpl.contains("<|im_start|>")) {
-            return pick("chatml_direct", "the embedded chat template is ChatML (<|im_start|>), as in"
-                    + " Yi-34B/Nous-Hermes-2-Yi based LLaVA-v1.6-34B");
+            return pick(
+                    "chatml_direct",
+                    "the embedded chat template is ChatML (<|im_start|>), as in"
+                            + " Yi-34B/Nous-Hermes-2-Yi based LLaVA-v1.6-34B");
         }
         if (tpl.contains("[INST]")) {
             return tpl.contains("<<SYS>>")
@@ -161,8 +173,10 @@ public final class TemplateSelector {
         String why = facts.hasChatTemplate()
                 ? "the embedded chat template is not one LLaVA uses and no name rule matched"
                 : "no chat template in the file and no name rule matched";
-        return pick("llava_v1", why + "; defaulting to llava_v1, the LLaVA-1.5/1.6 Vicuna format"
-                + " (choose another with --template)");
+        return pick(
+                "llava_v1",
+                why + "; defaulting to llava_v1, the LLaVA-1.5/1.6 Vicuna format"
+                        + " (choose another with --template)");
     }
 
     private static TemplateChoice pick(String name, String reason) {

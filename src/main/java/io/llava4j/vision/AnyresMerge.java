@@ -41,8 +41,8 @@ public final class AnyresMerge {
         }
         for (float[] f : features) {
             if (f.length != perImage) {
-                throw invalid("each encoded image must hold " + side + "x" + side + "x" + width + " floats, got "
-                        + f.length);
+                throw invalid(
+                        "each encoded image must hold " + side + "x" + side + "x" + width + " floats, got " + f.length);
             }
         }
         if (newline.length != width) {

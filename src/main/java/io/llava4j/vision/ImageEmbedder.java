@@ -56,10 +56,13 @@ public final class ImageEmbedder {
             int perImage = features[0].length / width;
             int side = (int) Math.round(Math.sqrt(perImage));
             if (side * side != perImage) {
-                throw new Llava4jException(Code.INCOMPATIBLE, "spatial_unpad needs a square feature map, the encoder"
-                        + " gives " + perImage + " tokens per image");
+                throw new Llava4jException(
+                        Code.INCOMPATIBLE,
+                        "spatial_unpad needs a square feature map, the encoder" + " gives " + perImage
+                                + " tokens per image");
             }
-            merged = AnyresMerge.spatialUnpad(features, layout.unpad(side), config.newline().orElseThrow(), width);
+            merged = AnyresMerge.spatialUnpad(
+                    features, layout.unpad(side), config.newline().orElseThrow(), width);
         } else {
             merged = AnyresMerge.flat(features);
         }

@@ -28,10 +28,11 @@ import java.util.Optional;
  * @param multiImage how each image of a several-image prompt is prepared: one crop, no tiles (see
  *     {@link ImageEmbedder#embedOneOfSeveral})
  */
-public record MmprojConfig(PreprocessConfig preprocess, boolean spatialUnpad, Optional<float[]> newline,
-        PreprocessConfig multiImage) {
-    static final String[] NEWLINE_TENSORS = {MmprojSchema.Layout.FULL.imageNewline(),
-        MmprojSchema.Layout.LEGACY.imageNewline()};
+public record MmprojConfig(
+        PreprocessConfig preprocess, boolean spatialUnpad, Optional<float[]> newline, PreprocessConfig multiImage) {
+    static final String[] NEWLINE_TENSORS = {
+        MmprojSchema.Layout.FULL.imageNewline(), MmprojSchema.Layout.LEGACY.imageNewline()
+    };
 
     /**
      * Reads the configuration of a validated mmproj header.
@@ -48,8 +49,8 @@ public record MmprojConfig(PreprocessConfig preprocess, boolean spatialUnpad, Op
                 .orElse(List.of());
         boolean siglip = !mmproj.hasTensor(MmprojSchema.CLASS_EMBD);
         AspectMode mode = !pinpoints.isEmpty() ? AspectMode.ANYRES : siglip ? AspectMode.SQUASH : AspectMode.PAD;
-        PreprocessConfig pre = new PreprocessConfig(imageSize, patchSize, mean, std, mode, pinpoints,
-                ResampleFilter.BICUBIC, 0);
+        PreprocessConfig pre =
+                new PreprocessConfig(imageSize, patchSize, mean, std, mode, pinpoints, ResampleFilter.BICUBIC, 0);
         Optional<float[]> newline = Optional.empty();
         for (String name : NEWLINE_TENSORS) {
             if (mmproj.hasTensor(name)) {
@@ -58,16 +59,20 @@ public record MmprojConfig(PreprocessConfig preprocess, boolean spatialUnpad, Op
             }
         }
         boolean unpad = mode == AspectMode.ANYRES
-                && mmproj.optionalString(ClipKeys.VISION_MM_PATCH_MERGE_TYPE).orElse(ClipKeys.MERGE_FLAT)
+                && mmproj.optionalString(ClipKeys.VISION_MM_PATCH_MERGE_TYPE)
+                        .orElse(ClipKeys.MERGE_FLAT)
                         .equals(ClipKeys.MERGE_SPATIAL_UNPAD);
         if (unpad && newline.isEmpty()) {
-            throw new GgufFormatException(mmproj.path(), "clip.vision.mm_patch_merge_type is spatial_unpad but there"
-                    + " is no image_newline tensor (v.image_newline or model.image_newline)");
+            throw new GgufFormatException(
+                    mmproj.path(),
+                    "clip.vision.mm_patch_merge_type is spatial_unpad but there"
+                            + " is no image_newline tensor (v.image_newline or model.image_newline)");
         }
         // Several images in one prompt (LLaVA-NeXT-Interleave / OneVision): no anyres tiles, one crop
         // per image the way the tower's processor makes it: expand2square for CLIP (OneVision's
         // image_aspect_ratio="pad" override), the direct 384 resize for SigLIP.
-        PreprocessConfig multi = mode != AspectMode.ANYRES ? pre : pre.withAspectMode(siglip ? AspectMode.SQUASH : AspectMode.PAD);
+        PreprocessConfig multi =
+                mode != AspectMode.ANYRES ? pre : pre.withAspectMode(siglip ? AspectMode.SQUASH : AspectMode.PAD);
         return new MmprojConfig(pre, unpad, newline, multi);
     }
 }

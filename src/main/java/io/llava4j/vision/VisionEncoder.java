@@ -48,7 +48,8 @@ public final class VisionEncoder implements AutoCloseable {
         NativeErrors.checkShim(LlamaLib.llava4j_clip_patch_size(handle, v), path + ": reading the patch size");
         this.patchSize = v[0];
         byte[] name = new byte[64];
-        NativeErrors.checkShim(LlamaLib.llava4j_clip_projector(handle, name, name.length), path + ": reading the projector");
+        NativeErrors.checkShim(
+                LlamaLib.llava4j_clip_projector(handle, name, name.length), path + ": reading the projector");
         int len = 0;
         while (len < name.length && name[len] != 0) {
             len++;
@@ -156,17 +157,21 @@ public final class VisionEncoder implements AutoCloseable {
      */
     public float[] encode(float[] pixels, int width, int height, int threads) {
         if ((long) width * height * 3 != pixels.length) {
-            throw new Llava4jException(Code.INVALID_ARGUMENT, "a " + width + "x" + height + " image has "
-                    + (long) width * height * 3 + " values, got " + pixels.length);
+            throw new Llava4jException(
+                    Code.INVALID_ARGUMENT,
+                    "a " + width + "x" + height + " image has " + (long) width * height * 3 + " values, got "
+                            + pixels.length);
         }
         guard.enter();
         try {
             int[] n = new int[1];
             NativeErrors.checkShim(LlamaLib.llava4j_clip_n_tokens(handle, width, height, n), path + ": token count");
             float[] out = new float[Math.multiplyExact(n[0], embeddingWidth)];
-            try (FloatPointer in = new FloatPointer(pixels); FloatPointer result = new FloatPointer(out.length)) {
-                NativeErrors.checkShim(LlamaLib.llava4j_clip_encode(handle, threads, in, width, height, result,
-                        out.length), path + ": encoding a " + width + "x" + height + " image");
+            try (FloatPointer in = new FloatPointer(pixels);
+                    FloatPointer result = new FloatPointer(out.length)) {
+                NativeErrors.checkShim(
+                        LlamaLib.llava4j_clip_encode(handle, threads, in, width, height, result, out.length),
+                        path + ": encoding a " + width + "x" + height + " image");
                 result.get(out);
             }
             return out;

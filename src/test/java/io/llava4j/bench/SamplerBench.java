@@ -37,7 +37,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgs = {"-Xms512m", "-Xmx512m"})
+@Fork(
+        value = 1,
+        jvmArgs = {"-Xms512m", "-Xmx512m"})
 public class SamplerBench {
     /** Qwen2's vocabulary size. */
     public static final int VOCAB = 152_064;
@@ -47,8 +49,13 @@ public class SamplerBench {
         /** Temperature 0: argmax over the penalised logits (no penalties here). */
         GREEDY(SamplerConfig.greedy()),
         /** The usual llama.cpp-style chain: temp 0.8, top-k 40, top-p 0.95, min-p 0.05, repeat 1.1. */
-        TOPK_TOPP_MINP_PENALTY(SamplerConfig.defaults().withTemperature(0.8).withTopK(40).withTopP(0.95)
-                .withMinP(0.05).withRepeatPenalty(1.1).withPenaltyWindow(64)),
+        TOPK_TOPP_MINP_PENALTY(SamplerConfig.defaults()
+                .withTemperature(0.8)
+                .withTopK(40)
+                .withTopP(0.95)
+                .withMinP(0.05)
+                .withRepeatPenalty(1.1)
+                .withPenaltyWindow(64)),
         /** Top-p without top-k: the full-vocabulary nucleus path. */
         TOPP_ONLY(SamplerConfig.defaults().withTemperature(0.8).withTopK(0).withTopP(0.95)),
         /** Min-p without top-k: the pre-filter path. */
@@ -107,7 +114,9 @@ public class SamplerBench {
             int index = (int) Long.remainderUnsigned(rng.nextLong(), n);
             values[index] += (float) (10 + 8 * rng.nextDouble());
         }
-        FloatBuffer buffer = ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        FloatBuffer buffer = ByteBuffer.allocateDirect(n * Float.BYTES)
+                .order(ByteOrder.nativeOrder())
+                .asFloatBuffer();
         buffer.put(values).flip();
         return buffer;
     }
@@ -161,7 +170,8 @@ public class SamplerBench {
                 cpu = threads.getCurrentThreadCpuTime() - cpu0;
                 wall = System.nanoTime() - wall0;
             }
-            System.out.printf("%-24s cpu %9.0f ns/token   wall %9.0f ns/token   (checksum %d)%n",
+            System.out.printf(
+                    "%-24s cpu %9.0f ns/token   wall %9.0f ns/token   (checksum %d)%n",
                     chain, (double) cpu / tokens, (double) wall / tokens, checksum);
         }
     }

@@ -54,7 +54,9 @@ class WorkflowLintTest {
         Files.writeString(broken, text);
         Result r = lint(broken);
         assertEquals(1, r.exit(), r.output());
-        assertTrue(r.output().contains("\"nativeargs\" is not defined") && r.output().contains("\"oss\" is not defined"),
+        assertTrue(
+                r.output().contains("\"nativeargs\" is not defined")
+                        && r.output().contains("\"oss\" is not defined"),
                 r.output());
     }
 }

@@ -33,6 +33,7 @@ class AnswerCommandTest {
 
     @TempDir
     static Path dir;
+
     static ChatFixture f;
 
     @TempDir
@@ -44,8 +45,14 @@ class AnswerCommandTest {
     }
 
     private CliRunner.Result answer(Path questions, Path answers, String... extra) {
-        List<String> a = new ArrayList<>(List.of("answer", "--questions", questions.toString(), "--image-folder",
-                dir.toString(), "--answers", answers.toString()));
+        List<String> a = new ArrayList<>(List.of(
+                "answer",
+                "--questions",
+                questions.toString(),
+                "--image-folder",
+                dir.toString(),
+                "--answers",
+                answers.toString()));
         a.addAll(f.modelArgs("--temp", "0", "-n", "6"));
         a.addAll(List.of(extra));
         return CliRunner.run(a.toArray(String[]::new));
@@ -90,10 +97,14 @@ class AnswerCommandTest {
         List<String> before = lines(out);
         assertEquals(2, before.size(), first.err());
         assertTrue(before.get(0).startsWith("{\"question_id\":1,"), "a numeric id stays a number: " + before.get(0));
-        assertTrue(before.get(1).startsWith("{\"question_id\":\"q2\","), "a string id stays a string: " + before.get(1));
+        assertTrue(
+                before.get(1).startsWith("{\"question_id\":\"q2\","), "a string id stays a string: " + before.get(1));
 
         // killed while writing question 3: half a line, no newline
-        Files.writeString(out, "{\"question_id\":3,\"prompt\":\"Say hel", StandardCharsets.UTF_8,
+        Files.writeString(
+                out,
+                "{\"question_id\":3,\"prompt\":\"Say hel",
+                StandardCharsets.UTF_8,
                 java.nio.file.StandardOpenOption.APPEND);
         CliRunner.Result second = answer(q, out);
         assertEquals(0, second.exitCode(), second.err());
@@ -107,21 +118,34 @@ class AnswerCommandTest {
         for (String line : after) {
             rows.add(fields(line));
         }
-        assertEquals(List.of("1", "q2", "3", "4"), rows.stream().map(r -> r.get("question_id")).collect(Collectors.toList()));
+        assertEquals(
+                List.of("1", "q2", "3", "4"),
+                rows.stream().map(r -> r.get("question_id")).collect(Collectors.toList()));
         for (Map<String, String> r : rows) {
-            assertEquals(List.of("question_id", "prompt", "text", "answer_id", "model_id", "metadata"), List.copyOf(r.keySet()));
+            assertEquals(
+                    List.of("question_id", "prompt", "text", "answer_id", "model_id", "metadata"),
+                    List.copyOf(r.keySet()));
             assertEquals("lm", r.get("model_id"), "the model file's name without extension");
             assertTrue(r.get("answer_id").matches("[2-9A-HJ-NP-Za-km-z]{22}"), r.get("answer_id"));
         }
         assertEquals(4, rows.stream().map(r -> r.get("answer_id")).distinct().count());
-        assertEquals("What is in the image?", rows.get(0).get("prompt"), "prompt is the question text, as model_vqa writes it");
+        assertEquals(
+                "What is in the image?",
+                rows.get(0).get("prompt"),
+                "prompt is the question text, as model_vqa writes it");
 
         // the answers are what run gives for "<image>\n" + text, and text alone without an image
-        assertEquals(f.run("--image", f.square.toString(), "-p", "What is in the image?", "--temp", "0", "-n", "6").strip(),
+        assertEquals(
+                f.run("--image", f.square.toString(), "-p", "What is in the image?", "--temp", "0", "-n", "6")
+                        .strip(),
                 rows.get(0).get("text"));
-        assertEquals(f.run("-p", "Say hello.", "--temp", "0", "-n", "6").strip(), rows.get(2).get("text"));
+        assertEquals(
+                f.run("-p", "Say hello.", "--temp", "0", "-n", "6").strip(),
+                rows.get(2).get("text"));
         // the last question after three others: answered in a fresh conversation, as run answers it alone
-        assertEquals(f.run("--image", f.square.toString(), "-p", "Is it bright?", "--temp", "0", "-n", "6").strip(),
+        assertEquals(
+                f.run("--image", f.square.toString(), "-p", "Is it bright?", "--temp", "0", "-n", "6")
+                        .strip(),
                 rows.get(3).get("text"));
 
         CliRunner.Result third = answer(q, out);
@@ -133,8 +157,12 @@ class AnswerCommandTest {
 
     @Test
     void badQuestionsAreReportedAndTheOthersAnswered() throws IOException {
-        Path q = questions(List.of(QUESTIONS.get(0), "{\"question_id\": 9, \"text\": ", "",
-                "{\"question_id\": 5, \"image\": \"later.png\", \"text\": \"And this?\"}", QUESTIONS.get(2),
+        Path q = questions(List.of(
+                QUESTIONS.get(0),
+                "{\"question_id\": 9, \"text\": ",
+                "",
+                "{\"question_id\": 5, \"image\": \"later.png\", \"text\": \"And this?\"}",
+                QUESTIONS.get(2),
                 "{\"question_id\": 1, \"text\": \"the same id again\"}"));
         Path out = work.resolve("answers.jsonl");
         CliRunner.Result r = answer(q, out);
@@ -149,7 +177,8 @@ class AnswerCommandTest {
         assertEquals(1, again.exitCode(), "line 2 is still broken: " + again.err());
         assertTrue(again.err().contains("answering 1"), again.err());
         assertEquals(3, lines(out).size());
-        assertTrue(lines(out).get(2).startsWith("{\"question_id\":5,"), lines(out).get(2));
+        assertTrue(
+                lines(out).get(2).startsWith("{\"question_id\":5,"), lines(out).get(2));
     }
 
     @Test
@@ -174,8 +203,16 @@ class AnswerCommandTest {
         CliRunner.Result noOut = CliRunner.run("answer", "--questions", q.toString());
         assertEquals(2, noOut.exitCode());
         assertTrue(noOut.err().contains("--answers"), noOut.err());
-        CliRunner.Result noVision = CliRunner.run("answer", "--questions", q.toString(), "--answers",
-                work.resolve("a.jsonl").toString(), "--image-folder", dir.toString(), "-m", f.pair.lm().toString());
+        CliRunner.Result noVision = CliRunner.run(
+                "answer",
+                "--questions",
+                q.toString(),
+                "--answers",
+                work.resolve("a.jsonl").toString(),
+                "--image-folder",
+                dir.toString(),
+                "-m",
+                f.pair.lm().toString());
         assertEquals(2, noVision.exitCode());
         assertTrue(noVision.err().contains("--mmproj"), noVision.err());
     }

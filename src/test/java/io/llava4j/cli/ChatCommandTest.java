@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ChatCommandTest {
     @TempDir
     static Path dir;
+
     static ChatFixture f;
 
     @BeforeAll
@@ -35,7 +36,8 @@ class ChatCommandTest {
     @Test
     void pipedQuestionAboutAnImageAnswersLikeRun() {
         String expected = f.run("--image", f.square.toString(), "-p", QUESTION, "--temp", "0", "-n", "12");
-        CliRunner.Result r = f.chatPiped("/image " + f.square + "\n" + QUESTION + "\n/quit\n", "--temp", "0", "-n", "12");
+        CliRunner.Result r =
+                f.chatPiped("/image " + f.square + "\n" + QUESTION + "\n/quit\n", "--temp", "0", "-n", "12");
         assertEquals(0, r.exitCode(), r.err());
         assertEquals(expected, r.out(), "stdout holds exactly the answer");
         assertTrue(r.err().contains("image 1 (336x336) attached to the next question"), r.err());
@@ -53,23 +55,55 @@ class ChatCommandTest {
         String q2 = "And what colour is it?";
         // an F32 KV cache on both sides: the kept cache and the one-pass evaluation then differ only by
         // f32 rounding (see ChatTest.context()), and --kv-type f32 reaches llama.cpp like -ctk/-ctv f32
-        String first = f.run("--image", f.square.toString(), "-p", QUESTION, "--temp", "0", "-n", "10", "--kv-type", "f32");
-        CliRunner.Result r = f.chatPiped(QUESTION + "\n" + q2 + "\n", "--image", f.square.toString(), "--temp", "0",
-                "-n", "10", "--kv-type", "f32");
+        String first =
+                f.run("--image", f.square.toString(), "-p", QUESTION, "--temp", "0", "-n", "10", "--kv-type", "f32");
+        CliRunner.Result r = f.chatPiped(
+                QUESTION + "\n" + q2 + "\n",
+                "--image",
+                f.square.toString(),
+                "--temp",
+                "0",
+                "-n",
+                "10",
+                "--kv-type",
+                "f32");
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().startsWith(first), "first answer as from run:\n" + r.out() + "\nvs\n" + first);
         String second = r.out().substring(first.length());
         assertTrue(second.endsWith("\n"), second);
         String a1 = first.substring(0, first.length() - 1);
 
-        String prompt = ChatTemplate.forName("llava_v1").render(null,
-                List.of(Message.user("<image>\n" + QUESTION), Message.assistant(a1), Message.user(q2)));
+        String prompt = ChatTemplate.forName("llava_v1")
+                .render(null, List.of(Message.user("<image>\n" + QUESTION), Message.assistant(a1), Message.user(q2)));
         String before = prompt.substring(0, prompt.indexOf("<image>"));
         String after = prompt.substring(prompt.indexOf("<image>") + "<image>".length());
-        String jinja = "{{- '" + jinjaString(before) + "' -}}{{- messages[0]['content'] -}}{{- '" + jinjaString(after) + "' -}}";
-        NativeTools.Result ref = NativeTools.runToEnd("llama-mtmd-cli", "-m", f.pair.lm().toString(), "--mmproj",
-                f.pair.mmproj().toString(), "--image", f.square.toString(), "-p", "<__media__>", "-n", "10", "--temp", "0",
-                "-c", "2048", "-t", "2", "-ctk", "f32", "-ctv", "f32", "--jinja", "--chat-template", jinja);
+        String jinja = "{{- '" + jinjaString(before) + "' -}}{{- messages[0]['content'] -}}{{- '" + jinjaString(after)
+                + "' -}}";
+        NativeTools.Result ref = NativeTools.runToEnd(
+                "llama-mtmd-cli",
+                "-m",
+                f.pair.lm().toString(),
+                "--mmproj",
+                f.pair.mmproj().toString(),
+                "--image",
+                f.square.toString(),
+                "-p",
+                "<__media__>",
+                "-n",
+                "10",
+                "--temp",
+                "0",
+                "-c",
+                "2048",
+                "-t",
+                "2",
+                "-ctk",
+                "f32",
+                "-ctv",
+                "f32",
+                "--jinja",
+                "--chat-template",
+                jinja);
         assertEquals(0, ref.exitCode(), ref.stderr());
         String expected = new String(ref.stdout(), StandardCharsets.UTF_8).strip();
         assertFalse(expected.isEmpty(), "llama-mtmd-cli generated nothing: " + ref.stderr());
@@ -80,19 +114,25 @@ class ChatCommandTest {
     void saveAndLoadResumeTheConversationWithoutEvaluatingItAgain() {
         Path saved = dir.resolve("session.chat");
         String q2 = "And what colour is it?";
-        CliRunner.Result whole = f.chatPiped(QUESTION + "\n" + q2 + "\n", "--image", f.square.toString(), "--temp", "0",
-                "-n", "10");
+        CliRunner.Result whole =
+                f.chatPiped(QUESTION + "\n" + q2 + "\n", "--image", f.square.toString(), "--temp", "0", "-n", "10");
         assertEquals(0, whole.exitCode(), whole.err());
-        CliRunner.Result first = f.chatPiped(QUESTION + "\n/set max-tokens 10\n/save " + saved + "\n", "--image",
-                f.square.toString(), "--temp", "0", "-n", "10");
+        CliRunner.Result first = f.chatPiped(
+                QUESTION + "\n/set max-tokens 10\n/save " + saved + "\n",
+                "--image",
+                f.square.toString(),
+                "--temp",
+                "0",
+                "-n",
+                "10");
         assertEquals(0, first.exitCode(), first.err());
         assertTrue(first.err().contains("saved 2 turns"), first.err());
         CliRunner.Result resumed = f.chatPiped("/load " + saved + "\n" + q2 + "\n/stats\n", "--temp", "0");
         assertEquals(0, resumed.exitCode(), resumed.err());
         assertTrue(resumed.err().contains("loaded 2 turns"), resumed.err());
         assertEquals(whole.out(), first.out() + resumed.out(), "the resumed session answers as the unbroken one");
-        CliRunner.Result missing = f.chatPiped("/load " + dir.resolve("nope.chat") + "\n" + QUESTION + "\n",
-                "--temp", "0", "-n", "2");
+        CliRunner.Result missing =
+                f.chatPiped("/load " + dir.resolve("nope.chat") + "\n" + QUESTION + "\n", "--temp", "0", "-n", "2");
         assertEquals(1, missing.exitCode(), "a failed line makes a piped session exit 1");
         assertTrue(missing.err().contains("nope.chat"), missing.err());
         assertFalse(missing.out().isEmpty(), "the session went on after the failed /load");
@@ -105,24 +145,26 @@ class ChatCommandTest {
     @Test
     void badInputIsReportedAndTheSessionGoesOn() {
         String expected = f.run("--image", f.square.toString(), "-p", QUESTION, "--temp", "0", "-n", "4");
-        String script = String.join("\n",
-                "/stats",
-                "/image " + dir.resolve("missing.png"),
-                "/image " + f.broken,
-                "/image",
-                "/frobnicate now",
-                "/set temp warm",
-                "/set warmth 1",
-                "/set top-p 2",
-                "/set temp 0",
-                "/set max-tokens 4",
-                "/set",
-                "/image " + f.square,
-                QUESTION,
-                "/stats",
-                "/help",
-                "/quit",
-                "this line is never read") + "\n";
+        String script = String.join(
+                        "\n",
+                        "/stats",
+                        "/image " + dir.resolve("missing.png"),
+                        "/image " + f.broken,
+                        "/image",
+                        "/frobnicate now",
+                        "/set temp warm",
+                        "/set warmth 1",
+                        "/set top-p 2",
+                        "/set temp 0",
+                        "/set max-tokens 4",
+                        "/set",
+                        "/image " + f.square,
+                        QUESTION,
+                        "/stats",
+                        "/help",
+                        "/quit",
+                        "this line is never read")
+                + "\n";
         CliRunner.Result r = f.chatPiped(script, "--temp", "0.9", "-n", "50");
         assertEquals(1, r.exitCode(), "failed lines make a piped session exit 1: " + r.err());
         assertEquals(expected, r.out(), "only the one answer, as if the failed lines had not been typed");
@@ -147,16 +189,30 @@ class ChatCommandTest {
     @Test
     void clearStartsOverAndSystemChangesThePrompt() {
         String plain = f.run("--image", f.square.toString(), "-p", QUESTION, "--temp", "0", "-n", "6");
-        String terse = f.run("--image", f.square.toString(), "-p", QUESTION, "--temp", "0", "-n", "6",
-                "--system", "Answer in one word.");
+        String terse = f.run(
+                "--image",
+                f.square.toString(),
+                "-p",
+                QUESTION,
+                "--temp",
+                "0",
+                "-n",
+                "6",
+                "--system",
+                "Answer in one word.");
         assertNotEquals(plain, terse, "the system prompt must matter for this test to mean anything");
-        String script = String.join("\n",
-                "/image " + f.square, QUESTION,
-                "/clear",
-                "/image " + f.square, QUESTION,
-                "/clear",
-                "/system Answer in one word.",
-                "/image " + f.square, QUESTION) + "\n";
+        String script = String.join(
+                        "\n",
+                        "/image " + f.square,
+                        QUESTION,
+                        "/clear",
+                        "/image " + f.square,
+                        QUESTION,
+                        "/clear",
+                        "/system Answer in one word.",
+                        "/image " + f.square,
+                        QUESTION)
+                + "\n";
         CliRunner.Result r = f.chatPiped(script, "--temp", "0", "-n", "6");
         assertEquals(0, r.exitCode(), "end of input ends the session cleanly: " + r.err());
         assertEquals(plain + plain + terse, r.out());
@@ -165,22 +221,26 @@ class ChatCommandTest {
 
     @Test
     void severalImagesGoWithTheNextQuestionOnly() {
-        String script = String.join("\n",
-                "/image " + f.square, "/image " + f.stripes,
-                "<image> Which one is this?", // one marker for two images: refused, nothing enters the chat
-                "/stats",
-                "What differs?", // the two images are still attached
-                "/stats",
-                QUESTION,
-                "/stats") + "\n";
+        String script = String.join(
+                        "\n",
+                        "/image " + f.square,
+                        "/image " + f.stripes,
+                        "<image> Which one is this?", // one marker for two images: refused, nothing enters the chat
+                        "/stats",
+                        "What differs?", // the two images are still attached
+                        "/stats",
+                        QUESTION,
+                        "/stats")
+                + "\n";
         CliRunner.Result r = f.chatPiped(script, "--temp", "0", "-n", "4");
         assertEquals(1, r.exitCode(), r.err());
         String err = r.err();
         assertTrue(err.contains("image 2 (336x336)"), err);
         assertTrue(err.contains("1 <image> markers for 2 images"), err);
         assertTrue(err.indexOf("no answers yet") > err.indexOf("markers for 2 images"), "nothing was answered: " + err);
-        java.util.regex.Matcher m = java.util.regex.Pattern
-                .compile("last answer: prompt \\d+ positions \\((\\d+) image, (\\d+) reused").matcher(err);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                        "last answer: prompt \\d+ positions \\((\\d+) image, (\\d+) reused")
+                .matcher(err);
         assertTrue(m.find(), err);
         int twoImages = Integer.parseInt(m.group(1));
         assertTrue(twoImages >= 2 * 576, "both images in the first prompt: " + err);
@@ -195,8 +255,9 @@ class ChatCommandTest {
     @Test
     void aQuestionThatDoesNotFitIsTakenBack() {
         String hello = f.run("-p", "Say hello.", "--temp", "0", "-n", "4", "--ctx", "256");
-        String script = String.join("\n", "Say hello.", "/image " + f.square, QUESTION, "/clear", "Say hello.", "/stats")
-                + "\n";
+        String script =
+                String.join("\n", "Say hello.", "/image " + f.square, QUESTION, "/clear", "Say hello.", "/stats")
+                        + "\n";
         CliRunner.Result r = f.chatPiped(script, "--temp", "0", "-n", "4", "--ctx", "256");
         assertEquals(1, r.exitCode(), r.err());
         assertTrue(r.err().contains("context holds 256"), r.err());
@@ -207,12 +268,36 @@ class ChatCommandTest {
 
     @Test
     void samplingOptionsAndSetChangeTheAnswer() {
-        CliRunner.Result a = f.chatPiped("/image " + f.square + "\n" + QUESTION + "\n", "--temp", "1.5", "--top-k", "0",
-                "--seed", "7", "-n", "12");
-        CliRunner.Result b = f.chatPiped("/set seed 8\n/image " + f.square + "\n" + QUESTION + "\n", "--temp", "1.5",
-                "--top-k", "0", "--seed", "7", "-n", "12");
-        CliRunner.Result c = f.chatPiped("/image " + f.square + "\n" + QUESTION + "\n", "--temp", "1.5", "--top-k", "0",
-                "--seed", "8", "-n", "12");
+        CliRunner.Result a = f.chatPiped(
+                "/image " + f.square + "\n" + QUESTION + "\n",
+                "--temp",
+                "1.5",
+                "--top-k",
+                "0",
+                "--seed",
+                "7",
+                "-n",
+                "12");
+        CliRunner.Result b = f.chatPiped(
+                "/set seed 8\n/image " + f.square + "\n" + QUESTION + "\n",
+                "--temp",
+                "1.5",
+                "--top-k",
+                "0",
+                "--seed",
+                "7",
+                "-n",
+                "12");
+        CliRunner.Result c = f.chatPiped(
+                "/image " + f.square + "\n" + QUESTION + "\n",
+                "--temp",
+                "1.5",
+                "--top-k",
+                "0",
+                "--seed",
+                "8",
+                "-n",
+                "12");
         assertEquals(0, a.exitCode(), a.err());
         assertTrue(a.err().contains("seed 7"), a.err());
         assertNotEquals(a.out(), b.out(), "/set seed 8 changed the draw");

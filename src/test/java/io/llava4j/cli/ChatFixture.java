@@ -27,7 +27,8 @@ final class ChatFixture {
 
     ChatFixture(Path dir) throws IOException {
         pair = TinyModels.llava15(dir, 31);
-        square = picture(dir.resolve("square.png"), (x, y) -> (x * 255 / 335) << 16 | (y * 255 / 335) << 8 | ((x ^ y) & 0xff));
+        square = picture(
+                dir.resolve("square.png"), (x, y) -> (x * 255 / 335) << 16 | (y * 255 / 335) << 8 | ((x ^ y) & 0xff));
         stripes = picture(dir.resolve("stripes.png"), (x, y) -> (x / 12 % 2 == 0) ? 0xd04020 : 0x2040d0);
         broken = dir.resolve("broken.jpg");
         Files.write(broken, new byte[] {(byte) 0xff, (byte) 0xd8, 1, 2, 3});
@@ -50,8 +51,8 @@ final class ChatFixture {
 
     /** The model options every test uses (context 2048 and template llava_v1 unless {@code extra} sets them), then {@code extra}. */
     List<String> modelArgs(String... extra) {
-        List<String> a = new ArrayList<>(List.of("-m", pair.lm().toString(), "--mmproj", pair.mmproj().toString(),
-                "-t", "2"));
+        List<String> a = new ArrayList<>(
+                List.of("-m", pair.lm().toString(), "--mmproj", pair.mmproj().toString(), "-t", "2"));
         if (!List.of(extra).contains("--ctx")) {
             a.addAll(List.of("--ctx", "2048"));
         }

@@ -37,6 +37,7 @@ class ChatTerminalTest {
 
     @TempDir
     static Path dir;
+
     static ChatFixture f;
 
     private PipedOutputStream keys;
@@ -110,7 +111,8 @@ class ChatTerminalTest {
     @Test
     void questionsFromTheKeyboardAndHistoryRecall() throws Exception {
         String expected = f.run("--image", f.square.toString(), "-p", QUESTION, "--temp", "0", "-n", "8");
-        String twice = f.chatPiped("/image " + f.square + "\n" + QUESTION + "\n" + QUESTION + "\n", "--temp", "0", "-n", "8")
+        String twice = f.chatPiped(
+                        "/image " + f.square + "\n" + QUESTION + "\n" + QUESTION + "\n", "--temp", "0", "-n", "8")
                 .out();
         start("--temp", "0", "-n", "8");
         type("/image " + f.square + "\r");
@@ -146,7 +148,8 @@ class ChatTerminalTest {
         type("/stats\r");
         awaitThat(() -> err.toString().contains("session: 2 answers"), "the next answer's statistics");
         assertFalse(err.toString().contains("error:"), err.toString());
-        assertTrue(err.toString().matches("(?s).*last answer: prompt \\d+ positions \\(576 image, [1-9]\\d* reused.*"),
+        assertTrue(
+                err.toString().matches("(?s).*last answer: prompt \\d+ positions \\(576 image, [1-9]\\d* reused.*"),
                 "the next question builds on the stopped answer's conversation: " + err);
         type("\004"); // Ctrl-D on an empty line
         assertEquals(0, exitCode(), err.toString());

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 class GeneratedModelCliTest {
     @TempDir
     static Path dir;
+
     static TinyModels.Pair pair;
 
     @BeforeAll
@@ -39,7 +40,8 @@ class GeneratedModelCliTest {
 
     @Test
     void tokenizeUsesTheCopiedTokenizer() {
-        CliRunner.Result r = CliRunner.run("tokenize", "--ids-only", "-m", pair.lm().toString(), "Hello world");
+        CliRunner.Result r =
+                CliRunner.run("tokenize", "--ids-only", "-m", pair.lm().toString(), "Hello world");
         assertEquals(0, r.exitCode(), r.err());
         assertEquals("1 15043 3186", r.out().strip());
     }

@@ -25,7 +25,8 @@ class InfoCommandTest {
         CliRunner.Result r = CliRunner.run("info", vocab.toString());
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("architecture: llama"), r.out());
-        assertTrue(r.out().matches("(?s).*tokenizer\\.ggml\\.tokens\\s+ARRAY<STRING>\\s+\\['<unk>', '<s>', '</s>'.*"),
+        assertTrue(
+                r.out().matches("(?s).*tokenizer\\.ggml\\.tokens\\s+ARRAY<STRING>\\s+\\['<unk>', '<s>', '</s>'.*"),
                 r.out());
         assertTrue(r.out().contains("... 31992 more]"), "default shows 8 of 32000 tokens: " + r.out());
         assertTrue(r.out().contains("\ntensors:\n"), r.out());
@@ -122,7 +123,8 @@ class InfoCommandTest {
                     fields.add(p.currentName());
                 }
             }
-            assertTrue(fields.containsAll(List.of("cpu_variant", "backends", "devices", "free_bytes", "rpc_protocol")),
+            assertTrue(
+                    fields.containsAll(List.of("cpu_variant", "backends", "devices", "free_bytes", "rpc_protocol")),
                     "" + fields);
         }
     }
@@ -130,12 +132,22 @@ class InfoCommandTest {
     @Test
     void fitPrintsEachPartAndTheLayersThatFitAGivenVram(@TempDir Path dir) throws IOException {
         io.llava4j.testmodels.TinyModels.Pair pair = io.llava4j.testmodels.TinyModels.llava15(dir, 3);
-        var plan = io.llava4j.model.MemoryPlan.of(io.llava4j.gguf.GgufReader.read(pair.lm()),
+        var plan = io.llava4j.model.MemoryPlan.of(
+                io.llava4j.gguf.GgufReader.read(pair.lm()),
                 java.util.Optional.of(io.llava4j.gguf.GgufReader.read(pair.mmproj())),
                 io.llava4j.model.ContextOptions.defaults().withContextLength(2048));
         long vram = plan.deviceBytes(2, true) + io.llava4j.model.GpuFit.HEADROOM;
-        CliRunner.Result r = CliRunner.run("info", "--fit", "-m", pair.lm().toString(), "--mmproj",
-                pair.mmproj().toString(), "--ctx", "2048", "--vram", vram + "B");
+        CliRunner.Result r = CliRunner.run(
+                "info",
+                "--fit",
+                "-m",
+                pair.lm().toString(),
+                "--mmproj",
+                pair.mmproj().toString(),
+                "--ctx",
+                "2048",
+                "--vram",
+                vram + "B");
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("context 2048 (KV cache 2048 tokens, f16)"), r.out());
         assertTrue(r.out().contains("2 layers, KV cache"), r.out());

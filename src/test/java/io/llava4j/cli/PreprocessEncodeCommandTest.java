@@ -29,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PreprocessEncodeCommandTest {
     @TempDir
     static Path dir;
+
     static TinyModels.Pair next;
     static TinyModels.Pair v15;
     static Path png;
@@ -56,7 +57,8 @@ class PreprocessEncodeCommandTest {
         assertEquals(0, (10 + headerLen) % 64, "header padded to 64 bytes");
         String header = new String(b, 10, headerLen, StandardCharsets.US_ASCII);
         assertTrue(header.contains("'descr': '<f4'") && header.contains("'shape': " + shape), header);
-        ByteBuffer data = ByteBuffer.wrap(b, 10 + headerLen, b.length - 10 - headerLen).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer data =
+                ByteBuffer.wrap(b, 10 + headerLen, b.length - 10 - headerLen).order(ByteOrder.LITTLE_ENDIAN);
         float[] out = new float[data.remaining() / 4];
         data.asFloatBuffer().get(out);
         return out;
@@ -65,8 +67,8 @@ class PreprocessEncodeCommandTest {
     @Test
     void preprocessWritesBaseAndTiles() throws IOException {
         Path out = dir.resolve("pre");
-        CliRunner.Result r = CliRunner.run("preprocess", "--mmproj", next.mmproj().toString(), "--image", png.toString(),
-                "--out", out.toString());
+        CliRunner.Result r = CliRunner.run(
+                "preprocess", "--mmproj", next.mmproj().toString(), "--image", png.toString(), "--out", out.toString());
         assertEquals(0, r.exitCode(), r.err());
         RgbImage rgb = new ImageLoader().load(png.toString());
         MmprojConfig cfg = MmprojConfig.from(GgufReader.read(next.mmproj()));
@@ -81,12 +83,23 @@ class PreprocessEncodeCommandTest {
     @Test
     void encodeWritesTheMergedEmbeddings() throws IOException {
         Path out = dir.resolve("emb.npy");
-        CliRunner.Result r = CliRunner.run("encode", "--mmproj", v15.mmproj().toString(), "--model", v15.lm().toString(),
-                "--image", png.toString(), "--out", out.toString(), "--threads", "2");
+        CliRunner.Result r = CliRunner.run(
+                "encode",
+                "--mmproj",
+                v15.mmproj().toString(),
+                "--model",
+                v15.lm().toString(),
+                "--image",
+                png.toString(),
+                "--out",
+                out.toString(),
+                "--threads",
+                "2");
         assertEquals(0, r.exitCode(), r.err());
         try (VisionEncoder enc = VisionEncoder.load(v15.mmproj(), false)) {
             MmprojConfig cfg = MmprojConfig.from(GgufReader.read(v15.mmproj()));
-            ImageEmbedder.ImageEmbedding e = new ImageEmbedder(enc, cfg).embed(new ImageLoader().load(png.toString()), 2);
+            ImageEmbedder.ImageEmbedding e =
+                    new ImageEmbedder(enc, cfg).embed(new ImageLoader().load(png.toString()), 2);
             assertArrayEquals(e.data(), readNpy(out, "(576, " + e.width() + ")"));
         }
     }
@@ -94,10 +107,21 @@ class PreprocessEncodeCommandTest {
     @Test
     void encodeRefusesAnMmprojOfAnotherModel() {
         Path narrow = TinyModels.writeMmproj(ClipSpec.tiny(32).withSeed(5), dir.resolve("w32.gguf"));
-        CliRunner.Result r = CliRunner.run("encode", "--mmproj", narrow.toString(), "--model", v15.lm().toString(),
-                "--image", png.toString(), "--out", dir.resolve("x.npy").toString());
+        CliRunner.Result r = CliRunner.run(
+                "encode",
+                "--mmproj",
+                narrow.toString(),
+                "--model",
+                v15.lm().toString(),
+                "--image",
+                png.toString(),
+                "--out",
+                dir.resolve("x.npy").toString());
         assertEquals(1, r.exitCode());
-        assertTrue(r.err().contains("width 32") && r.err().contains("takes 64") && r.err().contains("not a pair"),
+        assertTrue(
+                r.err().contains("width 32")
+                        && r.err().contains("takes 64")
+                        && r.err().contains("not a pair"),
                 r.err());
         assertTrue(Files.notExists(dir.resolve("x.npy")));
     }
@@ -106,8 +130,14 @@ class PreprocessEncodeCommandTest {
     void unreadableImageIsExitCode1() throws IOException {
         Path bad = dir.resolve("bad.png");
         Files.write(bad, new byte[] {1, 2, 3});
-        CliRunner.Result r = CliRunner.run("encode", "--mmproj", v15.mmproj().toString(), "--image", bad.toString(),
-                "--out", dir.resolve("y.npy").toString());
+        CliRunner.Result r = CliRunner.run(
+                "encode",
+                "--mmproj",
+                v15.mmproj().toString(),
+                "--image",
+                bad.toString(),
+                "--out",
+                dir.resolve("y.npy").toString());
         assertEquals(1, r.exitCode());
         assertTrue(r.err().contains("bad.png"), r.err());
     }

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PullCommandTest {
     @TempDir
     Path dir;
+
     HttpServer server;
     String previousEndpoint;
 
@@ -57,7 +58,9 @@ class PullCommandTest {
         });
         server.start();
         previousEndpoint = System.getProperty(HubClient.ENDPOINT_PROPERTY);
-        System.setProperty(HubClient.ENDPOINT_PROPERTY, "http://127.0.0.1:" + server.getAddress().getPort());
+        System.setProperty(
+                HubClient.ENDPOINT_PROPERTY,
+                "http://127.0.0.1:" + server.getAddress().getPort());
     }
 
     @AfterEach
@@ -85,12 +88,14 @@ class PullCommandTest {
         assertEquals(0, r.exitCode(), r.err());
         Path lm = cache.resolve("cjpais/llava-1.6-mistral-7b-gguf/llava-v1.6-mistral-7b.Q8_0.gguf");
         Path mm = cache.resolve("cjpais/llava-1.6-mistral-7b-gguf/mmproj-model-f16.gguf");
-        assertArrayEquals(body("/cjpais/llava-1.6-mistral-7b-gguf/resolve/main/llava-v1.6-mistral-7b.Q8_0.gguf"),
+        assertArrayEquals(
+                body("/cjpais/llava-1.6-mistral-7b-gguf/resolve/main/llava-v1.6-mistral-7b.Q8_0.gguf"),
                 Files.readAllBytes(lm));
         assertTrue(r.out().contains(lm + "  ") && r.out().contains(mm + "  "), r.out());
         assertTrue(r.out().contains("sha256 "), r.out());
         assertTrue(r.out().contains("pair llava-1.6-mistral-7b:q8_0: -m " + lm + " --mmproj " + mm), r.out());
-        assertTrue(r.err().contains("llava-v1.6-mistral-7b.Q8_0.gguf [") && r.err().contains("100%"), r.err());
+        assertTrue(
+                r.err().contains("llava-v1.6-mistral-7b.Q8_0.gguf [") && r.err().contains("100%"), r.err());
 
         CliRunner.Result again = CliRunner.run("pull", "--cache-dir", cache.toString(), "llava-1.6-mistral-7b:q8_0");
         assertEquals(0, again.exitCode(), again.err());
@@ -98,7 +103,8 @@ class PullCommandTest {
 
         CliRunner.Result list = CliRunner.run("pull", "--list", "--cache-dir", cache.toString());
         assertEquals(0, list.exitCode(), list.err());
-        assertTrue(list.out().contains("llava-1.6-mistral-7b:q8_0") && list.out().contains("[downloaded]"), list.out());
+        assertTrue(
+                list.out().contains("llava-1.6-mistral-7b:q8_0") && list.out().contains("[downloaded]"), list.out());
         assertTrue(list.out().lines().filter(l -> l.contains("[downloaded]")).count() == 1, list.out());
     }
 
@@ -122,8 +128,10 @@ class PullCommandTest {
         CliRunner.Result accepted = CliRunner.run("pull", "--no-verify", "--cache-dir", dir.toString(), ref);
         assertEquals(0, accepted.exitCode(), accepted.err());
         assertTrue(accepted.out().contains("(not verified: no checksum published)"), accepted.out());
-        assertTrue(accepted.err().contains("x.gguf  " + Sizes.bytes(body("/someone/repo/resolve/main/plain/x.gguf")
-                .length)), "size unknown in advance: the bar shows the bytes at the end: " + accepted.err());
+        assertTrue(
+                accepted.err()
+                        .contains("x.gguf  " + Sizes.bytes(body("/someone/repo/resolve/main/plain/x.gguf").length)),
+                "size unknown in advance: the bar shows the bytes at the end: " + accepted.err());
         assertTrue(Files.exists(dir.resolve("someone/repo/plain/x.gguf")));
     }
 

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 class QuantizeCommandTest {
     @TempDir
     static Path dir;
+
     static TinyModels.Pair pair;
 
     @BeforeAll
@@ -49,7 +50,8 @@ class QuantizeCommandTest {
 
     @Test
     void unknownTypeIsAUsageErrorListingTheValidTypes() {
-        CliRunner.Result r = CliRunner.run("quantize", pair.lm().toString(), dir.resolve("x.gguf").toString(), "Q3_K");
+        CliRunner.Result r = CliRunner.run(
+                "quantize", pair.lm().toString(), dir.resolve("x.gguf").toString(), "Q3_K");
         assertEquals(2, r.exitCode());
         assertTrue(r.err().contains("Q4_0, Q4_K_M, Q5_0, Q5_K_M, Q8_0, F16"), r.err());
         assertFalse(Files.exists(dir.resolve("x.gguf")));
@@ -61,23 +63,27 @@ class QuantizeCommandTest {
         Files.writeString(out, "precious");
         CliRunner.Result refused = CliRunner.run("quantize", pair.mmproj().toString(), out.toString(), "F16");
         assertEquals(1, refused.exitCode());
-        assertTrue(refused.err().contains("taken.gguf already exists") && refused.err().contains("--force"),
+        assertTrue(
+                refused.err().contains("taken.gguf already exists")
+                        && refused.err().contains("--force"),
                 refused.err());
         assertEquals("precious", Files.readString(out));
 
-        CliRunner.Result forced = CliRunner.run("quantize", "--force", pair.mmproj().toString(), out.toString(), "F16");
+        CliRunner.Result forced =
+                CliRunner.run("quantize", "--force", pair.mmproj().toString(), out.toString(), "F16");
         assertEquals(0, forced.exitCode(), forced.err());
         assertEquals(GgmlType.F16, GgufReader.read(out).tensor("mm.0.weight").type());
     }
 
     @Test
     void inputAsOutputAndMissingInputAreErrorsNamingTheFile() {
-        CliRunner.Result same = CliRunner.run("quantize", "-f", pair.lm().toString(), pair.lm().toString(), "Q4_0");
+        CliRunner.Result same =
+                CliRunner.run("quantize", "-f", pair.lm().toString(), pair.lm().toString(), "Q4_0");
         assertEquals(1, same.exitCode());
         assertTrue(same.err().contains("is the input file"), same.err());
 
-        CliRunner.Result missing = CliRunner.run("quantize", "/nonexistent/in.gguf", dir.resolve("y.gguf").toString(),
-                "Q4_0");
+        CliRunner.Result missing = CliRunner.run(
+                "quantize", "/nonexistent/in.gguf", dir.resolve("y.gguf").toString(), "Q4_0");
         assertEquals(1, missing.exitCode());
         assertTrue(missing.err().contains("/nonexistent/in.gguf"), missing.err());
         assertEquals("", missing.out());

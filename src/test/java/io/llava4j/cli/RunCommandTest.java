@@ -38,6 +38,7 @@ class RunCommandTest {
 
     @TempDir
     static Path dir;
+
     static TinyModels.Pair pair;
     static Path square;
 
@@ -55,8 +56,20 @@ class RunCommandTest {
     }
 
     private static List<String> args(String... extra) {
-        List<String> a = new ArrayList<>(List.of("run", "-m", pair.lm().toString(), "--mmproj", pair.mmproj().toString(),
-                "--image", square.toString(), "-p", QUESTION, "-t", "2", "--ctx", "2048"));
+        List<String> a = new ArrayList<>(List.of(
+                "run",
+                "-m",
+                pair.lm().toString(),
+                "--mmproj",
+                pair.mmproj().toString(),
+                "--image",
+                square.toString(),
+                "-p",
+                QUESTION,
+                "-t",
+                "2",
+                "--ctx",
+                "2048"));
         a.addAll(List.of(extra));
         return a;
     }
@@ -90,9 +103,27 @@ class RunCommandTest {
         String jinja = "{{- '" + S_HUMAN.replace("'", "\\'") + "' -}}"
                 + "{%- for m in messages -%}{%- if m['role'] == 'user' -%}{{- ' USER: ' + m['content'] -}}{%- endif -%}"
                 + "{%- endfor -%}{{- ' ASSISTANT:' -}}";
-        NativeTools.Result ref = NativeTools.runToEnd("llama-mtmd-cli", "-m", pair.lm().toString(), "--mmproj",
-                pair.mmproj().toString(), "--image", square.toString(), "-p", "<__media__>\n" + QUESTION, "-n", "24",
-                "--temp", "0", "-c", "2048", "-t", "2", "--jinja", "--chat-template", jinja);
+        NativeTools.Result ref = NativeTools.runToEnd(
+                "llama-mtmd-cli",
+                "-m",
+                pair.lm().toString(),
+                "--mmproj",
+                pair.mmproj().toString(),
+                "--image",
+                square.toString(),
+                "-p",
+                "<__media__>\n" + QUESTION,
+                "-n",
+                "24",
+                "--temp",
+                "0",
+                "-c",
+                "2048",
+                "-t",
+                "2",
+                "--jinja",
+                "--chat-template",
+                jinja);
         assertEquals(0, ref.exitCode(), ref.stderr());
         String expected = new String(ref.stdout(), StandardCharsets.UTF_8).strip();
         assertFalse(expected.isEmpty(), "llama-mtmd-cli generated nothing: " + ref.stderr());
@@ -154,8 +185,16 @@ class RunCommandTest {
     void unreadableImageIsExitCode1() throws IOException {
         Path bad = dir.resolve("broken.jpg");
         Files.write(bad, new byte[] {(byte) 0xff, (byte) 0xd8, 1, 2, 3});
-        CliRunner.Result r = CliRunner.run("run", "-m", pair.lm().toString(), "--mmproj", pair.mmproj().toString(),
-                "--image", bad.toString(), "-p", "x");
+        CliRunner.Result r = CliRunner.run(
+                "run",
+                "-m",
+                pair.lm().toString(),
+                "--mmproj",
+                pair.mmproj().toString(),
+                "--image",
+                bad.toString(),
+                "-p",
+                "x");
         assertEquals(1, r.exitCode());
         assertTrue(r.err().contains("broken.jpg"), r.err());
         assertEquals("", r.out());
@@ -163,8 +202,16 @@ class RunCommandTest {
 
     @Test
     void missingMmprojIsExitCode1() {
-        CliRunner.Result r = CliRunner.run("run", "-m", pair.lm().toString(), "--mmproj",
-                dir.resolve("missing-mmproj.gguf").toString(), "--image", square.toString(), "-p", "x");
+        CliRunner.Result r = CliRunner.run(
+                "run",
+                "-m",
+                pair.lm().toString(),
+                "--mmproj",
+                dir.resolve("missing-mmproj.gguf").toString(),
+                "--image",
+                square.toString(),
+                "-p",
+                "x");
         assertEquals(1, r.exitCode());
         assertTrue(r.err().contains("missing-mmproj.gguf"), r.err());
     }
@@ -172,16 +219,34 @@ class RunCommandTest {
     @Test
     void mmprojOfAnotherWidthIsExitCode1() {
         Path narrow = TinyModels.writeMmproj(ClipSpec.tiny(32).withSeed(3), dir.resolve("narrow.gguf"));
-        CliRunner.Result r = CliRunner.run("run", "-m", pair.lm().toString(), "--mmproj", narrow.toString(),
-                "--image", square.toString(), "-p", "x");
+        CliRunner.Result r = CliRunner.run(
+                "run",
+                "-m",
+                pair.lm().toString(),
+                "--mmproj",
+                narrow.toString(),
+                "--image",
+                square.toString(),
+                "-p",
+                "x");
         assertEquals(1, r.exitCode());
         assertTrue(r.err().contains("not a pair"), r.err());
     }
 
     @Test
     void promptLongerThanTheContextIsExitCode1() {
-        CliRunner.Result r = CliRunner.run("run", "-m", pair.lm().toString(), "--mmproj", pair.mmproj().toString(),
-                "--image", square.toString(), "-p", "word ".repeat(100), "--ctx", "256");
+        CliRunner.Result r = CliRunner.run(
+                "run",
+                "-m",
+                pair.lm().toString(),
+                "--mmproj",
+                pair.mmproj().toString(),
+                "--image",
+                square.toString(),
+                "-p",
+                "word ".repeat(100),
+                "--ctx",
+                "256");
         assertEquals(1, r.exitCode());
         assertTrue(r.err().contains("does not fit") || r.err().contains("context holds"), r.err());
     }
@@ -209,9 +274,22 @@ class RunCommandTest {
             try (InputStream in = DemoModel.class.getResourceAsStream(DemoModel.IMAGE_RESOURCE)) {
                 Files.copy(in, picture, StandardCopyOption.REPLACE_EXISTING);
             }
-            CliRunner.Result explicit = CliRunner.run("run", "-m", demoDir.resolve("lm.gguf").toString(), "--mmproj",
-                    demoDir.resolve("mmproj.gguf").toString(), "--image", picture.toString(), "-p",
-                    RunCommand.DEMO_PROMPT, "--temp", "0", "-n", "8", "-t", "2");
+            CliRunner.Result explicit = CliRunner.run(
+                    "run",
+                    "-m",
+                    demoDir.resolve("lm.gguf").toString(),
+                    "--mmproj",
+                    demoDir.resolve("mmproj.gguf").toString(),
+                    "--image",
+                    picture.toString(),
+                    "-p",
+                    RunCommand.DEMO_PROMPT,
+                    "--temp",
+                    "0",
+                    "-n",
+                    "8",
+                    "-t",
+                    "2");
             assertEquals(0, explicit.exitCode(), explicit.err());
             assertEquals(explicit.out(), demo.out(), "the demo is the ordinary pipeline");
             assertFalse(explicit.err().contains("RANDOM WEIGHTS"));
@@ -233,12 +311,35 @@ class RunCommandTest {
         CliRunner.Result r = run("--image", square.toString(), "--temp", "0", "-n", "2");
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.err().contains("(1152 image positions)"), r.err());
-        CliRunner.Result marked = CliRunner.run("run", "-m", pair.lm().toString(), "--mmproj", pair.mmproj().toString(),
-                "--image", square.toString(), "--image", square.toString(), "-p", "Left <image> right <image>. Same?",
-                "--temp", "0", "-n", "2", "-t", "2");
+        CliRunner.Result marked = CliRunner.run(
+                "run",
+                "-m",
+                pair.lm().toString(),
+                "--mmproj",
+                pair.mmproj().toString(),
+                "--image",
+                square.toString(),
+                "--image",
+                square.toString(),
+                "-p",
+                "Left <image> right <image>. Same?",
+                "--temp",
+                "0",
+                "-n",
+                "2",
+                "-t",
+                "2");
         assertEquals(0, marked.exitCode(), marked.err());
-        CliRunner.Result wrongCount = CliRunner.run("run", "-m", pair.lm().toString(), "--mmproj",
-                pair.mmproj().toString(), "--image", square.toString(), "-p", "<image> and <image>?");
+        CliRunner.Result wrongCount = CliRunner.run(
+                "run",
+                "-m",
+                pair.lm().toString(),
+                "--mmproj",
+                pair.mmproj().toString(),
+                "--image",
+                square.toString(),
+                "-p",
+                "<image> and <image>?");
         assertEquals(1, wrongCount.exitCode());
         assertTrue(wrongCount.err().contains("2 <image> markers for 1 images"), wrongCount.err());
     }
@@ -246,11 +347,21 @@ class RunCommandTest {
     @Test
     void truncatingSamplersAtFullStrengthEqualGreedy() {
         String greedy = run("--temp", "0", "-n", "12").out();
-        assertEquals(greedy, run("--temp", "1.5", "--top-k", "0", "--top-p", "0.000001", "--seed", "3", "-n", "12").out());
-        assertEquals(greedy, run("--temp", "1.5", "--top-k", "0", "--min-p", "1.0", "--seed", "3", "-n", "12").out());
-        assertEquals(greedy, run("--temp", "1.5", "--top-k", "1", "--seed", "3", "-n", "12").out());
+        assertEquals(
+                greedy,
+                run("--temp", "1.5", "--top-k", "0", "--top-p", "0.000001", "--seed", "3", "-n", "12")
+                        .out());
+        assertEquals(
+                greedy,
+                run("--temp", "1.5", "--top-k", "0", "--min-p", "1.0", "--seed", "3", "-n", "12")
+                        .out());
+        assertEquals(
+                greedy,
+                run("--temp", "1.5", "--top-k", "1", "--seed", "3", "-n", "12").out());
         // the tiny model settles into a short loop after 8 to 20 tokens; a penalty breaks it
-        assertNotEquals(run("--temp", "0", "-n", "48").out(), run("--temp", "0", "--repeat-penalty", "5", "-n", "48").out(),
+        assertNotEquals(
+                run("--temp", "0", "-n", "48").out(),
+                run("--temp", "0", "--repeat-penalty", "5", "-n", "48").out(),
                 "a strong repetition penalty changes a greedy answer that repeats itself");
     }
 
@@ -267,8 +378,22 @@ class RunCommandTest {
             Path repo = Files.createDirectories(models.resolve("mys").resolve("ggml_llava-v1.5-7b"));
             Files.copy(pair.lm(), repo.resolve("ggml-model-q5_k.gguf"));
             Files.copy(pair.mmproj(), repo.resolve("mmproj-model-f16.gguf"));
-            CliRunner.Result named = CliRunner.run("run", "-m", "llava-1.5-7b:q5_k", "--image", square.toString(), "-p",
-                    QUESTION, "--temp", "0", "-n", "6", "-t", "2", "--ctx", "2048");
+            CliRunner.Result named = CliRunner.run(
+                    "run",
+                    "-m",
+                    "llava-1.5-7b:q5_k",
+                    "--image",
+                    square.toString(),
+                    "-p",
+                    QUESTION,
+                    "--temp",
+                    "0",
+                    "-n",
+                    "6",
+                    "-t",
+                    "2",
+                    "--ctx",
+                    "2048");
             assertEquals(0, named.exitCode(), named.err());
             assertEquals(run("--temp", "0", "-n", "6").out(), named.out(), "the same pair under its catalogue name");
         } finally {

@@ -15,7 +15,8 @@ class TokenizeCommandTest {
     void printsIdsAndPiecesWithBos() {
         CliRunner.Result r = CliRunner.run("tokenize", "-m", vocab, "Hello world");
         assertEquals(0, r.exitCode(), r.err());
-        assertTrue(r.out().matches("(?s)\\s+1\\s+'<s>'\\n\\s+15043\\s+' Hello'\\n\\s+3186\\s+' world'\\n3 tokens\\n"),
+        assertTrue(
+                r.out().matches("(?s)\\s+1\\s+'<s>'\\n\\s+15043\\s+' Hello'\\n\\s+3186\\s+' world'\\n3 tokens\\n"),
                 r.out());
     }
 
@@ -33,7 +34,8 @@ class TokenizeCommandTest {
         try {
             CliRunner.Result r = CliRunner.run("tokenize", "-m", vocab, "Hello world");
             assertEquals(0, r.exitCode(), r.err());
-            assertTrue(r.out().matches("(?s)\\s+1\\s+'<s>'\\n\\s+15043\\s+' Hello'\\n\\s+3186\\s+' world'\\n3 tokens\\n"),
+            assertTrue(
+                    r.out().matches("(?s)\\s+1\\s+'<s>'\\n\\s+15043\\s+' Hello'\\n\\s+3186\\s+' world'\\n3 tokens\\n"),
                     r.out());
         } finally {
             Locale.setDefault(before);
@@ -59,8 +61,8 @@ class TokenizeCommandTest {
     void specialTokenTextIsParsedUnlessDisabled() {
         CliRunner.Result parsed = CliRunner.run("tokenize", "--ids-only", "--no-bos", "-m", vocab, "</s>");
         assertEquals("2", parsed.out().strip());
-        CliRunner.Result plain = CliRunner.run("tokenize", "--ids-only", "--no-bos", "--no-parse-special", "-m",
-                vocab, "</s>");
+        CliRunner.Result plain =
+                CliRunner.run("tokenize", "--ids-only", "--no-bos", "--no-parse-special", "-m", vocab, "</s>");
         assertTrue(plain.out().strip().split(" ").length > 1, "</s> as text is several tokens: " + plain.out());
     }
 

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.llava4j.image.ChatImage;
 import io.llava4j.Llava4jException;
+import io.llava4j.image.ChatImage;
 import io.llava4j.testmodels.TinyModels;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -123,7 +123,9 @@ class ChatFileTest {
 
         Path junk = dir.resolve("junk.chat");
         Files.writeString(junk, "{\"hello\": 1}\n");
-        assertEquals(Llava4jException.Code.INVALID_FILE,
-                assertThrows(Llava4jException.class, () -> model.resume(junk, ChatTest.context())).code());
+        assertEquals(
+                Llava4jException.Code.INVALID_FILE,
+                assertThrows(Llava4jException.class, () -> model.resume(junk, ChatTest.context()))
+                        .code());
     }
 }

@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llava4j.Llava4jException;
-import io.llava4j.template.Role;
+import io.llava4j.gguf.GgmlType;
 import io.llava4j.image.ChatImage;
 import io.llava4j.image.RgbImage;
-import io.llava4j.gguf.GgmlType;
 import io.llava4j.model.ContextOptions;
 import io.llava4j.sampling.SamplerConfig;
+import io.llava4j.template.Role;
 import io.llava4j.testmodels.TinyModels;
 import io.llava4j.vision.ImageEmbedder.ImageEmbedding;
 import java.nio.file.Path;
@@ -150,7 +150,8 @@ class ChatTest {
             assertEquals(r.evaluatedPositions(), resumed.reusedPositions(), "goes on where evaluation stopped");
             try (Chat fresh = model.newChat(small)) {
                 fresh.addUser("Describe it.", List.of(image(0)));
-                assertEquals(fresh.generate(greedy(8), GenerationListener.none()).text(), resumed.text());
+                assertEquals(
+                        fresh.generate(greedy(8), GenerationListener.none()).text(), resumed.text());
             }
         }
     }
@@ -201,8 +202,12 @@ class ChatTest {
             assertEquals(2 * 576, r.imagePositions(), "LLaVA-1.5: no image_newline, 576 per image");
         }
         try (Chat chat = model.newChat(context())) {
-            assertEquals(Llava4jException.Code.INVALID_ARGUMENT, assertThrows(Llava4jException.class,
-                    () -> chat.addUser("Only <image> here", List.of(image(0), image(1)))).code());
+            assertEquals(
+                    Llava4jException.Code.INVALID_ARGUMENT,
+                    assertThrows(
+                                    Llava4jException.class,
+                                    () -> chat.addUser("Only <image> here", List.of(image(0), image(1))))
+                            .code());
         }
     }
 
@@ -222,9 +227,13 @@ class ChatTest {
                 GenerationResult r = chat.generate(greedy(1), GenerationListener.none());
                 assertEquals(2 * (576 + 1), r.imagePositions(), "LLaVA-NeXT multi-image: 576 + image_newline each");
             }
-            ImageEmbedding one = m.embed(image(0), EmbeddingKey.Layout.MULTI, 1, (d, t) -> {}).embedding();
-            float[] newline = m.embed(image(1), EmbeddingKey.Layout.MULTI, 1, (d, t) -> {}).embedding().data();
-            assertArrayEquals(Arrays.copyOfRange(newline, newline.length - 64, newline.length),
+            ImageEmbedding one = m.embed(image(0), EmbeddingKey.Layout.MULTI, 1, (d, t) -> {})
+                    .embedding();
+            float[] newline = m.embed(image(1), EmbeddingKey.Layout.MULTI, 1, (d, t) -> {})
+                    .embedding()
+                    .data();
+            assertArrayEquals(
+                    Arrays.copyOfRange(newline, newline.length - 64, newline.length),
                     Arrays.copyOfRange(one.data(), one.data().length - 64, one.data().length),
                     "both end with the same image_newline embedding");
         }
@@ -233,18 +242,24 @@ class ChatTest {
     @Test
     void misuseIsATypedExceptionNeverACrash() {
         Chat chat = model.newChat(context());
-        assertEquals(Llava4jException.Code.ILLEGAL_STATE,
-                assertThrows(Llava4jException.class, () -> chat.generate(greedy(2), GenerationListener.none())).code());
+        assertEquals(
+                Llava4jException.Code.ILLEGAL_STATE,
+                assertThrows(Llava4jException.class, () -> chat.generate(greedy(2), GenerationListener.none()))
+                        .code());
         chat.addUser("Hi");
-        assertEquals(Llava4jException.Code.ILLEGAL_STATE,
-                assertThrows(Llava4jException.class, () -> chat.addUser("again")).code());
+        assertEquals(
+                Llava4jException.Code.ILLEGAL_STATE,
+                assertThrows(Llava4jException.class, () -> chat.addUser("again"))
+                        .code());
         // a listener that calls back into the chat while it generates
-        Llava4jException inner = assertThrows(Llava4jException.class,
-                () -> chat.generate(greedy(4), piece -> chat.addUser("reentrant")));
+        Llava4jException inner = assertThrows(
+                Llava4jException.class, () -> chat.generate(greedy(4), piece -> chat.addUser("reentrant")));
         assertEquals(Llava4jException.Code.ILLEGAL_STATE, inner.code());
         chat.close();
         chat.close();
-        assertEquals(Llava4jException.Code.CLOSED,
-                assertThrows(Llava4jException.class, () -> chat.addUser("after close")).code());
+        assertEquals(
+                Llava4jException.Code.CLOSED,
+                assertThrows(Llava4jException.class, () -> chat.addUser("after close"))
+                        .code());
     }
 }

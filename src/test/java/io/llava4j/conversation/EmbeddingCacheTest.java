@@ -40,10 +40,22 @@ class EmbeddingCacheTest {
     void memoryKeepsTheMostRecentlyUsedWithinItsBound() {
         EmbeddingCache cache = EmbeddingCache.inMemory(2 * 10 * 4 * 4); // two entries of 10 tokens
         AtomicInteger computed = new AtomicInteger();
-        cache.get(key("a"), () -> { computed.incrementAndGet(); return embedding(10, 1); });
-        cache.get(key("b"), () -> { computed.incrementAndGet(); return embedding(10, 2); });
-        cache.get(key("a"), () -> { computed.incrementAndGet(); return embedding(10, 1); });
-        cache.get(key("c"), () -> { computed.incrementAndGet(); return embedding(10, 3); }); // evicts b
+        cache.get(key("a"), () -> {
+            computed.incrementAndGet();
+            return embedding(10, 1);
+        });
+        cache.get(key("b"), () -> {
+            computed.incrementAndGet();
+            return embedding(10, 2);
+        });
+        cache.get(key("a"), () -> {
+            computed.incrementAndGet();
+            return embedding(10, 1);
+        });
+        cache.get(key("c"), () -> {
+            computed.incrementAndGet();
+            return embedding(10, 3);
+        }); // evicts b
         assertEquals(3, computed.get());
         assertTrue(cache.containsInMemory(key("a")));
         assertFalse(cache.containsInMemory(key("b")));
@@ -57,7 +69,9 @@ class EmbeddingCacheTest {
         first.get(key("abc"), () -> e);
 
         EmbeddingCache restarted = EmbeddingCache.onDisk(1 << 20, dir);
-        ImageEmbedding read = restarted.get(key("abc"), () -> { throw new AssertionError("must come from disk"); });
+        ImageEmbedding read = restarted.get(key("abc"), () -> {
+            throw new AssertionError("must come from disk");
+        });
         assertArrayEquals(e.data(), read.data());
         assertEquals(1, restarted.stats().diskHits());
 
@@ -70,11 +84,16 @@ class EmbeddingCacheTest {
         Files.write(file, bytes);
         EmbeddingCache third = EmbeddingCache.onDisk(1 << 20, dir);
         AtomicInteger computed = new AtomicInteger();
-        ImageEmbedding again = third.get(key("abc"), () -> { computed.incrementAndGet(); return e; });
+        ImageEmbedding again = third.get(key("abc"), () -> {
+            computed.incrementAndGet();
+            return e;
+        });
         assertEquals(1, computed.get(), "recomputed");
         assertEquals(1, third.stats().corruptFiles());
         assertArrayEquals(e.data(), again.data());
-        assertArrayEquals(e.data(), EmbeddingCache.onDisk(1 << 20, dir).get(key("abc"), () -> null).data(),
+        assertArrayEquals(
+                e.data(),
+                EmbeddingCache.onDisk(1 << 20, dir).get(key("abc"), () -> null).data(),
                 "the rewritten file is good");
 
         Files.write(file, new byte[] {1, 2, 3}); // truncated
@@ -88,12 +107,18 @@ class EmbeddingCacheTest {
         TinyModels.Pair pair = TinyModels.llava15(dir.resolve("m"), 43);
         Path cacheDir = dir.resolve("cache");
         ChatImage img = ChatTest.image(0);
-        ChatImage sameBytes = ChatImage.of(new RgbImage(img.pixels().width(), img.pixels().height(),
-                img.pixels().rgb()), null);
+        ChatImage sameBytes = ChatImage.of(
+                new RgbImage(
+                        img.pixels().width(),
+                        img.pixels().height(),
+                        img.pixels().rgb()),
+                null);
         ChatImage other = ChatTest.image(5);
         float[] firstEmbedding;
-        try (LlavaModel m = LlavaModel.builder(pair.lm()).mmproj(pair.mmproj())
-                .embeddingCache(EmbeddingCache.onDisk(EmbeddingCache.DEFAULT_MAX_BYTES, cacheDir)).open()) {
+        try (LlavaModel m = LlavaModel.builder(pair.lm())
+                .mmproj(pair.mmproj())
+                .embeddingCache(EmbeddingCache.onDisk(EmbeddingCache.DEFAULT_MAX_BYTES, cacheDir))
+                .open()) {
             AtomicInteger encodes = new AtomicInteger();
             GenerationListener counting = new GenerationListener() {
                 @Override
@@ -114,22 +139,30 @@ class EmbeddingCacheTest {
                 }
             }
             assertEquals(1, encodes.get(), "the same pixels are encoded once");
-            assertEquals(new EmbeddingCache.Stats(1, 0, 1, 0, 1, 576L * 64 * 4), m.embeddingCache().stats());
+            assertEquals(
+                    new EmbeddingCache.Stats(1, 0, 1, 0, 1, 576L * 64 * 4),
+                    m.embeddingCache().stats());
             try (Chat chat = m.newChat(ChatTest.context())) {
                 chat.addUser("Describe it.", List.of(other));
                 chat.generate(ChatTest.greedy(1), counting);
             }
             assertEquals(2, encodes.get(), "other pixels are encoded");
-            firstEmbedding = m.embed(img, EmbeddingKey.Layout.SINGLE, 1, (d, t) -> {}).embedding().data();
+            firstEmbedding = m.embed(img, EmbeddingKey.Layout.SINGLE, 1, (d, t) -> {})
+                    .embedding()
+                    .data();
         }
-        try (LlavaModel m = LlavaModel.builder(pair.lm()).mmproj(pair.mmproj())
-                .embeddingCache(EmbeddingCache.onDisk(EmbeddingCache.DEFAULT_MAX_BYTES, cacheDir)).open()) {
+        try (LlavaModel m = LlavaModel.builder(pair.lm())
+                .mmproj(pair.mmproj())
+                .embeddingCache(EmbeddingCache.onDisk(EmbeddingCache.DEFAULT_MAX_BYTES, cacheDir))
+                .open()) {
             ImageEmbedding e = m.embed(img, EmbeddingKey.Layout.SINGLE, 1, (d, t) -> {
-                throw new AssertionError("encoded again after a restart");
-            }).embedding();
+                        throw new AssertionError("encoded again after a restart");
+                    })
+                    .embedding();
             assertArrayEquals(firstEmbedding, e.data());
             assertEquals(1, m.embeddingCache().stats().diskHits());
-            assertSame(e, m.embed(img, EmbeddingKey.Layout.SINGLE, 1, (d, t) -> {}).embedding(), "then from memory");
+            assertSame(
+                    e, m.embed(img, EmbeddingKey.Layout.SINGLE, 1, (d, t) -> {}).embedding(), "then from memory");
         }
     }
 }

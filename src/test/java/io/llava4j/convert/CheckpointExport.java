@@ -41,8 +41,16 @@ final class CheckpointExport {
      * LLaVA-NeXT's {@code SigLipVisionTower} deletes), the patch-embedding bias, the unused
      * post-layernorm, no pre-layernorm or class embedding.
      */
-    static void write(SourceLayout layout, LmSpec lm, ClipSpec clip, Path lmFile, Path mmprojFile, Path vocabFile, Path out,
-            Path tower) throws IOException {
+    static void write(
+            SourceLayout layout,
+            LmSpec lm,
+            ClipSpec clip,
+            Path lmFile,
+            Path mmprojFile,
+            Path vocabFile,
+            Path out,
+            Path tower)
+            throws IOException {
         Files.createDirectories(out);
         Files.createDirectories(tower);
         GgufFile lmGguf = GgufReader.read(lmFile);
@@ -93,11 +101,13 @@ final class CheckpointExport {
             all.put(name, paddle && t.shape().length == 2 ? transpose(t) : t);
         });
         if (newline != null) {
-            all.put(switch (layout) {
-                case HF_LLAVA -> "image_newline";
-                case PADDLE -> "llama.image_newline";
-                default -> "model.image_newline";
-            }, newline);
+            all.put(
+                    switch (layout) {
+                        case HF_LLAVA -> "image_newline";
+                        case PADDLE -> "llama.image_newline";
+                        default -> "model.image_newline";
+                    },
+                    newline);
         }
         Map<String, Tensor> towerWeights = new LinkedHashMap<>();
         vision.forEach((n, t) -> {
@@ -106,8 +116,10 @@ final class CheckpointExport {
                 case HF_LLAVA_NEXT -> all.put("model.vision_tower.vision_model." + n, t);
                 case ORIGINAL -> towerWeights.put("vision_model." + n, t);
                 case NEXT -> all.put("model.vision_tower.vision_tower.vision_model." + n, t);
-                case PADDLE -> all.put("llama.vision_tower.vision_tower.vision_model." + n,
-                        t.shape().length == 2 && !n.contains("position_embedding") ? transpose(t) : t);
+                case PADDLE ->
+                    all.put(
+                            "llama.vision_tower.vision_tower.vision_model." + n,
+                            t.shape().length == 2 && !n.contains("position_embedding") ? transpose(t) : t);
             }
         });
 
@@ -121,7 +133,9 @@ final class CheckpointExport {
         Map<String, Object> text = textConfig(lm, lmGguf);
         Map<String, Object> config = new LinkedHashMap<>();
         if (layout == SourceLayout.HF_LLAVA || hfNew) {
-            config.put("architectures", List.of(hfNew ? "LlavaNextForConditionalGeneration" : "LlavaForConditionalGeneration"));
+            config.put(
+                    "architectures",
+                    List.of(hfNew ? "LlavaNextForConditionalGeneration" : "LlavaForConditionalGeneration"));
             config.put("model_type", hfNew ? "llava_next" : "llava");
             config.put("projector_hidden_act", "gelu");
             config.put("vision_feature_layer", -2);
@@ -160,7 +174,7 @@ final class CheckpointExport {
             case HF_LLAVA, HF_LLAVA_NEXT -> json(out.resolve("preprocessor_config.json"), pre);
             case PADDLE -> json(out.resolve("processor").resolve("eval").resolve("preprocessor_config.json"), pre);
             case ORIGINAL -> json(tower.resolve("preprocessor_config.json"), pre);
-            default -> { } // NEXT: the tower's defaults (CLIP's or SigLIP's mean/std)
+            default -> {} // NEXT: the tower's defaults (CLIP's or SigLIP's mean/std)
         }
         Map<String, Object> towerConfig = new LinkedHashMap<>();
         towerConfig.put("architectures", List.of(clip.siglip() ? "SiglipModel" : "CLIPModel"));
@@ -171,7 +185,8 @@ final class CheckpointExport {
         towerConfig.put("vision_config", visionConfig);
         json(tower.resolve("config.json"), towerConfig);
         if (layout == SourceLayout.ORIGINAL) {
-            towerWeights.put("text_model.embeddings.token_embedding.weight", new Tensor(new long[] {4, 8}, new float[32]));
+            towerWeights.put(
+                    "text_model.embeddings.token_embedding.weight", new Tensor(new long[] {4, 8}, new float[32]));
             towerWeights.put("logit_scale", new Tensor(new long[0], new float[] {4.6f}));
             CheckpointFiles.safetensors(tower.resolve("model.safetensors"), towerWeights);
         }
@@ -239,7 +254,8 @@ final class CheckpointExport {
 
     static Tensor lmTensor(LmSpec lm, GgufTensorInfo t, float[] data) {
         long[] shape = torchShape(t);
-        if (lm.arch().equals("llama") && (t.name().endsWith("attn_q.weight") || t.name().endsWith("attn_k.weight"))) {
+        if (lm.arch().equals("llama")
+                && (t.name().endsWith("attn_q.weight") || t.name().endsWith("attn_k.weight"))) {
             int heads = t.name().endsWith("attn_q.weight") ? lm.nHead() : lm.nHeadKv();
             data = unpermute(data, (int) shape[0], (int) shape[1], heads);
         }
@@ -254,7 +270,8 @@ final class CheckpointExport {
         for (int h = 0; h < nHead; h++) {
             for (int two = 0; two < 2; two++) {
                 for (int i = 0; i < half; i++) {
-                    System.arraycopy(v, (h * headDim + 2 * i + two) * cols, out, (h * headDim + two * half + i) * cols, cols);
+                    System.arraycopy(
+                            v, (h * headDim + 2 * i + two) * cols, out, (h * headDim + two * half + i) * cols, cols);
                 }
             }
         }
@@ -370,7 +387,8 @@ final class CheckpointExport {
     static void json(Path file, Object value) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
-            try (OutputStream os = Files.newOutputStream(file); JsonGenerator g = new JsonFactory().createGenerator(os)) {
+            try (OutputStream os = Files.newOutputStream(file);
+                    JsonGenerator g = new JsonFactory().createGenerator(os)) {
                 write(g, value);
             }
         } catch (IOException e) {

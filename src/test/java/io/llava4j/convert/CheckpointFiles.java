@@ -40,9 +40,15 @@ final class CheckpointFiles {
         long off = 0;
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
             long n = e.getValue().data().length * 4L;
-            h.append(",\"").append(e.getKey()).append("\":{\"dtype\":\"F32\",\"shape\":")
-                    .append(json(e.getValue().shape())).append(",\"data_offsets\":[").append(off).append(',')
-                    .append(off + n).append("]}");
+            h.append(",\"")
+                    .append(e.getKey())
+                    .append("\":{\"dtype\":\"F32\",\"shape\":")
+                    .append(json(e.getValue().shape()))
+                    .append(",\"data_offsets\":[")
+                    .append(off)
+                    .append(',')
+                    .append(off + n)
+                    .append("]}");
             off += n;
         }
         h.append('}');
@@ -51,7 +57,10 @@ final class CheckpointFiles {
         }
         byte[] header = h.toString().getBytes(StandardCharsets.UTF_8);
         try (OutputStream out = Files.newOutputStream(file)) {
-            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).array());
+            out.write(ByteBuffer.allocate(8)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(header.length)
+                    .array());
             out.write(header);
             for (Tensor t : tensors.values()) {
                 out.write(le(t.data()));
@@ -72,7 +81,12 @@ final class CheckpointFiles {
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
             int s = i++ * shards / tensors.size();
             parts.get(s).put(e.getKey(), e.getValue());
-            index.append(i > 1 ? "," : "").append('"').append(e.getKey()).append("\":\"").append(shardName(s, shards)).append('"');
+            index.append(i > 1 ? "," : "")
+                    .append('"')
+                    .append(e.getKey())
+                    .append("\":\"")
+                    .append(shardName(s, shards))
+                    .append('"');
         }
         index.append("}}");
         for (int s = 0; s < shards; s++) {
@@ -88,15 +102,33 @@ final class CheckpointFiles {
 
     /** A {@code torch.save(state_dict)} zip: protocol 2 pickle, one stored storage entry per tensor. */
     static void torchZip(Path file, Map<String, Tensor> tensors) {
-        PickleWriter p = new PickleWriter().proto(2).global("collections", "OrderedDict").emptyTuple().reduce().mark();
+        PickleWriter p = new PickleWriter()
+                .proto(2)
+                .global("collections", "OrderedDict")
+                .emptyTuple()
+                .reduce()
+                .mark();
         int key = 0;
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
             long[] shape = e.getValue().shape();
             p.str(e.getKey()).global("torch._utils", "_rebuild_tensor_v2").mark();
-            p.mark().str("storage").global("torch", "FloatStorage").str(Integer.toString(key++)).str("cpu")
-                    .integer(e.getValue().data().length).tuple().binPersId();
-            p.integer(0).intTuple(shape).intTuple(strides(shape)).bool(false)
-                    .global("collections", "OrderedDict").emptyTuple().reduce().tuple().reduce();
+            p.mark()
+                    .str("storage")
+                    .global("torch", "FloatStorage")
+                    .str(Integer.toString(key++))
+                    .str("cpu")
+                    .integer(e.getValue().data().length)
+                    .tuple()
+                    .binPersId();
+            p.integer(0)
+                    .intTuple(shape)
+                    .intTuple(strides(shape))
+                    .bool(false)
+                    .global("collections", "OrderedDict")
+                    .emptyTuple()
+                    .reduce()
+                    .tuple()
+                    .reduce();
         }
         p.setItems().stop();
         try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(file))) {
@@ -142,11 +174,32 @@ final class CheckpointFiles {
 
     /** NumPy's {@code ndarray.__reduce__}: {@code _reconstruct(ndarray, (0,), b'b')} + BUILD state. */
     static void ndarray(PickleWriter p, Tensor t) {
-        p.global("numpy.core.multiarray", "_reconstruct").mark().global("numpy", "ndarray").intTuple(0)
-                .bytes(new byte[] {'b'}).tuple().reduce();
+        p.global("numpy.core.multiarray", "_reconstruct")
+                .mark()
+                .global("numpy", "ndarray")
+                .intTuple(0)
+                .bytes(new byte[] {'b'})
+                .tuple()
+                .reduce();
         p.mark().integer(1).intTuple(t.shape());
-        p.global("numpy", "dtype").mark().str("f4").bool(false).bool(true).tuple().reduce()
-                .mark().integer(3).str("<").none().none().none().integer(-1).integer(-1).integer(0).tuple().build();
+        p.global("numpy", "dtype")
+                .mark()
+                .str("f4")
+                .bool(false)
+                .bool(true)
+                .tuple()
+                .reduce()
+                .mark()
+                .integer(3)
+                .str("<")
+                .none()
+                .none()
+                .none()
+                .integer(-1)
+                .integer(-1)
+                .integer(0)
+                .tuple()
+                .build();
         p.bool(false).bytes(le(t.data())).tuple().build();
     }
 

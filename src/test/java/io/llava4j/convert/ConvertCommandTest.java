@@ -48,7 +48,10 @@ class ConvertCommandTest {
 
     private TinyModels.Pair export(SourceLayout layout, Path ckpt, Path tower) throws IOException {
         LmSpec lm = LmSpec.tinyLlama().withSeed(11);
-        ClipSpec clip = ClipSpec.tiny(lm.nEmbd()).withLegacy(false).withFeatureLayer(true).withSeed(12);
+        ClipSpec clip = ClipSpec.tiny(lm.nEmbd())
+                .withLegacy(false)
+                .withFeatureLayer(true)
+                .withSeed(12);
         TinyModels.Pair src = TinyModels.writePair(lm, clip, dir.resolve("src"));
         CheckpointExport.write(layout, lm, clip, src.lm(), src.mmproj(), LlamaCppTree.vocab(lm.vocab()), ckpt, tower);
         return src;
@@ -58,11 +61,13 @@ class ConvertCommandTest {
     void outtypeAndNameChooseTheTypesAndFileNames() throws IOException {
         Path ckpt = dir.resolve("llava-tiny-hf");
         TinyModels.Pair src = export(SourceLayout.HF_LLAVA, ckpt, dir.resolve("tower"));
-        Run f32 = run("--input", ckpt.toString(), "--output-dir", dir.resolve("a").toString(), "--outtype", "f32");
+        Run f32 =
+                run("--input", ckpt.toString(), "--output-dir", dir.resolve("a").toString(), "--outtype", "f32");
         assertEquals(0, f32.code(), f32.err());
         assertTrue(f32.out().contains("transformers LlavaForConditionalGeneration"), f32.out());
         Path lm32 = dir.resolve("a").resolve("llava-tiny-hf-f32.gguf");
-        assertTrue(Files.isRegularFile(lm32) && Files.isRegularFile(dir.resolve("a").resolve("mmproj-llava-tiny-hf-f32.gguf")));
+        assertTrue(Files.isRegularFile(lm32)
+                && Files.isRegularFile(dir.resolve("a").resolve("mmproj-llava-tiny-hf-f32.gguf")));
 
         Run q8 = run("-i", ckpt.toString(), "-o", dir.resolve("b").toString(), "--outtype", "q8_0", "--name", "m");
         assertEquals(0, q8.code(), q8.err());
@@ -81,13 +86,20 @@ class ConvertCommandTest {
 
         Run f16 = run("-i", ckpt.toString(), "-o", dir.resolve("c").toString());
         assertEquals(0, f16.code(), f16.err());
-        assertEquals(GgmlType.F16, GgufReader.read(dir.resolve("c").resolve("llava-tiny-hf-f16.gguf"))
-                .tensor("blk.0.attn_q.weight").type(), "f16 is the default");
+        assertEquals(
+                GgmlType.F16,
+                GgufReader.read(dir.resolve("c").resolve("llava-tiny-hf-f16.gguf"))
+                        .tensor("blk.0.attn_q.weight")
+                        .type(),
+                "f16 is the default");
 
         // the q8_0 pair loads, tokenizes like the source and encodes images
-        try (LanguageModel a = LanguageModel.load(src.lm(), ModelOptions.vocabularyOnly()); LanguageModel b = LanguageModel.load(lm8);
+        try (LanguageModel a = LanguageModel.load(src.lm(), ModelOptions.vocabularyOnly());
+                LanguageModel b = LanguageModel.load(lm8);
                 VisionEncoder enc = VisionEncoder.load(mm8, false)) {
-            assertArrayEquals(a.vocabulary().tokenize("Hello world", true, false), b.vocabulary().tokenize("Hello world", true, false));
+            assertArrayEquals(
+                    a.vocabulary().tokenize("Hello world", true, false),
+                    b.vocabulary().tokenize("Hello world", true, false));
             assertEquals(576 * 64, enc.encode(new float[336 * 336 * 3], 336, 336, 2).length);
         }
     }
@@ -103,7 +115,10 @@ class ConvertCommandTest {
         Run with = run("-i", ckpt.toString(), "-o", dir.resolve("x").toString(), "--vision-tower", tower.toString());
         assertEquals(0, with.code(), with.err());
         assertTrue(with.out().contains("original LLaVA"), with.out());
-        assertEquals(3, GgufReader.read(dir.resolve("x").resolve("mmproj-llava-v1.5-tiny-f16.gguf")).getInt("clip.vision.block_count"));
+        assertEquals(
+                3,
+                GgufReader.read(dir.resolve("x").resolve("mmproj-llava-v1.5-tiny-f16.gguf"))
+                        .getInt("clip.vision.block_count"));
     }
 
     /**
@@ -114,26 +129,34 @@ class ConvertCommandTest {
     @Test
     void aDefaultImageNormalisationIsReportedOnStderrAndInTheMmproj() throws IOException {
         LmSpec lm = LmSpec.tinyLlama().withSeed(11);
-        ClipSpec clip = ClipSpec.tiny(lm.nEmbd()).withLegacy(false).withFeatureLayer(true).withSeed(12);
+        ClipSpec clip = ClipSpec.tiny(lm.nEmbd())
+                .withLegacy(false)
+                .withFeatureLayer(true)
+                .withSeed(12);
         Path sp = LlamaCppTree.vocab("llama-spm");
-        io.llava4j.synthetic.SyntheticModels.Pair src = io.llava4j.synthetic.SyntheticModels.writePair(lm,
-                TransformersExport.llavaHfVocab(sp, dir.resolve("vocab.gguf")), clip, dir.resolve("src"));
+        io.llava4j.synthetic.SyntheticModels.Pair src = io.llava4j.synthetic.SyntheticModels.writePair(
+                lm, TransformersExport.llavaHfVocab(sp, dir.resolve("vocab.gguf")), clip, dir.resolve("src"));
         Path ckpt = dir.resolve("v5");
         TransformersExport.write(TransformersExport.Save.V5_18, false, lm, clip, src.lm(), src.mmproj(), sp, ckpt);
         Run with = run("-i", ckpt.toString(), "-o", dir.resolve("a").toString());
         assertEquals(0, with.code(), with.err());
         assertEquals("", with.err());
-        assertTrue(!GgufReader.read(dir.resolve("a").resolve("mmproj-v5-f16.gguf")).has("general.description"));
+        assertTrue(
+                !GgufReader.read(dir.resolve("a").resolve("mmproj-v5-f16.gguf")).has("general.description"));
 
         Files.delete(ckpt.resolve("processor_config.json"));
         Run without = run("-i", ckpt.toString(), "-o", dir.resolve("b").toString());
         assertEquals(0, without.code(), without.err());
-        assertTrue(without.err().startsWith("warning: no image_mean and image_std (no processor_config.json or"
-                + " preprocessor_config.json): used OpenAI CLIP's defaults, image_mean [0.48145467"), without.err());
+        assertTrue(
+                without.err()
+                        .startsWith("warning: no image_mean and image_std (no processor_config.json or"
+                                + " preprocessor_config.json): used OpenAI CLIP's defaults, image_mean [0.48145467"),
+                without.err());
         GgufFile mm = GgufReader.read(dir.resolve("b").resolve("mmproj-v5-f16.gguf"));
         assertArrayEquals(ClipSpec.IMAGE_MEAN, mm.getFloatArray("clip.vision.image_mean"));
         assertArrayEquals(ClipSpec.IMAGE_STD, mm.getFloatArray("clip.vision.image_std"));
-        assertTrue(mm.getString("general.description").contains("used OpenAI CLIP's defaults"),
+        assertTrue(
+                mm.getString("general.description").contains("used OpenAI CLIP's defaults"),
                 mm.getString("general.description"));
     }
 
@@ -152,12 +175,17 @@ class ConvertCommandTest {
         try (Stream<Path> left = Files.list(dir.resolve("k"))) {
             assertEquals(4, left.count(), "the f16 intermediates are gone");
         }
-        try (LanguageModel m = LanguageModel.load(lm); VisionEncoder enc = VisionEncoder.load(mm, false)) {
+        try (LanguageModel m = LanguageModel.load(lm);
+                VisionEncoder enc = VisionEncoder.load(mm, false)) {
             assertEquals(576 * 64, enc.encode(new float[336 * 336 * 3], 336, 336, 2).length);
             assertTrue(m.vocabulary().size() > 0);
         }
-        assertEquals(2, run("-i", ckpt.toString(), "-o", dir.resolve("k").toString(), "--outtype", "q3").code());
-        Run missing = run("-i", dir.resolve("nope").toString(), "-o", dir.resolve("k").toString());
+        assertEquals(
+                2,
+                run("-i", ckpt.toString(), "-o", dir.resolve("k").toString(), "--outtype", "q3")
+                        .code());
+        Run missing =
+                run("-i", dir.resolve("nope").toString(), "-o", dir.resolve("k").toString());
         assertEquals(1, missing.code());
         assertTrue(missing.err().contains("nope"), missing.err());
     }

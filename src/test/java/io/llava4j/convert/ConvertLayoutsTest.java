@@ -38,8 +38,12 @@ import org.junit.jupiter.params.provider.EnumSource;
  * greedy tokens after it.
  */
 class ConvertLayoutsTest {
-    private static final List<String> TEXTS = List.of("Hello world", " What is shown in this image?",
-            "USER: <image>\nDescribe the picture. ASSISTANT:", "Ünïcödé 123 4567 — ok?!", "  two  spaces\n\nnew lines",
+    private static final List<String> TEXTS = List.of(
+            "Hello world",
+            " What is shown in this image?",
+            "USER: <image>\nDescribe the picture. ASSISTANT:",
+            "Ünïcödé 123 4567 — ok?!",
+            "  two  spaces\n\nnew lines",
             "<|im_start|>user\nhi<|im_end|>");
 
     @TempDir
@@ -47,12 +51,18 @@ class ConvertLayoutsTest {
 
     /** The layouts with their language model: LLaMA for all but LLaVA-NeXT (Qwen2), anyres for the NeXT ones. */
     private static LmSpec lmFor(SourceLayout layout) {
-        return layout == SourceLayout.NEXT ? LmSpec.tinyQwen2().withSeed(7) : LmSpec.tinyLlama().withSeed(7);
+        return layout == SourceLayout.NEXT
+                ? LmSpec.tinyQwen2().withSeed(7)
+                : LmSpec.tinyLlama().withSeed(7);
     }
 
     private static ClipSpec clipFor(SourceLayout layout, int width) {
         boolean anyres = layout == SourceLayout.HF_LLAVA_NEXT || layout == SourceLayout.NEXT;
-        return ClipSpec.tiny(width).withLegacy(false).withFeatureLayer(true).withAnyres(anyres).withSeed(8);
+        return ClipSpec.tiny(width)
+                .withLegacy(false)
+                .withFeatureLayer(true)
+                .withAnyres(anyres)
+                .withSeed(8);
     }
 
     @ParameterizedTest
@@ -81,10 +91,11 @@ class ConvertLayoutsTest {
         Path ckpt = dir.resolve("checkpoint");
         Path tower = dir.resolve("tower");
         CheckpointExport.write(layout, lm, clip, src.lm(), src.mmproj(), LlamaCppTree.vocab(lm.vocab()), ckpt, tower);
-        boolean needsTower = layout == SourceLayout.ORIGINAL || layout == SourceLayout.NEXT || layout == SourceLayout.PADDLE;
+        boolean needsTower =
+                layout == SourceLayout.ORIGINAL || layout == SourceLayout.NEXT || layout == SourceLayout.PADDLE;
 
-        Converter.Result r = Converter.convert(new Converter.Options(ckpt, dir.resolve("out"), OutType.F32,
-                needsTower ? tower : null, "tiny"));
+        Converter.Result r = Converter.convert(
+                new Converter.Options(ckpt, dir.resolve("out"), OutType.F32, needsTower ? tower : null, "tiny"));
         assertEquals(layout, r.layout());
         assertEquals(dir.resolve("out").resolve("tiny-f32.gguf"), r.languageModel());
         assertEquals(dir.resolve("out").resolve("mmproj-tiny-f32.gguf"), r.mmproj());
@@ -93,15 +104,27 @@ class ConvertLayoutsTest {
         GgufFile lmOut = GgufReader.read(r.languageModel());
         assertSameTensors(lmIn, lmOut);
         String a = lm.arch();
-        for (String key : List.of(a + ".block_count", a + ".context_length", a + ".embedding_length",
-                a + ".feed_forward_length", a + ".attention.head_count", a + ".attention.head_count_kv",
-                a + ".attention.layer_norm_rms_epsilon", a + ".rope.freq_base", "tokenizer.ggml.model",
-                "tokenizer.ggml.pre", "tokenizer.ggml.tokens", "tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id")) {
+        for (String key : List.of(
+                a + ".block_count",
+                a + ".context_length",
+                a + ".embedding_length",
+                a + ".feed_forward_length",
+                a + ".attention.head_count",
+                a + ".attention.head_count_kv",
+                a + ".attention.layer_norm_rms_epsilon",
+                a + ".rope.freq_base",
+                "tokenizer.ggml.model",
+                "tokenizer.ggml.pre",
+                "tokenizer.ggml.tokens",
+                "tokenizer.ggml.bos_token_id",
+                "tokenizer.ggml.eos_token_id")) {
             assertEquals(lmIn.value(key), lmOut.value(key), key);
         }
         if (a.equals("llama")) {
-            assertArrayEquals(lmIn.getFloatArray("tokenizer.ggml.scores"), lmOut.getFloatArray("tokenizer.ggml.scores"));
-            assertArrayEquals(lmIn.getIntArray("tokenizer.ggml.token_type"), lmOut.getIntArray("tokenizer.ggml.token_type"));
+            assertArrayEquals(
+                    lmIn.getFloatArray("tokenizer.ggml.scores"), lmOut.getFloatArray("tokenizer.ggml.scores"));
+            assertArrayEquals(
+                    lmIn.getIntArray("tokenizer.ggml.token_type"), lmOut.getIntArray("tokenizer.ggml.token_type"));
         } else {
             assertEquals(lmIn.getStringArray("tokenizer.ggml.merges"), lmOut.getStringArray("tokenizer.ggml.merges"));
         }
@@ -112,15 +135,25 @@ class ConvertLayoutsTest {
         GgufFile mmIn = GgufReader.read(src.mmproj());
         GgufFile mmOut = GgufReader.read(r.mmproj());
         assertSameTensors(mmIn, mmOut);
-        for (String key : List.of("clip.projector_type", "clip.vision.image_size", "clip.vision.patch_size",
-                "clip.vision.embedding_length", "clip.vision.feed_forward_length", "clip.vision.block_count",
-                "clip.vision.attention.head_count", "clip.vision.projection_dim", "clip.vision.feature_layer",
-                "clip.vision.image_mean", "clip.vision.image_std", "clip.use_gelu",
+        for (String key : List.of(
+                "clip.projector_type",
+                "clip.vision.image_size",
+                "clip.vision.patch_size",
+                "clip.vision.embedding_length",
+                "clip.vision.feed_forward_length",
+                "clip.vision.block_count",
+                "clip.vision.attention.head_count",
+                "clip.vision.projection_dim",
+                "clip.vision.feature_layer",
+                "clip.vision.image_mean",
+                "clip.vision.image_std",
+                "clip.use_gelu",
                 "clip.vision.attention.layer_norm_epsilon")) {
             assertEquals(mmIn.value(key), mmOut.value(key), key);
         }
         if (clip.anyres()) {
-            assertArrayEquals(mmIn.getIntArray("clip.vision.image_grid_pinpoints"),
+            assertArrayEquals(
+                    mmIn.getIntArray("clip.vision.image_grid_pinpoints"),
                     mmOut.getIntArray("clip.vision.image_grid_pinpoints"));
             assertEquals("spatial_unpad", mmOut.getString("clip.vision.mm_patch_merge_type"));
         } else {
@@ -132,7 +165,10 @@ class ConvertLayoutsTest {
     }
 
     static void assertSameTensors(GgufFile expected, GgufFile actual) {
-        assertEquals(new TreeSet<>(names(expected)), new TreeSet<>(names(actual)), actual.path().toString());
+        assertEquals(
+                new TreeSet<>(names(expected)),
+                new TreeSet<>(names(actual)),
+                actual.path().toString());
         for (GgufTensorInfo t : expected.tensors()) {
             GgufTensorInfo o = actual.tensor(t.name());
             assertArrayEquals(t.dims(), o.dims(), t.name());
@@ -149,8 +185,10 @@ class ConvertLayoutsTest {
                 LanguageModel b = LanguageModel.load(actual, ModelOptions.vocabularyOnly())) {
             for (String text : TEXTS) {
                 for (boolean special : new boolean[] {false, true}) {
-                    assertArrayEquals(a.vocabulary().tokenize(text, special, special),
-                            b.vocabulary().tokenize(text, special, special), text);
+                    assertArrayEquals(
+                            a.vocabulary().tokenize(text, special, special),
+                            b.vocabulary().tokenize(text, special, special),
+                            text);
                 }
             }
         }
@@ -164,7 +202,8 @@ class ConvertLayoutsTest {
         }
         float[] e1;
         float[] e2;
-        try (VisionEncoder a = VisionEncoder.load(src.mmproj(), false); VisionEncoder b = VisionEncoder.load(r.mmproj(), false)) {
+        try (VisionEncoder a = VisionEncoder.load(src.mmproj(), false);
+                VisionEncoder b = VisionEncoder.load(r.mmproj(), false)) {
             e1 = a.encode(image, size, size, 2);
             e2 = b.encode(image, size, size, 2);
         }
@@ -174,7 +213,8 @@ class ConvertLayoutsTest {
 
     private static int[] greedy(Path model, float[] embeddings) {
         try (LanguageModel m = LanguageModel.load(model);
-                InferenceContext ctx = m.newContext(ContextOptions.defaults().withContextLength(1024).withThreads(2))) {
+                InferenceContext ctx = m.newContext(
+                        ContextOptions.defaults().withContextLength(1024).withThreads(2))) {
             int[] head = m.vocabulary().tokenize("USER: ", true, false);
             int[] tail = m.vocabulary().tokenize("\nWhat is in the picture? ASSISTANT:", false, false);
             ctx.decode(head, 0, head.length);
@@ -195,10 +235,19 @@ class ConvertLayoutsTest {
         LmSpec lm = LmSpec.tinyLlama().withSeed(3);
         ClipSpec clip = clipFor(SourceLayout.ORIGINAL, lm.nEmbd());
         TinyModels.Pair src = TinyModels.writePair(lm, clip, dir.resolve("src"));
-        CheckpointExport.write(SourceLayout.ORIGINAL, lm, clip, src.lm(), src.mmproj(), LlamaCppTree.vocab(lm.vocab()),
-                dir.resolve("ckpt"), dir.resolve("tower"));
-        CheckpointException e = assertThrows(CheckpointException.class, () -> Converter.convert(
-                new Converter.Options(dir.resolve("ckpt"), dir.resolve("out"), OutType.F16, null, null)));
+        CheckpointExport.write(
+                SourceLayout.ORIGINAL,
+                lm,
+                clip,
+                src.lm(),
+                src.mmproj(),
+                LlamaCppTree.vocab(lm.vocab()),
+                dir.resolve("ckpt"),
+                dir.resolve("tower"));
+        CheckpointException e = assertThrows(
+                CheckpointException.class,
+                () -> Converter.convert(
+                        new Converter.Options(dir.resolve("ckpt"), dir.resolve("out"), OutType.F16, null, null)));
         assertTrue(e.getMessage().contains("--vision-tower"), e.getMessage());
         assertTrue(e.getMessage().contains("openai/clip-vit-large-patch14-336"), e.getMessage());
     }

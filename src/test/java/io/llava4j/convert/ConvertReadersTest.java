@@ -59,7 +59,8 @@ class ConvertReadersTest {
     @Test
     void refusesAnIndexThatDisagreesWithTheShards() {
         CheckpointFiles.shardedSafetensors(dir, sample(), 2);
-        CheckpointFiles.write(dir.resolve("model.safetensors.index.json"),
+        CheckpointFiles.write(
+                dir.resolve("model.safetensors.index.json"),
                 "{\"weight_map\":{\"model.norm.weight\":\"model-00001-of-00002.safetensors\"}}");
         CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoints.open(dir));
         assertTrue(e.getMessage().contains("model.safetensors.index.json"), e.getMessage());
@@ -83,11 +84,34 @@ class ConvertReadersTest {
 
     @Test
     void refusesATorchTensorThatIsNotContiguous() throws IOException {
-        PickleWriter p = new PickleWriter().proto(2).global("collections", "OrderedDict").emptyTuple().reduce().mark()
-                .str("w").global("torch._utils", "_rebuild_tensor_v2").mark()
-                .mark().str("storage").global("torch", "FloatStorage").str("0").str("cpu").integer(6).tuple().binPersId()
-                .integer(0).intTuple(2, 3).intTuple(1, 2).bool(false)
-                .global("collections", "OrderedDict").emptyTuple().reduce().tuple().reduce().setItems().stop();
+        PickleWriter p = new PickleWriter()
+                .proto(2)
+                .global("collections", "OrderedDict")
+                .emptyTuple()
+                .reduce()
+                .mark()
+                .str("w")
+                .global("torch._utils", "_rebuild_tensor_v2")
+                .mark()
+                .mark()
+                .str("storage")
+                .global("torch", "FloatStorage")
+                .str("0")
+                .str("cpu")
+                .integer(6)
+                .tuple()
+                .binPersId()
+                .integer(0)
+                .intTuple(2, 3)
+                .intTuple(1, 2)
+                .bool(false)
+                .global("collections", "OrderedDict")
+                .emptyTuple()
+                .reduce()
+                .tuple()
+                .reduce()
+                .setItems()
+                .stop();
         zip(dir.resolve("pytorch_model.bin"), p.toByteArray(), CheckpointFiles.le(new float[6]));
         CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoints.open(dir));
         assertTrue(e.getMessage().contains("'w' is not contiguous"), e.getMessage());
@@ -125,10 +149,18 @@ class ConvertReadersTest {
 
     @Test
     void refusesEvalAndTheInstOpcode() throws IOException {
-        byte[] eval = new PickleWriter().proto(2).global("builtins", "eval").mark().str("1+1").tuple().reduce().stop()
+        byte[] eval = new PickleWriter()
+                .proto(2)
+                .global("builtins", "eval")
+                .mark()
+                .str("1+1")
+                .tuple()
+                .reduce()
+                .stop()
                 .toByteArray();
         Files.write(dir.resolve("model_state.pdparams"), eval);
-        assertTrue(assertThrows(CheckpointException.class, () -> Checkpoints.open(dir)).getMessage()
+        assertTrue(assertThrows(CheckpointException.class, () -> Checkpoints.open(dir))
+                .getMessage()
                 .contains("'builtins.eval'"));
         // INST: "i" module\n name\n, builds an instance of any class
         PickleWriter inst = new PickleWriter().proto(2).mark().str("x").op('i');
@@ -139,7 +171,8 @@ class ConvertReadersTest {
         System.arraycopy(body, 0, all, head.length, body.length);
         all[all.length - 1] = '.';
         Files.write(dir.resolve("model_state.pdparams"), all);
-        assertTrue(assertThrows(CheckpointException.class, () -> Checkpoints.open(dir)).getMessage()
+        assertTrue(assertThrows(CheckpointException.class, () -> Checkpoints.open(dir))
+                .getMessage()
                 .contains("refused pickle opcode"));
     }
 
@@ -153,7 +186,8 @@ class ConvertReadersTest {
     }
 
     private static void zip(Path file, byte[] pickle, byte[] storage) throws IOException {
-        try (OutputStream os = Files.newOutputStream(file); ZipOutputStream zip = new ZipOutputStream(os)) {
+        try (OutputStream os = Files.newOutputStream(file);
+                ZipOutputStream zip = new ZipOutputStream(os)) {
             CheckpointFiles.stored(zip, "archive/data.pkl", pickle);
             CheckpointFiles.stored(zip, "archive/data/0", storage);
         }

@@ -16,7 +16,6 @@ import io.llava4j.model.ModelOptions;
 import io.llava4j.testmodels.LlamaCppTree;
 import io.llava4j.testmodels.VocabTestVectors;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -50,17 +49,19 @@ class ConvertTokenizerJsonTest {
     private Path tokenizerJsonOnly(Style style) {
         GgufFile sp = GgufReader.read(LlamaCppTree.vocab("llama-spm"));
         Path tok = dir.resolve("tok-" + style);
-        CheckpointExport.json(tok.resolve("tokenizer.json"), HfTokenizerFiles.tokenizerJson(sp, style,
-                TransformersExport.ADDED));
-        CheckpointExport.json(tok.resolve("tokenizer_config.json"), HfTokenizerFiles.tokenizerConfig(false, style,
-                TransformersExport.ADDED, style == Style.CONVERTER ? "LlavaProcessor" : null));
+        CheckpointExport.json(
+                tok.resolve("tokenizer.json"), HfTokenizerFiles.tokenizerJson(sp, style, TransformersExport.ADDED));
+        CheckpointExport.json(
+                tok.resolve("tokenizer_config.json"),
+                HfTokenizerFiles.tokenizerConfig(
+                        false, style, TransformersExport.ADDED, style == Style.CONVERTER ? "LlavaProcessor" : null));
         return tok;
     }
 
     /** A vocabulary-only GGUF: the SentencePiece file's hyper-parameters with the converted tokenizer. */
     private Path vocabGguf(TokenizerExport t, String name) {
-        GgufWriter w = new GgufWriter().copyMetadata(GgufReader.read(LlamaCppTree.vocab("llama-spm")),
-                k -> !k.startsWith("tokenizer."));
+        GgufWriter w = new GgufWriter()
+                .copyMetadata(GgufReader.read(LlamaCppTree.vocab("llama-spm")), k -> !k.startsWith("tokenizer."));
         t.writeTo(w);
         Path out = dir.resolve(name + ".gguf");
         w.write(out);
@@ -93,7 +94,8 @@ class ConvertTokenizerJsonTest {
             expectedTypes[id] = TokenType.CONTROL; // special added tokens, as llama.cpp's converter reads them
         }
         assertArrayEquals(expectedTypes, t.types());
-        assertEquals(Map.of("bos", 1, "eos", 2, "unk", 0, "pad", 32001), t.special().ids());
+        assertEquals(
+                Map.of("bos", 1, "eos", 2, "unk", 0, "pad", 32001), t.special().ids());
         assertEquals(style == Style.LLAMA_TOKENIZER_5, t.warning() != null, "id-ordered merges are reported");
 
         Path converted = vocabGguf(t, "converted-" + style);
@@ -119,9 +121,11 @@ class ConvertTokenizerJsonTest {
             if (style == Style.LLAMA_TOKENIZER_5) {
                 return;
             }
-            for (String text : List.of("<s>USER: hi</s>", "   spaces\tand\ttabs  ", "\u2581already escaped\u2581\u2581",
-                    "日本語のテキスト 🦙")) {
-                assertArrayEquals(reference.vocabulary().tokenize(text, true, true), lm.vocabulary().tokenize(text, true, true),
+            for (String text : List.of(
+                    "<s>USER: hi</s>", "   spaces\tand\ttabs  ", "\u2581already escaped\u2581\u2581", "日本語のテキスト 🦙")) {
+                assertArrayEquals(
+                        reference.vocabulary().tokenize(text, true, true),
+                        lm.vocabulary().tokenize(text, true, true),
                         text);
             }
             // <image> is not in the reference vocabulary: the text around it tokenizes as there
@@ -130,7 +134,8 @@ class ConvertTokenizerJsonTest {
             int[] expected = Arrays.copyOf(head, head.length + 1 + tail.length);
             expected[head.length] = 32000;
             System.arraycopy(tail, 0, expected, head.length + 1, tail.length);
-            assertArrayEquals(expected, lm.vocabulary().tokenize("USER: <image>\nWhat is this? ASSISTANT:", true, true));
+            assertArrayEquals(
+                    expected, lm.vocabulary().tokenize("USER: <image>\nWhat is this? ASSISTANT:", true, true));
         }
     }
 
@@ -154,7 +159,8 @@ class ConvertTokenizerJsonTest {
         for (String[] m : HfTokenizerFiles.generateMerges(pieces, spScores)) {
             merged.add(ids.get(m[0] + m[1]));
         }
-        merged.forEach(id -> bySpScore.computeIfAbsent(spScores[id], k -> new ArrayList<>()).add(id));
+        merged.forEach(id ->
+                bySpScore.computeIfAbsent(spScores[id], k -> new ArrayList<>()).add(id));
         float lowestAbove = Float.POSITIVE_INFINITY;
         for (List<Integer> group : bySpScore.values()) {
             float highest = Float.NEGATIVE_INFINITY;
@@ -184,8 +190,10 @@ class ConvertTokenizerJsonTest {
     void prependSchemeNeverMeansNoSpacePrefix() {
         Path tok = tokenizerJsonOnly(Style.LLAMA_TOKENIZER_5);
         Map<String, Object> tj = new LinkedHashMap<>(Json.readObject(tok.resolve("tokenizer.json")));
-        tj.put("pre_tokenizer", HfTokenizerFiles.obj("type", "Metaspace", "replacement", "\u2581", "prepend_scheme",
-                "never", "split", false));
+        tj.put(
+                "pre_tokenizer",
+                HfTokenizerFiles.obj(
+                        "type", "Metaspace", "replacement", "\u2581", "prepend_scheme", "never", "split", false));
         CheckpointExport.json(tok.resolve("tokenizer.json"), tj);
         assertEquals(Boolean.FALSE, TokenizerExport.read(tok, null, true).addSpacePrefix());
     }

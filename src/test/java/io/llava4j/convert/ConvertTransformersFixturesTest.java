@@ -41,8 +41,11 @@ class ConvertTransformersFixturesTest {
     Path dir;
 
     static Stream<Arguments> saves() {
-        return Stream.of(Arguments.of("llava-4.57.6", Save.V4_57, false), Arguments.of("llava-5.18.0", Save.V5_18, false),
-                Arguments.of("llava_next-4.57.6", Save.V4_57, true), Arguments.of("llava_next-5.18.0", Save.V5_18, true));
+        return Stream.of(
+                Arguments.of("llava-4.57.6", Save.V4_57, false),
+                Arguments.of("llava-5.18.0", Save.V5_18, false),
+                Arguments.of("llava_next-4.57.6", Save.V4_57, true),
+                Arguments.of("llava_next-5.18.0", Save.V5_18, true));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -50,16 +53,21 @@ class ConvertTransformersFixturesTest {
     void javaExportWritesWhatTransformersSaves(String fixture, Save save, boolean next) throws IOException {
         Path expected = FIXTURES.resolve(fixture);
         LmSpec lm = LmSpec.tinyLlama();
-        ClipSpec clip = ClipSpec.tiny(lm.nEmbd()).withLegacy(false).withFeatureLayer(true).withAnyres(next);
+        ClipSpec clip = ClipSpec.tiny(lm.nEmbd())
+                .withLegacy(false)
+                .withFeatureLayer(true)
+                .withAnyres(next);
         Path sp = LlamaCppTree.vocab("llama-spm");
-        SyntheticModels.Pair pair = SyntheticModels.writePair(lm, TransformersExport.llavaHfVocab(sp,
-                dir.resolve("vocab.gguf")), clip, dir.resolve("src"));
+        SyntheticModels.Pair pair = SyntheticModels.writePair(
+                lm, TransformersExport.llavaHfVocab(sp, dir.resolve("vocab.gguf")), clip, dir.resolve("src"));
         Path ckpt = dir.resolve("ckpt");
         TransformersExport.write(save, next, lm, clip, pair.lm(), pair.mmproj(), sp, ckpt);
 
         try (Stream<Path> files = Files.list(ckpt)) {
-            assertEquals(Files.readAllLines(expected.resolve("files.txt")),
-                    files.map(p -> p.getFileName().toString()).sorted().toList(), "the files written");
+            assertEquals(
+                    Files.readAllLines(expected.resolve("files.txt")),
+                    files.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "the files written");
         }
         try (Stream<Path> files = Files.list(expected)) {
             for (Path f : files.sorted().toList()) {
@@ -71,12 +79,17 @@ class ConvertTransformersFixturesTest {
                 }
             }
         }
-        assertEquals(fixtureHeader(expected.resolve("model.safetensors.header.json")),
-                header(ckpt.resolve("model.safetensors")), "tensor names, dtypes, shapes");
+        assertEquals(
+                fixtureHeader(expected.resolve("model.safetensors.header.json")),
+                header(ckpt.resolve("model.safetensors")),
+                "tensor names, dtypes, shapes");
         if (!save.v4()) {
-            TransformersExport.write(Save.V5_18_NATIVE, next, lm, clip, pair.lm(), pair.mmproj(), sp, dir.resolve("native"));
-            assertEquals(fixtureHeader(expected.resolve("model.safetensors.header.save_original_format_false.json")),
-                    header(dir.resolve("native").resolve("model.safetensors")), "save_original_format=False names");
+            TransformersExport.write(
+                    Save.V5_18_NATIVE, next, lm, clip, pair.lm(), pair.mmproj(), sp, dir.resolve("native"));
+            assertEquals(
+                    fixtureHeader(expected.resolve("model.safetensors.header.save_original_format_false.json")),
+                    header(dir.resolve("native").resolve("model.safetensors")),
+                    "save_original_format=False names");
         }
         assertSameTokenizerJson(expected, Json.readObject(ckpt.resolve("tokenizer.json")));
     }
@@ -86,23 +99,33 @@ class ConvertTransformersFixturesTest {
     void llamaTokenizerOfTransformers5() throws IOException {
         Path expected = FIXTURES.resolve("llama_tokenizer-5.18.0");
         Path out = dir.resolve("tok.json");
-        CheckpointExport.json(out, HfTokenizerFiles.tokenizerJson(GgufReader.read(LlamaCppTree.vocab("llama-spm")),
-                HfTokenizerFiles.Style.LLAMA_TOKENIZER_5, TransformersExport.ADDED));
+        CheckpointExport.json(
+                out,
+                HfTokenizerFiles.tokenizerJson(
+                        GgufReader.read(LlamaCppTree.vocab("llama-spm")),
+                        HfTokenizerFiles.Style.LLAMA_TOKENIZER_5,
+                        TransformersExport.ADDED));
         assertSameTokenizerJson(expected, Json.readObject(out));
-        CheckpointExport.json(dir.resolve("tc.json"), HfTokenizerFiles.tokenizerConfig(false,
-                HfTokenizerFiles.Style.LLAMA_TOKENIZER_5, TransformersExport.ADDED, null));
+        CheckpointExport.json(
+                dir.resolve("tc.json"),
+                HfTokenizerFiles.tokenizerConfig(
+                        false, HfTokenizerFiles.Style.LLAMA_TOKENIZER_5, TransformersExport.ADDED, null));
         assertEquals(Json.read(expected.resolve("tokenizer_config.json")), Json.read(dir.resolve("tc.json")));
     }
 
     /** Everything but the vocab and merges equal; those by count and digest, and their first entries. */
     private static void assertSameTokenizerJson(Path expected, Map<String, Object> actual) {
-        assertEquals(Json.read(expected.resolve("tokenizer.digest.json")), HfTokenizerFiles.digest(actual),
+        assertEquals(
+                Json.read(expected.resolve("tokenizer.digest.json")),
+                HfTokenizerFiles.digest(actual),
                 "vocab and merges");
         Map<String, Object> skeleton = new LinkedHashMap<>(actual);
         Map<String, Object> model = new LinkedHashMap<>(Json.asObject(actual.get("model")));
         Map<String, Object> vocab = new LinkedHashMap<>();
-        Json.asObject(model.get("vocab")).entrySet().stream().sorted(Comparator.comparingLong(e -> (Long) e.getValue()))
-                .limit(6).forEach(e -> vocab.put(e.getKey(), e.getValue()));
+        Json.asObject(model.get("vocab")).entrySet().stream()
+                .sorted(Comparator.comparingLong(e -> (Long) e.getValue()))
+                .limit(6)
+                .forEach(e -> vocab.put(e.getKey(), e.getValue()));
         model.put("vocab", vocab);
         model.put("merges", Json.asList(model.get("merges")).subList(0, 6));
         skeleton.put("model", model);
@@ -125,7 +148,9 @@ class ConvertTransformersFixturesTest {
     /** A safetensors file's header without the data offsets: name to [dtype, shape], and the metadata. */
     static Map<String, Object> header(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
-            long n = ByteBuffer.wrap(in.readNBytes(8)).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            long n = ByteBuffer.wrap(in.readNBytes(8))
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .getLong();
             return withoutOffsets(Json.asObject(Json.parse(in.readNBytes((int) n), file)));
         }
     }

@@ -36,7 +36,10 @@ final class HfTokenizerFiles {
     private HfTokenizerFiles() {}
 
     /** The {@code tokenizer.json} flavours. */
-    enum Style { CONVERTER, LLAMA_TOKENIZER_5 }
+    enum Style {
+        CONVERTER,
+        LLAMA_TOKENIZER_5
+    }
 
     /** transformers' {@code model_max_length} when nothing sets it: {@code int(1e30)}. */
     static final BigInteger VERY_LARGE = new BigInteger("1000000000000000019884624838656");
@@ -70,10 +73,12 @@ final class HfTokenizerFiles {
                     local.add(new Merge(l, r, scores != null ? scores[id] : id, index, n - index));
                 }
             }
-            local.sort(Comparator.comparingInt((Merge m) -> vocab.get(m.left)).thenComparingInt(m -> vocab.get(m.right)));
+            local.sort(
+                    Comparator.comparingInt((Merge m) -> vocab.get(m.left)).thenComparingInt(m -> vocab.get(m.right)));
             merges.addAll(local);
         }
-        Comparator<Merge> key = Comparator.comparingDouble(Merge::key).thenComparingInt(Merge::leftLength)
+        Comparator<Merge> key = Comparator.comparingDouble(Merge::key)
+                .thenComparingInt(Merge::leftLength)
                 .thenComparingInt(Merge::rightLength);
         merges.sort(scores != null ? key.reversed() : key);
         return merges.stream().map(m -> new String[] {m.left, m.right}).toList();
@@ -97,31 +102,97 @@ final class HfTokenizerFiles {
         List<Object> addedTokens = new ArrayList<>();
         Map<Integer, String> all = new LinkedHashMap<>(Map.of(0, "<unk>", 1, "<s>", 2, "</s>"));
         all.putAll(added);
-        all.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> addedTokens.add(obj("id", (long) e.getKey(),
-                "content", e.getValue(), "single_word", false, "lstrip", false, "rstrip", false, "normalized", false,
-                "special", true)));
+        all.entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
+                .forEach(e -> addedTokens.add(obj(
+                        "id",
+                        (long) e.getKey(),
+                        "content",
+                        e.getValue(),
+                        "single_word",
+                        false,
+                        "lstrip",
+                        false,
+                        "rstrip",
+                        false,
+                        "normalized",
+                        false,
+                        "special",
+                        true)));
         boolean converter = style == Style.CONVERTER;
-        List<Object> decoders = new ArrayList<>(List.of(obj("type", "Replace", "pattern", obj("String", "\u2581"),
-                "content", " "), obj("type", "ByteFallback"), obj("type", "Fuse"),
+        List<Object> decoders = new ArrayList<>(List.of(
+                obj("type", "Replace", "pattern", obj("String", "\u2581"), "content", " "),
+                obj("type", "ByteFallback"),
+                obj("type", "Fuse"),
                 obj("type", "Strip", "content", " ", "start", 1L, "stop", 0L)));
         Object postProcessor = converter
-                ? obj("type", "TemplateProcessing",
-                        "single", List.of(special("<s>", 0), sequence("A", 0)),
-                        "pair", List.of(special("<s>", 0), sequence("A", 0), special("<s>", 1), sequence("B", 1)),
-                        "special_tokens", obj("<s>", obj("id", "<s>", "ids", List.of(1L), "tokens", List.of("<s>"))))
-                : obj("type", "TemplateProcessing", "single", List.of(sequence("A", 0)),
-                        "pair", List.of(sequence("A", 0), sequence("B", 1)), "special_tokens", obj());
-        return obj("version", "1.0", "truncation", null, "padding", null, "added_tokens", addedTokens,
-                "normalizer", converter ? obj("type", "Sequence", "normalizers", List.of(obj("type", "Prepend",
-                        "prepend", "\u2581"), obj("type", "Replace", "pattern", obj("String", " "), "content", "\u2581")))
+                ? obj(
+                        "type",
+                        "TemplateProcessing",
+                        "single",
+                        List.of(special("<s>", 0), sequence("A", 0)),
+                        "pair",
+                        List.of(special("<s>", 0), sequence("A", 0), special("<s>", 1), sequence("B", 1)),
+                        "special_tokens",
+                        obj("<s>", obj("id", "<s>", "ids", List.of(1L), "tokens", List.of("<s>"))))
+                : obj(
+                        "type",
+                        "TemplateProcessing",
+                        "single",
+                        List.of(sequence("A", 0)),
+                        "pair",
+                        List.of(sequence("A", 0), sequence("B", 1)),
+                        "special_tokens",
+                        obj());
+        return obj(
+                "version",
+                "1.0",
+                "truncation",
+                null,
+                "padding",
+                null,
+                "added_tokens",
+                addedTokens,
+                "normalizer",
+                converter
+                        ? obj(
+                                "type",
+                                "Sequence",
+                                "normalizers",
+                                List.of(
+                                        obj("type", "Prepend", "prepend", "\u2581"),
+                                        obj("type", "Replace", "pattern", obj("String", " "), "content", "\u2581")))
                         : null,
-                "pre_tokenizer", converter ? null : obj("type", "Metaspace", "replacement", "\u2581",
-                        "prepend_scheme", "first", "split", false),
-                "post_processor", postProcessor,
-                "decoder", obj("type", "Sequence", "decoders", decoders),
-                "model", obj("type", "BPE", "dropout", null, "unk_token", converter ? "<unk>" : null,
-                        "continuing_subword_prefix", null, "end_of_word_suffix", null, "fuse_unk", true,
-                        "byte_fallback", true, "ignore_merges", false, "vocab", vocab, "merges", merges));
+                "pre_tokenizer",
+                converter
+                        ? null
+                        : obj("type", "Metaspace", "replacement", "\u2581", "prepend_scheme", "first", "split", false),
+                "post_processor",
+                postProcessor,
+                "decoder",
+                obj("type", "Sequence", "decoders", decoders),
+                "model",
+                obj(
+                        "type",
+                        "BPE",
+                        "dropout",
+                        null,
+                        "unk_token",
+                        converter ? "<unk>" : null,
+                        "continuing_subword_prefix",
+                        null,
+                        "end_of_word_suffix",
+                        null,
+                        "fuse_unk",
+                        true,
+                        "byte_fallback",
+                        true,
+                        "ignore_merges",
+                        false,
+                        "vocab",
+                        vocab,
+                        "merges",
+                        merges));
     }
 
     private static Map<String, Object> special(String id, long typeId) {
@@ -138,7 +209,8 @@ final class HfTokenizerFiles {
      * llava checkpoint, or transformers 5's {@code LlamaTokenizer} ({@code processorClass} null: no
      * processor saved it).
      */
-    static Map<String, Object> tokenizerConfig(boolean v4, Style style, Map<Integer, String> added, String processorClass) {
+    static Map<String, Object> tokenizerConfig(
+            boolean v4, Style style, Map<Integer, String> added, String processorClass) {
         Map<String, Object> c = new LinkedHashMap<>();
         if (v4) {
             c.put("add_bos_token", true);
@@ -149,9 +221,23 @@ final class HfTokenizerFiles {
             Map<String, Object> decoder = new LinkedHashMap<>();
             Map<Integer, String> all = new LinkedHashMap<>(Map.of(0, "<unk>", 1, "<s>", 2, "</s>"));
             all.putAll(added);
-            all.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> decoder.put(
-                    String.valueOf(e.getKey()), obj("content", e.getValue(), "lstrip", false, "normalized", false,
-                            "rstrip", false, "single_word", false, "special", true)));
+            all.entrySet().stream()
+                    .sorted(Map.Entry.comparingByKey())
+                    .forEach(e -> decoder.put(
+                            String.valueOf(e.getKey()),
+                            obj(
+                                    "content",
+                                    e.getValue(),
+                                    "lstrip",
+                                    false,
+                                    "normalized",
+                                    false,
+                                    "rstrip",
+                                    false,
+                                    "single_word",
+                                    false,
+                                    "special",
+                                    true)));
             c.put("added_tokens_decoder", decoder);
         } else {
             c.put("backend", "tokenizers");
@@ -191,9 +277,12 @@ final class HfTokenizerFiles {
     /** transformers 4's {@code special_tokens_map.json}. */
     static Map<String, Object> specialTokensMap() {
         Map<String, Object> m = new LinkedHashMap<>();
-        for (String[] t : new String[][] {{"bos_token", "<s>"}, {"eos_token", "</s>"}, {"pad_token", "<pad>"},
-                {"unk_token", "<unk>"}}) {
-            m.put(t[0], obj("content", t[1], "lstrip", false, "normalized", false, "rstrip", false, "single_word", false));
+        for (String[] t : new String[][] {
+            {"bos_token", "<s>"}, {"eos_token", "</s>"}, {"pad_token", "<pad>"}, {"unk_token", "<unk>"}
+        }) {
+            m.put(
+                    t[0],
+                    obj("content", t[1], "lstrip", false, "normalized", false, "rstrip", false, "single_word", false));
         }
         return m;
     }
@@ -213,21 +302,31 @@ final class HfTokenizerFiles {
     static Map<String, Object> digest(Map<String, Object> tokenizerJson) {
         Map<String, Object> model = Json.asObject(tokenizerJson.get("model"));
         StringBuilder v = new StringBuilder();
-        Json.asObject(model.get("vocab")).entrySet().stream().sorted(Comparator.comparingLong(e -> (Long) e.getValue()))
-                .forEach(e -> v.append(e.getKey()).append('\t').append(e.getValue()).append('\n'));
+        Json.asObject(model.get("vocab")).entrySet().stream()
+                .sorted(Comparator.comparingLong(e -> (Long) e.getValue()))
+                .forEach(e ->
+                        v.append(e.getKey()).append('\t').append(e.getValue()).append('\n'));
         StringBuilder m = new StringBuilder();
         List<Object> merges = Json.asList(model.get("merges"));
         for (Object o : merges) {
             m.append(o instanceof List<?> l ? l.get(0) + " " + l.get(1) : o).append('\n');
         }
-        return obj("merges", (long) merges.size(), "merges_sha256", sha256(m), "vocab",
-                (long) Json.asObject(model.get("vocab")).size(), "vocab_sha256", sha256(v));
+        return obj(
+                "merges",
+                (long) merges.size(),
+                "merges_sha256",
+                sha256(m),
+                "vocab",
+                (long) Json.asObject(model.get("vocab")).size(),
+                "vocab_sha256",
+                sha256(v));
     }
 
     private static String sha256(CharSequence s) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(s.toString().getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256")
+                            .digest(s.toString().getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -242,8 +341,8 @@ final class HfTokenizerFiles {
     static void write(Path dir, boolean v4, GgufFile spVocab, Map<Integer, String> added, String processorClass) {
         Map<String, Object> tj = tokenizerJson(spVocab, Style.CONVERTER, added);
         CheckpointExport.json(dir.resolve("tokenizer.json"), tj);
-        CheckpointExport.json(dir.resolve("tokenizer_config.json"), tokenizerConfig(v4, Style.CONVERTER, added,
-                processorClass));
+        CheckpointExport.json(
+                dir.resolve("tokenizer_config.json"), tokenizerConfig(v4, Style.CONVERTER, added, processorClass));
         if (v4) {
             VocabFiles.sentencePiece(spVocab, dir.resolve("tokenizer.model"));
             CheckpointExport.json(dir.resolve("special_tokens_map.json"), specialTokensMap());

@@ -57,8 +57,9 @@ class JsonTest {
 
     @Test
     void onlyStrictJsonIsAccepted() throws IOException {
-        for (String bad : new String[] {"[NaN]", "[Infinity]", "{\"a\": 1} // c", "[1,]", "{'a': 1}", "{\"a\": 1} x",
-            "{\"a\": "}) {
+        for (String bad :
+                new String[] {"[NaN]", "[Infinity]", "{\"a\": 1} // c", "[1,]", "{'a': 1}", "{\"a\": 1} x", "{\"a\": "
+                }) {
             assertTrue(refused(bad).getMessage().contains(": not valid JSON: "), bad);
         }
         assertTrue(refused("{} {}").getMessage().endsWith("trailing data after the JSON value"));
@@ -68,10 +69,13 @@ class JsonTest {
 
     @Test
     void hostileNestingAndNumbersAreRefusedAsBadFiles() throws IOException {
-        assertTrue(Json.read(file("[".repeat(1000) + "]".repeat(1000))) instanceof List<?>,
+        assertTrue(
+                Json.read(file("[".repeat(1000) + "]".repeat(1000))) instanceof List<?>,
                 "jackson's default depth of 1000 is accepted");
         assertTrue(refused("[".repeat(1001) + "]".repeat(1001)).getMessage().contains("nesting depth"));
-        assertTrue(refused("{\"a\":".repeat(1001) + "1" + "}".repeat(1001)).getMessage().contains("nesting depth"));
+        assertTrue(refused("{\"a\":".repeat(1001) + "1" + "}".repeat(1001))
+                .getMessage()
+                .contains("nesting depth"));
         assertTrue(refused("[1" + "0".repeat(1000) + "]").getMessage().contains("Number value length"));
     }
 

@@ -40,8 +40,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * tokenizer, not the schema, and are compared by {@link ConvertLayoutsTest}.
  */
 class SchemaParityTest {
-    private static final Set<String> SOURCE_DEPENDENT = Set.of(GeneralKeys.DESCRIPTION,
-            ClipKeys.VISION_IMAGE_ASPECT_RATIO, ClipKeys.VISION_MM_PATCH_MERGE_TYPE);
+    private static final Set<String> SOURCE_DEPENDENT =
+            Set.of(GeneralKeys.DESCRIPTION, ClipKeys.VISION_IMAGE_ASPECT_RATIO, ClipKeys.VISION_MM_PATCH_MERGE_TYPE);
 
     @TempDir
     Path dir;
@@ -51,11 +51,25 @@ class SchemaParityTest {
         // all F32, as the converter writes with --outtype f32 (tinyQwen2's embedding is F16)
         LmSpec qwen2 = LmSpec.tinyQwen2().withTypes(GgmlType.F32, GgmlType.F32).withSeed(7);
         return Stream.of(
-                Arguments.of(SourceLayout.HF_LLAVA, llama,
-                        ClipSpec.tiny(64).withLegacy(false).withFeatureLayer(true).withSeed(8)),
-                Arguments.of(SourceLayout.HF_LLAVA_NEXT, qwen2,
-                        ClipSpec.tiny(64).withLegacy(false).withFeatureLayer(true).withAnyres(true).withSeed(8)),
-                Arguments.of(SourceLayout.NEXT, qwen2, ClipSpec.tinySiglip(64).withAnyres(true).withSeed(8)));
+                Arguments.of(
+                        SourceLayout.HF_LLAVA,
+                        llama,
+                        ClipSpec.tiny(64)
+                                .withLegacy(false)
+                                .withFeatureLayer(true)
+                                .withSeed(8)),
+                Arguments.of(
+                        SourceLayout.HF_LLAVA_NEXT,
+                        qwen2,
+                        ClipSpec.tiny(64)
+                                .withLegacy(false)
+                                .withFeatureLayer(true)
+                                .withAnyres(true)
+                                .withSeed(8)),
+                Arguments.of(
+                        SourceLayout.NEXT,
+                        qwen2,
+                        ClipSpec.tinySiglip(64).withAnyres(true).withSeed(8)));
     }
 
     @ParameterizedTest
@@ -66,15 +80,16 @@ class SchemaParityTest {
         Path ckpt = dir.resolve("checkpoint");
         Path tower = dir.resolve("tower");
         CheckpointExport.write(layout, lm, clip, src.lm(), src.mmproj(), LlamaCppTree.vocab(lm.vocab()), ckpt, tower);
-        Converter.Result r = Converter.convert(new Converter.Options(ckpt, dir.resolve("out"), OutType.F32,
-                layout == SourceLayout.NEXT ? tower : null, "tiny"));
+        Converter.Result r = Converter.convert(new Converter.Options(
+                ckpt, dir.resolve("out"), OutType.F32, layout == SourceLayout.NEXT ? tower : null, "tiny"));
 
         assertSameSchema(GgufReader.read(src.lm()), GgufReader.read(r.languageModel()));
         assertSameSchema(GgufReader.read(src.mmproj()), GgufReader.read(r.mmproj()));
     }
 
     private static void assertSameSchema(GgufFile synthetic, GgufFile converted) {
-        assertEquals(schemaKeys(synthetic), schemaKeys(converted), converted.path().getFileName() + " metadata");
+        assertEquals(
+                schemaKeys(synthetic), schemaKeys(converted), converted.path().getFileName() + " metadata");
         for (GgufFile f : List.of(synthetic, converted)) {
             for (String k : SOURCE_DEPENDENT) {
                 if (f.has(k)) {

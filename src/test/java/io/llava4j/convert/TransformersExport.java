@@ -89,9 +89,12 @@ final class TransformersExport {
             scores[id] = -1000f;
             types[id] = 3; // CONTROL
         });
-        new GgufWriter().copyMetadata(sp, k -> k.startsWith("tokenizer.") || k.startsWith("general."))
-                .putStringArray("tokenizer.ggml.tokens", tokens).putF32Array("tokenizer.ggml.scores", scores)
-                .putI32Array("tokenizer.ggml.token_type", types).putU32("tokenizer.ggml.padding_token_id", 32001)
+        new GgufWriter()
+                .copyMetadata(sp, k -> k.startsWith("tokenizer.") || k.startsWith("general."))
+                .putStringArray("tokenizer.ggml.tokens", tokens)
+                .putF32Array("tokenizer.ggml.scores", scores)
+                .putI32Array("tokenizer.ggml.token_type", types)
+                .putU32("tokenizer.ggml.padding_token_id", 32001)
                 .write(out);
         return out;
     }
@@ -104,16 +107,20 @@ final class TransformersExport {
      * @param mmprojFile the pair's mmproj (a full layout: every tower block, standard names)
      * @param spVocab the SentencePiece vocabulary GGUF the tokenizer files are made from
      */
-    static void write(Save save, boolean next, LmSpec lm, ClipSpec clip, Path lmFile, Path mmprojFile, Path spVocab,
-            Path out) throws IOException {
+    static void write(
+            Save save, boolean next, LmSpec lm, ClipSpec clip, Path lmFile, Path mmprojFile, Path spVocab, Path out)
+            throws IOException {
         Files.createDirectories(out);
         Map<String, Tensor> all = new LinkedHashMap<>();
         GgufFile lmGguf = GgufReader.read(lmFile);
         for (GgufTensorInfo t : lmGguf.tensors()) {
             String n = CheckpointExport.lmName(t.name());
             Tensor x = CheckpointExport.lmTensor(lm, t, lmGguf.readTensorFloats(t.name()));
-            all.put(save == Save.V5_18_NATIVE ? (n.startsWith("model.") ? "model.language_model." + n.substring(6) : n)
-                    : "language_model." + n, x);
+            all.put(
+                    save == Save.V5_18_NATIVE
+                            ? (n.startsWith("model.") ? "model.language_model." + n.substring(6) : n)
+                            : "language_model." + n,
+                    x);
         }
         String model = save == Save.V5_18_NATIVE ? "model." : "";
         String tower = switch (save) {
@@ -125,8 +132,10 @@ final class TransformersExport {
         for (GgufTensorInfo t : mm.tensors()) {
             Tensor x = new Tensor(CheckpointExport.torchShape(t), mm.readTensorFloats(t.name()));
             if (t.name().startsWith("mm.")) {
-                all.put(model + "multi_modal_projector.linear_" + (t.name().charAt(3) == '0' ? 1 : 2)
-                        + t.name().substring(4), x);
+                all.put(
+                        model + "multi_modal_projector.linear_" + (t.name().charAt(3) == '0' ? 1 : 2)
+                                + t.name().substring(4),
+                        x);
             } else if (t.name().equals("v.image_newline")) {
                 all.put(model + "image_newline", x);
             } else {
@@ -143,10 +152,25 @@ final class TransformersExport {
         CheckpointExport.json(out.resolve("config.json"), config(save, next, lm, clip));
         CheckpointExport.json(out.resolve("generation_config.json"), generationConfig(save));
         String processorClass = next ? "LlavaNextProcessor" : "LlavaProcessor";
-        Map<String, Object> imageProcessor = obj("crop_size", obj("height", (long) clip.imageSize(), "width",
-                (long) clip.imageSize()), "do_center_crop", true, "do_convert_rgb", true, "do_normalize", true,
-                "do_rescale", true, "do_resize", true, "image_mean", List.of(0.5, 0.5, 0.5),
-                "image_processor_type", "CLIPImageProcessor", "image_std", List.of(0.5, 0.5, 0.5));
+        Map<String, Object> imageProcessor = obj(
+                "crop_size",
+                obj("height", (long) clip.imageSize(), "width", (long) clip.imageSize()),
+                "do_center_crop",
+                true,
+                "do_convert_rgb",
+                true,
+                "do_normalize",
+                true,
+                "do_rescale",
+                true,
+                "do_resize",
+                true,
+                "image_mean",
+                List.of(0.5, 0.5, 0.5),
+                "image_processor_type",
+                "CLIPImageProcessor",
+                "image_std",
+                List.of(0.5, 0.5, 0.5));
         Map<String, Object> processor = new LinkedHashMap<>();
         if (save.v4()) {
             imageProcessor.put("processor_class", processorClass); // ImageProcessingMixin.to_dict of 4.x
@@ -156,8 +180,17 @@ final class TransformersExport {
         imageProcessor.put("resample", 3L);
         imageProcessor.put("rescale_factor", 0.00392156862745098);
         imageProcessor.put("size", obj("shortest_edge", (long) clip.imageSize()));
-        processor.putAll(obj("image_token", "<image>", "num_additional_image_tokens", 0L, "patch_size",
-                (long) clip.patchSize(), "processor_class", processorClass, "vision_feature_select_strategy", "default"));
+        processor.putAll(obj(
+                "image_token",
+                "<image>",
+                "num_additional_image_tokens",
+                0L,
+                "patch_size",
+                (long) clip.patchSize(),
+                "processor_class",
+                processorClass,
+                "vision_feature_select_strategy",
+                "default"));
         if (save.v4()) {
             CheckpointExport.json(out.resolve("preprocessor_config.json"), imageProcessor);
         }
@@ -173,10 +206,29 @@ final class TransformersExport {
         if (!v4) {
             text.putAll(obj("bos_token_id", 1L, "eos_token_id", 2L));
         }
-        text.putAll(obj("head_dim", (long) (lm.nEmbd() / lm.nHead()), "hidden_act", "silu", "hidden_size", (long) lm.nEmbd(),
-                "initializer_range", 0.02, "intermediate_size", (long) lm.nFf(), "max_position_embeddings",
-                (long) lm.nCtx(), "mlp_bias", false, "model_type", "llama", "num_attention_heads", (long) lm.nHead(),
-                "num_hidden_layers", (long) lm.nLayer(), "num_key_value_heads", (long) lm.nHeadKv()));
+        text.putAll(obj(
+                "head_dim",
+                (long) (lm.nEmbd() / lm.nHead()),
+                "hidden_act",
+                "silu",
+                "hidden_size",
+                (long) lm.nEmbd(),
+                "initializer_range",
+                0.02,
+                "intermediate_size",
+                (long) lm.nFf(),
+                "max_position_embeddings",
+                (long) lm.nCtx(),
+                "mlp_bias",
+                false,
+                "model_type",
+                "llama",
+                "num_attention_heads",
+                (long) lm.nHead(),
+                "num_hidden_layers",
+                (long) lm.nLayer(),
+                "num_key_value_heads",
+                (long) lm.nHeadKv()));
         if (!v4) {
             text.put("pad_token_id", null);
         }
@@ -186,30 +238,77 @@ final class TransformersExport {
         if (v4) {
             text.putAll(obj("rope_scaling", null, "rope_theta", theta));
         } else {
-            text.putAll(obj("rope_parameters", obj("rope_theta", theta, "rope_type", "default"), "tie_word_embeddings",
-                    false));
+            text.putAll(obj(
+                    "rope_parameters", obj("rope_theta", theta, "rope_type", "default"), "tie_word_embeddings", false));
         }
         text.putAll(obj("use_cache", true, "vocab_size", (long) VOCAB_SIZE));
-        Map<String, Object> vision = obj("attention_dropout", 0.0, "hidden_act", "quick_gelu", "hidden_size",
-                (long) clip.nEmbd(), "image_size", (long) clip.imageSize(), "initializer_factor", 1.0,
-                "initializer_range", 0.02, "intermediate_size", (long) clip.nFf(), "layer_norm_eps", 1e-05,
-                "model_type", "clip_vision_model", "num_attention_heads", (long) clip.nHead(), "num_channels", 3L,
-                "num_hidden_layers", (long) clip.nLayer(), "patch_size", (long) clip.patchSize(), "projection_dim", 512L);
-        Map<String, Object> c = obj("architectures", List.of(next ? "LlavaNextForConditionalGeneration"
-                : "LlavaForConditionalGeneration"), "dtype", "float32");
+        Map<String, Object> vision = obj(
+                "attention_dropout",
+                0.0,
+                "hidden_act",
+                "quick_gelu",
+                "hidden_size",
+                (long) clip.nEmbd(),
+                "image_size",
+                (long) clip.imageSize(),
+                "initializer_factor",
+                1.0,
+                "initializer_range",
+                0.02,
+                "intermediate_size",
+                (long) clip.nFf(),
+                "layer_norm_eps",
+                1e-05,
+                "model_type",
+                "clip_vision_model",
+                "num_attention_heads",
+                (long) clip.nHead(),
+                "num_channels",
+                3L,
+                "num_hidden_layers",
+                (long) clip.nLayer(),
+                "patch_size",
+                (long) clip.patchSize(),
+                "projection_dim",
+                512L);
+        Map<String, Object> c = obj(
+                "architectures",
+                List.of(next ? "LlavaNextForConditionalGeneration" : "LlavaForConditionalGeneration"),
+                "dtype",
+                "float32");
         if (next) {
             List<Object> pins = new ArrayList<>();
-            CheckpointExport.pairs(clip.gridPinpoints()).forEach(p -> pins.add(List.of((long) p.get(0), (long) p.get(1))));
+            CheckpointExport.pairs(clip.gridPinpoints())
+                    .forEach(p -> pins.add(List.of((long) p.get(0), (long) p.get(1))));
             c.put("image_grid_pinpoints", pins);
         }
-        c.putAll(obj("image_seq_length", 576L, "image_token_index", 32000L, "model_type", next ? "llava_next" : "llava",
-                "multimodal_projector_bias", true, "pad_token_id", 32001L, "projector_hidden_act", "gelu",
-                "text_config", text));
+        c.putAll(obj(
+                "image_seq_length",
+                576L,
+                "image_token_index",
+                32000L,
+                "model_type",
+                next ? "llava_next" : "llava",
+                "multimodal_projector_bias",
+                true,
+                "pad_token_id",
+                32001L,
+                "projector_hidden_act",
+                "gelu",
+                "text_config",
+                text));
         if (next || !v4) {
             c.put("tie_word_embeddings", false);
         }
-        c.putAll(obj("transformers_version", save.version, "vision_config", vision, "vision_feature_layer", -2L,
-                "vision_feature_select_strategy", "default"));
+        c.putAll(obj(
+                "transformers_version",
+                save.version,
+                "vision_config",
+                vision,
+                "vision_feature_layer",
+                -2L,
+                "vision_feature_select_strategy",
+                "default"));
         return c;
     }
 

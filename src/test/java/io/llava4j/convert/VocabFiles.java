@@ -37,7 +37,10 @@ final class VocabFiles {
             ByteArrayOutputStream piece = new ByteArrayOutputStream();
             bytesField(piece, 1, tokens.get(i).getBytes(StandardCharsets.UTF_8));
             varint(piece, 2 << 3 | 5);
-            piece.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(scores[i]).array());
+            piece.writeBytes(ByteBuffer.allocate(4)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putFloat(scores[i])
+                    .array());
             varint(piece, 3 << 3);
             varint(piece, types[i]);
             bytesField(model, 1, piece.toByteArray());
@@ -76,7 +79,8 @@ final class VocabFiles {
         List<String> tokens = vocab.getStringArray("tokenizer.ggml.tokens");
         int[] types = vocab.getIntArray("tokenizer.ggml.token_type");
         List<String> merges = vocab.getStringArray("tokenizer.ggml.merges");
-        try (OutputStream os = Files.newOutputStream(out); JsonGenerator g = new JsonFactory().createGenerator(os)) {
+        try (OutputStream os = Files.newOutputStream(out);
+                JsonGenerator g = new JsonFactory().createGenerator(os)) {
             g.writeStartObject();
             g.writeStringField("version", "1.0");
             g.writeArrayFieldStart("added_tokens");

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class GgufMalformedTest {
     @TempDir
     Path dir;
+
     byte[] base;
     int n;
 
@@ -36,7 +37,8 @@ class GgufMalformedTest {
         if (withAlignment) {
             w.alignment(64);
         }
-        w.putU32("test.key.a1", 1).putU32("test.key.a2", 2)
+        w.putU32("test.key.a1", 1)
+                .putU32("test.key.a2", 2)
                 .putI32Array("test.arr", 1, 2, 3)
                 .putStringArray("test.strarr", List.of("x", "y"))
                 .addTensor("tensor.first", GgmlType.F32, new long[] {8, 2}, new float[16])
@@ -108,10 +110,14 @@ class GgufMalformedTest {
     void absurdCounts() throws IOException {
         assertPatched(b -> u64(b, 8, 1L << 40), "tensor count 1099511627776 cannot fit");
         assertPatched(b -> u64(b, 16, -1), "metadata count 18446744073709551615 cannot fit");
-        assertPatched(b -> u64(b, 16, 6), "");  // one key more than there is: runs into the tensor infos
+        assertPatched(b -> u64(b, 16, 6), ""); // one key more than there is: runs into the tensor infos
         assertPatched(b -> u64(b, find(b, "test.key.a1") - 8, 1L << 60), "length 1152921504606846976");
-        assertPatched(b -> u64(b, find(b, "general.architecture") + 24, 1L << 40), "value of key 'general.architecture' has length");
-        assertPatched(b -> u64(b, find(b, "test.arr") + 16, 1L << 50), "key 'test.arr' is an array of 1125899906842624 INT32");
+        assertPatched(
+                b -> u64(b, find(b, "general.architecture") + 24, 1L << 40),
+                "value of key 'general.architecture' has length");
+        assertPatched(
+                b -> u64(b, find(b, "test.arr") + 16, 1L << 50),
+                "key 'test.arr' is an array of 1125899906842624 INT32");
         assertPatched(b -> u64(b, find(b, "test.strarr") + 19, 1L << 29), "array of 536870912 STRING");
     }
 
@@ -128,14 +134,19 @@ class GgufMalformedTest {
         assertPatched(b -> b[find(b, "test.key.a2") + 10] = '1', "duplicate key 'test.key.a1'");
         assertPatched(b -> u64(b, find(b, "test.key.a1") - 8, 0), "key #1 is empty");
         assertPatched(b -> b[find(b, "test.key.a1") + 4] = (byte) 0xFF, "key #1 is not valid UTF-8");
-        assertPatched(b -> b[find(b, "test.strarr") + 44] = (byte) 0xC3, "element 1 of key 'test.strarr' is not valid UTF-8");
+        assertPatched(
+                b -> b[find(b, "test.strarr") + 44] = (byte) 0xC3, "element 1 of key 'test.strarr' is not valid UTF-8");
     }
 
     @Test
     void badAlignment() throws IOException {
         base = validFile(dir, true);
-        assertPatched(b -> u32(b, find(b, "general.alignment") + 21, 48), "'general.alignment' is 48, expected a power of two");
-        assertPatched(b -> u32(b, find(b, "general.alignment") + 17, 5), "'general.alignment' has type INT32, expected UINT32");
+        assertPatched(
+                b -> u32(b, find(b, "general.alignment") + 21, 48),
+                "'general.alignment' is 48, expected a power of two");
+        assertPatched(
+                b -> u32(b, find(b, "general.alignment") + 17, 5),
+                "'general.alignment' has type INT32, expected UINT32");
     }
 
     @Test
@@ -149,10 +160,12 @@ class GgufMalformedTest {
         assertPatched(b -> u32(b, second + 12, 5), "has 5 dimensions");
         assertPatched(b -> u64(b, first + 24, 0), "tensor 'tensor.first' dimension 1 is 0, expected a positive size");
         assertPatched(b -> u64(b, first + 16, -8), "dimension 0 is 18446744073709551608");
-        assertPatched(b -> {
-            u64(b, first + 16, 1L << 40);
-            u64(b, first + 24, 1L << 40);
-        }, "more elements than fit in 64 bits");
+        assertPatched(
+                b -> {
+                    u64(b, first + 16, 1L << 40);
+                    u64(b, first + 24, 1L << 40);
+                },
+                "more elements than fit in 64 bits");
         assertPatched(b -> u64(b, first + 16, 1L << 61), "more bytes than fit in 64 bits");
         assertPatched(b -> u64(b, second + 16, 48), "row size ne0=48 is not a multiple of the q8_0 block size 32");
         assertPatched(b -> u64(b, first - 8, 64), "is 64 bytes long, llama.cpp allows at most 63");
@@ -162,10 +175,14 @@ class GgufMalformedTest {
     void badTensorNamesAndLayout() throws IOException {
         int second = find(base, "tensor.secnd");
         int third = find(base, "tensor.third");
-        assertPatched(b -> System.arraycopy("tensor.first".getBytes(StandardCharsets.US_ASCII), 0, b, second, 12),
+        assertPatched(
+                b -> System.arraycopy("tensor.first".getBytes(StandardCharsets.US_ASCII), 0, b, second, 12),
                 "duplicate tensor name 'tensor.first'");
-        assertPatched(b -> u64(b, third + 28, 161), "tensor 'tensor.third' has offset 161, which is not a multiple of the alignment 32");
-        assertPatched(b -> u64(b, third + 28, 1L << 20),
+        assertPatched(
+                b -> u64(b, third + 28, 161),
+                "tensor 'tensor.third' has offset 161, which is not a multiple of the alignment 32");
+        assertPatched(
+                b -> u64(b, third + 28, 1L << 20),
                 "tensor 'tensor.third' (32 bytes at data offset 1048576) runs past the end of the file");
         assertPatched(b -> u64(b, second + 28, 0), "tensors 'tensor.first' [0, 64) and 'tensor.secnd' [0, 68) overlap");
         assertPatched(b -> u64(b, third + 28, -32), "not a multiple of the alignment");
@@ -175,8 +192,18 @@ class GgufMalformedTest {
     void truncationAnywhere() throws IOException {
         GgufFile ok = GgufReader.read(dir.resolve("base.gguf"));
         long dataStart = ok.dataOffset();
-        int[] cuts = {4, 8, 20, 30, find(base, "test.arr") + 14, find(base, "tensor.secnd") + 5,
-                find(base, "tensor.third") + 27, (int) dataStart - 1, (int) dataStart + 10, base.length - 1};
+        int[] cuts = {
+            4,
+            8,
+            20,
+            30,
+            find(base, "test.arr") + 14,
+            find(base, "tensor.secnd") + 5,
+            find(base, "tensor.third") + 27,
+            (int) dataStart - 1,
+            (int) dataStart + 10,
+            base.length - 1
+        };
         for (int cut : cuts) {
             assertRefused(Arrays.copyOf(base, cut), "truncated");
         }

@@ -127,7 +127,8 @@ class GgufRoundTripTest {
                 .write(p);
 
         GgufFile f = GgufReader.read(p);
-        assertEquals(List.of("a.f32", "b.f16", "c.q8_0", "d.bf16", "e.q4_K", "f.i32"),
+        assertEquals(
+                List.of("a.f32", "b.f16", "c.q8_0", "d.bf16", "e.q4_K", "f.i32"),
                 f.tensors().stream().map(GgufTensorInfo::name).toList());
         long expectedOffset = 0;
         for (GgufTensorInfo t : f.tensors()) {
@@ -164,7 +165,9 @@ class GgufRoundTripTest {
     @Test
     void customAlignmentIsHonoured() {
         Path p = dir.resolve("align.gguf");
-        new GgufWriter().alignment(64).putString("k", "v")
+        new GgufWriter()
+                .alignment(64)
+                .putString("k", "v")
                 .addTensor("x", GgmlType.F32, new long[] {3}, new float[] {1, 2, 3})
                 .addTensor("y", GgmlType.F32, new long[] {2}, new float[] {4, 5})
                 .write(p);
@@ -197,7 +200,12 @@ class GgufRoundTripTest {
 
     @Test
     void putReplacesInPlaceAndRemoveDeletes() {
-        GgufWriter w = new GgufWriter().putU32("a", 1).putString("b", "x").putU32("a", 2).putBool("c", true).remove("c");
+        GgufWriter w = new GgufWriter()
+                .putU32("a", 1)
+                .putString("b", "x")
+                .putU32("a", 2)
+                .putBool("c", true)
+                .remove("c");
         assertEquals(List.of("a", "b"), new ArrayList<>(w.metadata().keySet()));
         assertEquals(GgufValue.uint32(2), w.metadata().get("a"));
     }

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 class GgufTypedGettersTest {
     @TempDir
     Path dir;
+
     Path path;
     GgufFile file;
 
@@ -55,7 +56,9 @@ class GgufTypedGettersTest {
     @Test
     void wrongTypeNamesFileKeyExpectedAndActualType() {
         assertProblem(() -> file.getU32("clip.vision.image_size"), "'clip.vision.image_size'", "INT32", "UINT32");
-        assertProblem(() -> file.requireType("clip.vision.image_size", GgufValueType.UINT32), "has type INT32, expected UINT32");
+        assertProblem(
+                () -> file.requireType("clip.vision.image_size", GgufValueType.UINT32),
+                "has type INT32, expected UINT32");
         assertProblem(() -> file.getString("t.u32"), "'t.u32'", "UINT32", "STRING");
         assertProblem(() -> file.getFloat("t.f64"), "FLOAT64", "FLOAT32");
         assertProblem(() -> file.getBool("t.u8"), "UINT8", "BOOL");
@@ -96,7 +99,9 @@ class GgufTypedGettersTest {
         assertTrue(file.optionalIntArray("nope").isEmpty());
         assertEquals(OptionalInt.of(42), file.optionalInt("small.u32"));
         assertEquals(42, file.optionalU32("small.u32").getAsLong());
-        assertEquals(List.of("<s>", "", "▁the", "Ġ世界", "🎉"), file.optionalStringArray("t.a.str").orElseThrow());
+        assertEquals(
+                List.of("<s>", "", "▁the", "Ġ世界", "🎉"),
+                file.optionalStringArray("t.a.str").orElseThrow());
         assertProblem(() -> file.optionalU32("clip.vision.image_size"), "INT32", "UINT32");
         assertProblem(() -> file.optionalFloat("t.f64"), "FLOAT64", "FLOAT32");
         assertProblem(() -> file.optionalBool("t.str"), "STRING", "BOOL");
@@ -106,7 +111,9 @@ class GgufTypedGettersTest {
     @Test
     void tensorDataOfOtherTypesCannotBeReadAsFloats() {
         Path q = dir.resolve("q.gguf");
-        new GgufWriter().addTensor("q", GgmlType.Q4_0, new long[] {32}, ByteBuffer.allocate(18)).write(q);
+        new GgufWriter()
+                .addTensor("q", GgmlType.Q4_0, new long[] {32}, ByteBuffer.allocate(18))
+                .write(q);
         GgufFile f = GgufReader.read(q);
         GgufFormatException e = assertThrows(GgufFormatException.class, () -> f.readTensorFloats("q"));
         assertTrue(e.getMessage().contains("q4_0"), e.getMessage());
@@ -121,11 +128,15 @@ class GgufTypedGettersTest {
     @Test
     void writerRefusesBadTensorsAndBadSourcesAndLeavesNoFile() throws Exception {
         GgufWriter w = new GgufWriter().addTensor("a", GgmlType.F32, new long[] {1}, new float[1]);
-        assertInvalidArgument(() -> w.addTensor("a", GgmlType.F32, new long[] {1}, new float[1]), "duplicate tensor name");
+        assertInvalidArgument(
+                () -> w.addTensor("a", GgmlType.F32, new long[] {1}, new float[1]), "duplicate tensor name");
         assertInvalidArgument(() -> w.addTensor("z", GgmlType.F32, new long[] {0}, new float[0]), "positive");
-        assertInvalidArgument(() -> w.addTensor("z", GgmlType.F32, new long[] {1, 1, 1, 1, 1}, new float[1]), "dimensions");
-        assertInvalidArgument(() -> w.addTensor("z", GgmlType.Q8_0, new long[] {48}, ByteBuffer.allocate(51)), "block size");
-        assertInvalidArgument(() -> w.addTensor("z", GgmlType.Q8_0, new long[] {64}, ByteBuffer.allocate(34)), "which takes 68");
+        assertInvalidArgument(
+                () -> w.addTensor("z", GgmlType.F32, new long[] {1, 1, 1, 1, 1}, new float[1]), "dimensions");
+        assertInvalidArgument(
+                () -> w.addTensor("z", GgmlType.Q8_0, new long[] {48}, ByteBuffer.allocate(51)), "block size");
+        assertInvalidArgument(
+                () -> w.addTensor("z", GgmlType.Q8_0, new long[] {64}, ByteBuffer.allocate(34)), "which takes 68");
         assertInvalidArgument(() -> w.addTensor("x".repeat(64), GgmlType.F32, new long[] {1}, new float[1]), "bytes");
         assertInvalidArgument(() -> w.addTensor("z", GgmlType.F32, new long[] {3}, new float[2]), "2 floats");
         assertInvalidArgument(() -> w.addTensor("z", GgmlType.Q4_0, new long[] {32}, new float[32]), "floats");
@@ -137,9 +148,11 @@ class GgufTypedGettersTest {
         assertInvalidArgument(() -> w.putI32("general.alignment", 64), "UINT32");
 
         Path shortFile = dir.resolve("short.gguf");
-        GgufWriter tooFew = new GgufWriter().addTensor("s", GgmlType.F32, new long[] {4}, out -> out.writeFloats(new float[3]));
+        GgufWriter tooFew =
+                new GgufWriter().addTensor("s", GgmlType.F32, new long[] {4}, out -> out.writeFloats(new float[3]));
         assertInvalidArgument(() -> tooFew.write(shortFile), "wrote 12 bytes");
-        GgufWriter tooMany = new GgufWriter().addTensor("s", GgmlType.F32, new long[] {4}, out -> out.writeFloats(new float[5]));
+        GgufWriter tooMany =
+                new GgufWriter().addTensor("s", GgmlType.F32, new long[] {4}, out -> out.writeFloats(new float[5]));
         assertInvalidArgument(() -> tooMany.write(shortFile), "20 bytes or more");
         assertFalse(Files.exists(shortFile));
         try (var s = Files.list(dir)) {

@@ -32,7 +32,9 @@ class GgufVocabFilesTest {
         assertEquals(List.of("<unk>", "<s>", "</s>"), tokens.subList(0, 3));
         assertEquals("▁the", tokens.get(278));
         assertEquals(32000, f.getFloatArray("tokenizer.ggml.scores").length);
-        assertEquals(32000, f.requireArray("tokenizer.ggml.token_type", GgufValueType.INT32).length());
+        assertEquals(
+                32000,
+                f.requireArray("tokenizer.ggml.token_type", GgufValueType.INT32).length());
         assertEquals(1, f.getU32("tokenizer.ggml.bos_token_id"));
         assertEquals(2, f.getU32("tokenizer.ggml.eos_token_id"));
         assertTrue(f.getBool("tokenizer.ggml.add_bos_token"));

@@ -62,7 +62,9 @@ class HalfFloatTest {
                     continue;
                 }
                 double other = Math.abs((double) HalfFloat.toFloat((short) n) - f);
-                assertTrue(err < other || (err == other && (h & 1) == 0), "float " + f + " -> 0x" + Integer.toHexString(h));
+                assertTrue(
+                        err < other || (err == other && (h & 1) == 0),
+                        "float " + f + " -> 0x" + Integer.toHexString(h));
             }
         }
     }
@@ -74,7 +76,9 @@ class HalfFloatTest {
         assertEquals(0x3f80, HalfFloat.bf16FromFloat(Float.intBitsToFloat(0x3f80_8000))); // tie: even
         assertEquals(0x3f82, HalfFloat.bf16FromFloat(Float.intBitsToFloat(0x3f81_8000))); // tie: even
         assertEquals(0x7fc0, HalfFloat.bf16FromFloat(Float.NaN) & 0xffff);
-        assertEquals(0x7fc1, HalfFloat.bf16FromFloat(Float.intBitsToFloat(0x7f81_0000)) & 0xffff); // signalling NaN made quiet
+        assertEquals(
+                0x7fc1,
+                HalfFloat.bf16FromFloat(Float.intBitsToFloat(0x7f81_0000)) & 0xffff); // signalling NaN made quiet
         for (int h = 0; h < 0x10000; h++) {
             float f = HalfFloat.bf16ToFloat((short) h);
             if (!Float.isNaN(f)) {

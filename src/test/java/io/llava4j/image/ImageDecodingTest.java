@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.awt.color.ColorSpace;
 import java.awt.color.ICC_Profile;
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -36,8 +36,8 @@ class ImageDecodingTest {
         assertEquals(width, image.width(), "width");
         assertEquals(height, image.height(), "height");
         byte[] expected = PilFixtures.bytes("decode/" + file + ".rgb");
-        assertEquals(0, maxAbsDiff(expected, image.rgb()), file + ": max abs diff vs Pillow "
-                + PilFixtures.pillowVersion());
+        assertEquals(
+                0, maxAbsDiff(expected, image.rgb()), file + ": max abs diff vs Pillow " + PilFixtures.pillowVersion());
     }
 
     @Test
@@ -64,7 +64,8 @@ class ImageDecodingTest {
     @Test
     void jpegIccProfileIsIgnoredLikePillow() {
         byte[] jpeg = PilFixtures.bytes("decode/q444.jpg");
-        byte[] withIcc = insertIccSegment(jpeg, ICC_Profile.getInstance(ColorSpace.CS_LINEAR_RGB).getData());
+        byte[] withIcc = insertIccSegment(
+                jpeg, ICC_Profile.getInstance(ColorSpace.CS_LINEAR_RGB).getData());
         RgbImage image = LOADER.decode(withIcc, "linear-rgb-icc.jpg");
         assertArrayEquals(PilFixtures.bytes("decode/q444.jpg.rgb"), image.rgb());
     }
@@ -91,16 +92,20 @@ class ImageDecodingTest {
         String b64 = java.util.Base64.getEncoder().encodeToString(png);
         RgbImage fromPath = LOADER.load(PilFixtures.path("decode/p.png").toString());
         assertEquals(fromPath, LOADER.load("data:image/png;base64," + b64));
-        assertEquals(fromPath, LOADER.load("data:;base64," + b64.replace('+', '-').replace('/', '_').replace("=", "")));
-        assertEquals(fromPath, LOADER.load(PilFixtures.path("decode/p.png").toUri().toString()));
+        assertEquals(
+                fromPath,
+                LOADER.load("data:;base64,"
+                        + b64.replace('+', '-').replace('/', '_').replace("=", "")));
+        assertEquals(
+                fromPath, LOADER.load(PilFixtures.path("decode/p.png").toUri().toString()));
         assertEquals(fromPath, LOADER.decode(png, "p.png"));
         StringBuilder pct = new StringBuilder("data:image/png,");
         for (byte b : png) {
             pct.append(String.format("%%%02X", b & 0xFF));
         }
         assertEquals(fromPath, LOADER.load(pct.toString()));
-        assertEquals("data:image/png;base64,... (30 chars)",
-                DataUri.describe("data:image/png;base64," + "A".repeat(8)));
+        assertEquals(
+                "data:image/png;base64,... (30 chars)", DataUri.describe("data:image/png;base64," + "A".repeat(8)));
         assertTrue(new String(png, 1, 3, StandardCharsets.US_ASCII).equals("PNG"));
     }
 

@@ -51,15 +51,24 @@ class ImageErrorsTest {
     @Test
     void sideAndPixelLimits() {
         Path wide = PilFixtures.path("bad/wide.png"); // 70000 x 1: few pixels, absurd side
-        assertInstanceOf(ImageTooLargeException.class, fails(Code.INVALID_ARGUMENT, "wide.png", () -> LOADER.load(wide)));
+        assertInstanceOf(
+                ImageTooLargeException.class, fails(Code.INVALID_ARGUMENT, "wide.png", () -> LOADER.load(wide)));
         ImageLoader strict = new ImageLoader(ImageLoadOptions.DEFAULTS.withMaxPixels(37 * 23 - 1));
         Path rgb = PilFixtures.path("decode/rgb.png");
         assertInstanceOf(ImageTooLargeException.class, fails(Code.INVALID_ARGUMENT, "rgb.png", () -> strict.load(rgb)));
-        assertEquals(37, new ImageLoader(ImageLoadOptions.DEFAULTS.withMaxPixels(37 * 23)).load(rgb).width());
+        assertEquals(
+                37,
+                new ImageLoader(ImageLoadOptions.DEFAULTS.withMaxPixels(37 * 23))
+                        .load(rgb)
+                        .width());
         ImageLoader small = new ImageLoader(ImageLoadOptions.DEFAULTS.withMaxEncodedBytes(100));
         assertInstanceOf(ImageTooLargeException.class, fails(Code.INVALID_ARGUMENT, "rgb.png", () -> small.load(rgb)));
-        assertInstanceOf(ImageTooLargeException.class,
-                fails(Code.INVALID_ARGUMENT, "x.png", () -> small.decode(PilFixtures.bytes("decode/rgb.png"), "x.png")));
+        assertInstanceOf(
+                ImageTooLargeException.class,
+                fails(
+                        Code.INVALID_ARGUMENT,
+                        "x.png",
+                        () -> small.decode(PilFixtures.bytes("decode/rgb.png"), "x.png")));
     }
 
     @Test
@@ -87,7 +96,8 @@ class ImageErrorsTest {
         fails(Code.INVALID_FILE, "data:text/plain", () -> LOADER.load("data:text/plain;base64,aGVsbG8gd29ybGQ="));
         fails(Code.INVALID_FILE, "data:", () -> LOADER.load("data:,"));
         ImageLoader tiny = new ImageLoader(ImageLoadOptions.DEFAULTS.withMaxEncodedBytes(10));
-        assertInstanceOf(ImageTooLargeException.class,
+        assertInstanceOf(
+                ImageTooLargeException.class,
                 fails(Code.INVALID_ARGUMENT, "data:", () -> tiny.load("data:;base64," + "QUFB".repeat(100))));
     }
 

@@ -38,12 +38,14 @@ class UrlLoadingTest {
                 out.write(PNG);
             }
         });
-        server.createContext("/chunked.png", ex -> { // no Content-Length: the limit applies while streaming
-            ex.sendResponseHeaders(200, 0);
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(PNG);
-            }
-        });
+        server.createContext(
+                "/chunked.png",
+                ex -> { // no Content-Length: the limit applies while streaming
+                    ex.sendResponseHeaders(200, 0);
+                    try (OutputStream out = ex.getResponseBody()) {
+                        out.write(PNG);
+                    }
+                });
         server.createContext("/moved", ex -> {
             ex.getResponseHeaders().add("Location", base + "/rgb.png");
             ex.sendResponseHeaders(302, -1);
@@ -87,8 +89,8 @@ class UrlLoadingTest {
         Llava4jException e = assertThrows(Llava4jException.class, () -> new ImageLoader().load(base + "/missing.png"));
         assertEquals(Code.IO, e.code());
         assertTrue(e.getMessage().contains("404") && e.getMessage().contains("/missing.png"), e.getMessage());
-        Llava4jException refused = assertThrows(Llava4jException.class,
-                () -> new ImageLoader().load("http://127.0.0.1:1/nothing-listens.png"));
+        Llava4jException refused = assertThrows(
+                Llava4jException.class, () -> new ImageLoader().load("http://127.0.0.1:1/nothing-listens.png"));
         assertEquals(Code.IO, refused.code());
     }
 
@@ -112,17 +114,19 @@ class UrlLoadingTest {
      */
     @Test
     void slowServerTimesOut() {
-        ImageLoader impatient = new ImageLoader(
-                ImageLoadOptions.DEFAULTS.withTimeouts(Duration.ofSeconds(2), Duration.ofMillis(500)));
+        ImageLoader impatient =
+                new ImageLoader(ImageLoadOptions.DEFAULTS.withTimeouts(Duration.ofSeconds(2), Duration.ofMillis(500)));
         try {
             long start = System.nanoTime();
             Llava4jException e = assertThrows(Llava4jException.class, () -> impatient.load(base + "/slow.png"));
             long elapsed = System.nanoTime() - start;
             assertEquals(Code.IO, e.code());
-            assertTrue(e.getMessage().contains("/slow.png") && e.getMessage().contains("within 500 ms"), e.getMessage());
+            assertTrue(
+                    e.getMessage().contains("/slow.png") && e.getMessage().contains("within 500 ms"), e.getMessage());
             assertTrue(elapsed >= TimeUnit.MILLISECONDS.toNanos(500), "waited for the deadline: " + elapsed + " ns");
-            assertTrue(elapsed < TimeUnit.SECONDS.toNanos(STALL_SECONDS), "gave up before the server went on: "
-                    + elapsed + " ns");
+            assertTrue(
+                    elapsed < TimeUnit.SECONDS.toNanos(STALL_SECONDS),
+                    "gave up before the server went on: " + elapsed + " ns");
         } finally {
             RELEASE_SLOW.countDown();
         }

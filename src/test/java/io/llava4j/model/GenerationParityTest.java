@@ -26,6 +26,7 @@ class GenerationParityTest {
 
     @TempDir
     static Path dir;
+
     static Path lm;
 
     @BeforeAll
@@ -36,7 +37,8 @@ class GenerationParityTest {
     /** Greedy decoding in Java: tokenize like llama-completion, argmax, stop at end of generation. */
     static byte[] greedy(Path model, String prompt, int nPredict, int[] tokensOut) {
         try (LanguageModel m = LanguageModel.load(model);
-                InferenceContext ctx = m.newContext(ContextOptions.defaults().withContextLength(256).withThreads(2))) {
+                InferenceContext ctx = m.newContext(
+                        ContextOptions.defaults().withContextLength(256).withThreads(2))) {
             Vocabulary vocab = m.vocabulary();
             int[] ids = vocab.tokenize(prompt, true, true);
             ctx.decode(ids, 0, ids.length);
@@ -73,12 +75,30 @@ class GenerationParityTest {
     @Test
     void greedyOutputEqualsLlamaCompletion() {
         byte[] ours = greedy(lm, PROMPT, N_PREDICT, null);
-        NativeTools.Result ref = NativeTools.runToEnd("llama-completion", "-m", lm.toString(), "-p", PROMPT,
-                "-n", Integer.toString(N_PREDICT), "--temp", "0", "-no-cnv", "--no-display-prompt", "--simple-io",
-                "-c", "256", "-t", "2", "--no-warmup", "--seed", "1");
+        NativeTools.Result ref = NativeTools.runToEnd(
+                "llama-completion",
+                "-m",
+                lm.toString(),
+                "-p",
+                PROMPT,
+                "-n",
+                Integer.toString(N_PREDICT),
+                "--temp",
+                "0",
+                "-no-cnv",
+                "--no-display-prompt",
+                "--simple-io",
+                "-c",
+                "256",
+                "-t",
+                "2",
+                "--no-warmup",
+                "--seed",
+                "1");
         assertEquals(0, ref.exitCode(), ref.stderr());
         assertTrue(ours.length > 0, "generated nothing");
-        assertEquals(new String(ref.stdout(), StandardCharsets.UTF_8).strip(),
+        assertEquals(
+                new String(ref.stdout(), StandardCharsets.UTF_8).strip(),
                 new String(ours, StandardCharsets.UTF_8).strip());
     }
 }

@@ -27,8 +27,24 @@ class GpuFitTest {
 
     @BeforeAll
     static void plan() {
-        TinyModels.Pair pair = TinyModels.writePair(new LmSpec("llama", "llama-spm", 128, 6, 4, 2, 256, 4096, 1e-5f,
-                10000f, GgmlType.F16, GgmlType.F16, false, 9), io.llava4j.synthetic.ClipSpec.tiny(128), dir.resolve("m"));
+        TinyModels.Pair pair = TinyModels.writePair(
+                new LmSpec(
+                        "llama",
+                        "llama-spm",
+                        128,
+                        6,
+                        4,
+                        2,
+                        256,
+                        4096,
+                        1e-5f,
+                        10000f,
+                        GgmlType.F16,
+                        GgmlType.F16,
+                        false,
+                        9),
+                io.llava4j.synthetic.ClipSpec.tiny(128),
+                dir.resolve("m"));
         ContextOptions ctx = ContextOptions.defaults().withContextLength(1024);
         plan = MemoryPlan.of(GgufReader.read(pair.lm()), Optional.of(GgufReader.read(pair.mmproj())), ctx);
         textOnly = MemoryPlan.of(GgufReader.read(pair.lm()), Optional.empty(), ctx);
@@ -46,16 +62,26 @@ class GpuFitTest {
         long previous = plan.deviceBytes(1, false);
         for (int k = 2; k <= n + 1; k++) {
             int layer = n + 1 - k; // the layer the k-th offloaded one adds
-            assertEquals(previous + plan.layerBytes(layer) + plan.kvBytesPerLayer(), plan.deviceBytes(k, false), "k=" + k);
-            assertEquals(plan.weightBytes() + plan.kvBytes() + plan.computeBytes() + plan.hostComputeBytes()
-                            + plan.mmprojWeightBytes() + plan.mmprojComputeBytes(),
-                    plan.deviceBytes(k, false) + plan.hostBytes(k, false), "nothing lost or counted twice, k=" + k);
+            assertEquals(
+                    previous + plan.layerBytes(layer) + plan.kvBytesPerLayer(), plan.deviceBytes(k, false), "k=" + k);
+            assertEquals(
+                    plan.weightBytes()
+                            + plan.kvBytes()
+                            + plan.computeBytes()
+                            + plan.hostComputeBytes()
+                            + plan.mmprojWeightBytes()
+                            + plan.mmprojComputeBytes(),
+                    plan.deviceBytes(k, false) + plan.hostBytes(k, false),
+                    "nothing lost or counted twice, k=" + k);
             previous = plan.deviceBytes(k, false);
         }
         assertEquals(plan.deviceBytes(n + 1, false), plan.deviceBytes(-1, false), "-1 = all");
-        assertEquals(plan.inputBytes() + plan.hostComputeBytes(), plan.hostBytes(-1, true),
+        assertEquals(
+                plan.inputBytes() + plan.hostComputeBytes(),
+                plan.hostBytes(-1, true),
                 "token embeddings stay on the CPU");
-        assertEquals(plan.mmprojWeightBytes() + plan.mmprojComputeBytes(),
+        assertEquals(
+                plan.mmprojWeightBytes() + plan.mmprojComputeBytes(),
                 plan.deviceBytes(3, true) - plan.deviceBytes(3, false));
     }
 
@@ -109,8 +135,11 @@ class GpuFitTest {
     void kvCacheFollowsTheContextTypeAndPadding() {
         Path lm = TinyModels.writeLm(LmSpec.tinyLlama(), dir.resolve("kv.gguf"));
         var header = GgufReader.read(lm);
-        MemoryPlan f16 = MemoryPlan.of(header, Optional.empty(), ContextOptions.defaults().withContextLength(1000));
-        MemoryPlan q8 = MemoryPlan.of(header, Optional.empty(),
+        MemoryPlan f16 = MemoryPlan.of(
+                header, Optional.empty(), ContextOptions.defaults().withContextLength(1000));
+        MemoryPlan q8 = MemoryPlan.of(
+                header,
+                Optional.empty(),
                 ContextOptions.defaults().withContextLength(1000).withKvType(GgmlType.Q8_0));
         assertEquals(1024, f16.kvLength(), "rounded up to 256");
         // tiny llama: 4 KV heads x 16 = 64 per token and layer, for K and V

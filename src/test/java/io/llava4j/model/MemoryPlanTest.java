@@ -43,10 +43,40 @@ class MemoryPlanTest {
     static List<Shape> shapes() {
         return List.of(
                 new Shape("tiny-llama", LmSpec.tinyLlama().withSeed(3)),
-                new Shape("gqa-f16-tied", new LmSpec("llama", "llama-spm", 256, 3, 8, 2, 688, 4096, 1e-5f, 10000f,
-                        GgmlType.F16, GgmlType.F16, true, 4)),
-                new Shape("wide-ffn", new LmSpec("llama", "llama-spm", 128, 2, 4, 4, 24576, 4096, 1e-5f, 10000f,
-                        GgmlType.F32, GgmlType.F32, false, 5)),
+                new Shape(
+                        "gqa-f16-tied",
+                        new LmSpec(
+                                "llama",
+                                "llama-spm",
+                                256,
+                                3,
+                                8,
+                                2,
+                                688,
+                                4096,
+                                1e-5f,
+                                10000f,
+                                GgmlType.F16,
+                                GgmlType.F16,
+                                true,
+                                4)),
+                new Shape(
+                        "wide-ffn",
+                        new LmSpec(
+                                "llama",
+                                "llama-spm",
+                                128,
+                                2,
+                                4,
+                                4,
+                                24576,
+                                4096,
+                                1e-5f,
+                                10000f,
+                                GgmlType.F32,
+                                GgmlType.F32,
+                                false,
+                                5)),
                 new Shape("qwen2-vocab", LmSpec.tinyQwen2().withSeed(6)));
     }
 
@@ -59,14 +89,26 @@ class MemoryPlanTest {
             try (LanguageModel lm = LanguageModel.load(file)) {
                 List<ContextOptions> contexts = new ArrayList<>(List.of(
                         ContextOptions.defaults().withContextLength(512).withThreads(1),
-                        ContextOptions.defaults().withContextLength(2048).withThreads(1).withBatchSize(128),
-                        ContextOptions.defaults().withContextLength(2048).withThreads(1).withFlashAttention(false)
+                        ContextOptions.defaults()
+                                .withContextLength(2048)
+                                .withThreads(1)
+                                .withBatchSize(128),
+                        ContextOptions.defaults()
+                                .withContextLength(2048)
+                                .withThreads(1)
+                                .withFlashAttention(false)
                                 .withKvType(GgmlType.F32)));
                 if (shape.spec().nHead() >= 8) { // the score matrix of 8 heads x 8192 positions outgrows the logits
-                    contexts.add(ContextOptions.defaults().withContextLength(8192).withThreads(1).withFlashAttention(false));
+                    contexts.add(ContextOptions.defaults()
+                            .withContextLength(8192)
+                            .withThreads(1)
+                            .withFlashAttention(false));
                 }
                 if (shape.spec().nEmbd() / shape.spec().nHead() % 32 == 0) { // quantized KV needs it
-                    contexts.add(ContextOptions.defaults().withContextLength(1000).withThreads(1).withKvType(GgmlType.Q8_0));
+                    contexts.add(ContextOptions.defaults()
+                            .withContextLength(1000)
+                            .withThreads(1)
+                            .withKvType(GgmlType.Q8_0));
                 }
                 for (ContextOptions options : contexts) {
                     MemoryPlan plan = MemoryPlan.of(header, Optional.empty(), options);
@@ -76,13 +118,22 @@ class MemoryPlanTest {
                     }
                     String where = shape.name() + " " + options;
                     long slack = (long) header.tensors().size() * header.alignment();
-                    assertTrue(Math.abs(measured.hostWeights() - plan.weightBytes()) <= slack,
+                    assertTrue(
+                            Math.abs(measured.hostWeights() - plan.weightBytes()) <= slack,
                             where + ": weights measured " + measured.hostWeights() + ", planned " + plan.weightBytes());
                     assertEquals(measured.hostKv(), plan.kvBytes(), where + ": KV cache");
                     double err = (plan.computeBytes() - (double) measured.hostCompute()) / measured.hostCompute();
-                    report.add(String.format(Locale.ROOT, "%-13s ctx %4d ub %3d fa %-5s kv %-4s compute measured %9d planned %9d (%+.1f%%)",
-                            shape.name(), options.contextLength(), options.microBatchSize(), options.flashAttention(),
-                            options.kvType().ggmlName(), measured.hostCompute(), plan.computeBytes(), 100 * err));
+                    report.add(String.format(
+                            Locale.ROOT,
+                            "%-13s ctx %4d ub %3d fa %-5s kv %-4s compute measured %9d planned %9d (%+.1f%%)",
+                            shape.name(),
+                            options.contextLength(),
+                            options.microBatchSize(),
+                            options.flashAttention(),
+                            options.kvType().ggmlName(),
+                            measured.hostCompute(),
+                            plan.computeBytes(),
+                            100 * err));
                     assertEquals(0, measured.deviceWeights() + measured.deviceKv() + measured.deviceCompute(), where);
                 }
             }
@@ -90,8 +141,10 @@ class MemoryPlanTest {
         System.out.println(String.join("\n", report));
         for (String line : report) {
             double pct = Double.parseDouble(line.substring(line.lastIndexOf('(') + 1, line.lastIndexOf('%')));
-            assertTrue(Math.abs(pct) <= 100 * COMPUTE_TOLERANCE, "compute estimate off by more than "
-                    + 100 * COMPUTE_TOLERANCE + "%:\n" + String.join("\n", report));
+            assertTrue(
+                    Math.abs(pct) <= 100 * COMPUTE_TOLERANCE,
+                    "compute estimate off by more than " + 100 * COMPUTE_TOLERANCE + "%:\n"
+                            + String.join("\n", report));
         }
     }
 
@@ -106,9 +159,16 @@ class MemoryPlanTest {
                 long measured = encoder.memoryBytes();
                 long planned = plan.mmprojWeightBytes() + plan.mmprojComputeBytes();
                 double err = (planned - (double) measured) / measured;
-                System.out.printf(Locale.ROOT, "mmproj siglip=%s measured %d planned %d (%+.1f%%)%n", spec.siglip(),
-                        measured, planned, 100 * err);
-                assertTrue(Math.abs(err) <= COMPUTE_TOLERANCE, "vision memory measured " + measured + ", planned " + planned);
+                System.out.printf(
+                        Locale.ROOT,
+                        "mmproj siglip=%s measured %d planned %d (%+.1f%%)%n",
+                        spec.siglip(),
+                        measured,
+                        planned,
+                        100 * err);
+                assertTrue(
+                        Math.abs(err) <= COMPUTE_TOLERANCE,
+                        "vision memory measured " + measured + ", planned " + planned);
             }
         }
     }

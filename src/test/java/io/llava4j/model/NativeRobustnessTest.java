@@ -30,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 class NativeRobustnessTest {
     @TempDir
     static Path dir;
+
     static TinyModels.Pair pair;
 
     @BeforeAll
@@ -55,8 +56,7 @@ class NativeRobustnessTest {
 
     @Test
     void missingFileIsAnIoError() {
-        Llava4jException e = assertThrows(Llava4jException.class,
-                () -> LanguageModel.load(dir.resolve("nope.gguf")));
+        Llava4jException e = assertThrows(Llava4jException.class, () -> LanguageModel.load(dir.resolve("nope.gguf")));
         assertEquals(Code.IO, e.code());
     }
 
@@ -82,7 +82,8 @@ class NativeRobustnessTest {
 
     @Test
     void truncateReusesThePrefixAndReproducesLogits() {
-        try (LanguageModel lm = LanguageModel.load(pair.lm()); InferenceContext ctx = lm.newContext(small())) {
+        try (LanguageModel lm = LanguageModel.load(pair.lm());
+                InferenceContext ctx = lm.newContext(small())) {
             int[] a = lm.vocabulary().tokenize("Hello world, this is a test", true, false);
             int[] b = lm.vocabulary().tokenize(" of the cache", false, false);
             ctx.decode(a, 0, a.length);
@@ -96,14 +97,17 @@ class NativeRobustnessTest {
             assertArrayEquals(full, ctx.logits(), 1e-4f);
             ctx.clear();
             assertEquals(0, ctx.position());
-            assertEquals(Code.ILLEGAL_STATE, assertThrows(Llava4jException.class, ctx::logits).code());
+            assertEquals(
+                    Code.ILLEGAL_STATE,
+                    assertThrows(Llava4jException.class, ctx::logits).code());
         }
     }
 
     @Test
     void longInputsAreSplitIntoBatchesAndOverflowIsContextFull() {
         ContextOptions opts = small().withBatchSize(16);
-        try (LanguageModel lm = LanguageModel.load(pair.lm()); InferenceContext ctx = lm.newContext(opts)) {
+        try (LanguageModel lm = LanguageModel.load(pair.lm());
+                InferenceContext ctx = lm.newContext(opts)) {
             int[] ids = new int[100];
             Arrays.fill(ids, 100);
             ctx.decode(ids, 0, ids.length);
@@ -114,17 +118,27 @@ class NativeRobustnessTest {
             int[] tooMany = new int[ctx.contextLength()];
             Llava4jException e = assertThrows(Llava4jException.class, () -> ctx.decode(tooMany, 0, tooMany.length));
             assertEquals(Code.CONTEXT_FULL, e.code());
-            assertEquals(Code.INVALID_ARGUMENT, assertThrows(Llava4jException.class, () -> ctx.decode(-1)).code());
-            assertEquals(Code.INVALID_ARGUMENT, assertThrows(Llava4jException.class,
-                    () -> ctx.decode(lm.vocabulary().size())).code());
+            assertEquals(
+                    Code.INVALID_ARGUMENT,
+                    assertThrows(Llava4jException.class, () -> ctx.decode(-1)).code());
+            assertEquals(
+                    Code.INVALID_ARGUMENT,
+                    assertThrows(
+                                    Llava4jException.class,
+                                    () -> ctx.decode(lm.vocabulary().size()))
+                            .code());
             assertEquals(150, ctx.position());
         }
     }
 
     @Test
     void cancelStopsAPrefillAndTheContextStaysUsable() throws InterruptedException {
-        ContextOptions opts = ContextOptions.defaults().withContextLength(2048).withBatchSize(8).withThreads(1);
-        try (LanguageModel lm = LanguageModel.load(pair.lm()); InferenceContext ctx = lm.newContext(opts)) {
+        ContextOptions opts = ContextOptions.defaults()
+                .withContextLength(2048)
+                .withBatchSize(8)
+                .withThreads(1);
+        try (LanguageModel lm = LanguageModel.load(pair.lm());
+                InferenceContext ctx = lm.newContext(opts)) {
             int[] ids = new int[2000];
             Arrays.fill(ids, 200);
             AtomicBoolean stop = new AtomicBoolean();
@@ -157,13 +171,20 @@ class NativeRobustnessTest {
         lm.close();
         ctx.decode(1);
         assertTrue(Float.isFinite(ctx.logits()[0]), "context works after its model was closed");
-        assertEquals(Code.CLOSED, assertThrows(Llava4jException.class, () -> lm.newContext(small())).code());
+        assertEquals(
+                Code.CLOSED,
+                assertThrows(Llava4jException.class, () -> lm.newContext(small()))
+                        .code());
         ctx.close();
         ctx.close();
-        assertEquals(Code.CLOSED, assertThrows(Llava4jException.class, () -> ctx.decode(1)).code());
+        assertEquals(
+                Code.CLOSED,
+                assertThrows(Llava4jException.class, () -> ctx.decode(1)).code());
         try (LanguageModel vocabOnly = LanguageModel.load(pair.lm(), ModelOptions.vocabularyOnly())) {
-            assertEquals(Code.ILLEGAL_STATE,
-                    assertThrows(Llava4jException.class, () -> vocabOnly.newContext(small())).code());
+            assertEquals(
+                    Code.ILLEGAL_STATE,
+                    assertThrows(Llava4jException.class, () -> vocabOnly.newContext(small()))
+                            .code());
         }
     }
 
@@ -175,8 +196,8 @@ class NativeRobustnessTest {
     @Test
     void kvCacheTypeSetsTheBytesPerPosition() {
         // 2 heads of 32: a q8_0 cache needs head sizes divisible by its block of 32
-        LmSpec spec = new LmSpec("llama", "llama-spm", 64, 2, 2, 2, 128, 4096, 1e-5f, 10000f, GgmlType.F32,
-                GgmlType.F32, false, 5);
+        LmSpec spec = new LmSpec(
+                "llama", "llama-spm", 64, 2, 2, 2, 128, 4096, 1e-5f, 10000f, GgmlType.F32, GgmlType.F32, false, 5);
         Path lmPath = TinyModels.writeLm(spec, dir.resolve("heads32.gguf"));
         try (LanguageModel lm = LanguageModel.load(lmPath)) {
             double f16 = stateBytesPerPosition(lm, GgmlType.F16);
@@ -185,8 +206,10 @@ class NativeRobustnessTest {
             assertEquals(2.0, f32 / f16, 0.1, "F32 / F16 bytes per position: " + f32 + " / " + f16);
             assertEquals(34.0 / 64, q80 / f16, 0.05, "Q8_0 / F16 bytes per position: " + q80 + " / " + f16);
         }
-        assertEquals(Code.INVALID_ARGUMENT,
-                assertThrows(Llava4jException.class, () -> small().withKvType(GgmlType.Q4_K)).code());
+        assertEquals(
+                Code.INVALID_ARGUMENT,
+                assertThrows(Llava4jException.class, () -> small().withKvType(GgmlType.Q4_K))
+                        .code());
     }
 
     /**
@@ -195,7 +218,8 @@ class NativeRobustnessTest {
      */
     @Test
     void everyLogitsReaderStartsAtPositionZero() {
-        try (LanguageModel lm = LanguageModel.load(pair.lm()); InferenceContext ctx = lm.newContext(small())) {
+        try (LanguageModel lm = LanguageModel.load(pair.lm());
+                InferenceContext ctx = lm.newContext(small())) {
             ctx.decode(new int[] {1, 100, 200}, 0, 3);
             float[] copy = ctx.logits();
             assertEquals(lm.vocabulary().size(), copy.length);
@@ -219,10 +243,12 @@ class NativeRobustnessTest {
     @Test
     void aQuantizedKvCacheThatDoesNotFitTheHeadsIsRefused() {
         try (LanguageModel lm = LanguageModel.load(pair.lm())) { // 4 heads of 16
-            Llava4jException e = assertThrows(Llava4jException.class,
+            Llava4jException e = assertThrows(
+                    Llava4jException.class,
                     () -> lm.newContext(small().withKvType(GgmlType.Q8_0)).close());
             assertEquals(Code.INVALID_ARGUMENT, e.code());
-            assertTrue(e.getMessage().contains("multiple of 32") && e.getMessage().contains("are 16"), e.getMessage());
+            assertTrue(
+                    e.getMessage().contains("multiple of 32") && e.getMessage().contains("are 16"), e.getMessage());
         }
     }
 

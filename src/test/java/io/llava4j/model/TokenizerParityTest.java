@@ -1,7 +1,6 @@
 package io.llava4j.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.llava4j.testmodels.LlamaCppTree;
@@ -45,9 +44,12 @@ class TokenizerParityTest {
                 int[] expected = tests.expected().get(i);
                 int[] actual = vocab.tokenize(inputs.get(i), false, false);
                 int index = i;
-                assertArrayEquals(expected, actual, () -> vocabFile.getFileName() + " test " + index + " "
-                        + quote(inputs.get(index)) + ": expected " + Arrays.toString(expected) + ", got "
-                        + Arrays.toString(actual));
+                assertArrayEquals(
+                        expected,
+                        actual,
+                        () -> vocabFile.getFileName() + " test " + index + " "
+                                + quote(inputs.get(index)) + ": expected " + Arrays.toString(expected) + ", got "
+                                + Arrays.toString(actual));
             }
         }
     }

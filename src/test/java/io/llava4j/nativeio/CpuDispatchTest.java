@@ -100,12 +100,18 @@ class CpuDispatchTest {
         assumeTrue(System.getProperty("os.arch").matches("amd64|x86_64"), "x86-64 variants");
         assumeTrue(dispatchBuild(), "this build has one CPU module (-Dllava4j.cpu=" + "native or an ISA level)");
         Set<String> cpu = CpuFeatures.ofThisMachine().orElseThrow();
-        List<String> built = NativeLibrary.buildInfo().lines().filter(l -> l.startsWith("backends="))
-                .flatMap(l -> Stream.of(l.substring(9).split(" "))).filter(m -> m.startsWith("libggml-cpu-"))
-                .map(m -> m.substring("libggml-cpu-".length(), m.length() - ".so".length())).toList();
+        List<String> built = NativeLibrary.buildInfo()
+                .lines()
+                .filter(l -> l.startsWith("backends="))
+                .flatMap(l -> Stream.of(l.substring(9).split(" ")))
+                .filter(m -> m.startsWith("libggml-cpu-"))
+                .map(m -> m.substring("libggml-cpu-".length(), m.length() - ".so".length()))
+                .toList();
         assertEquals(VARIANTS.keySet(), Set.copyOf(built), "the build holds upstream's x86 variants");
-        String expected = VARIANTS.entrySet().stream().max((a, b) -> Integer.compare(score(a.getValue(), cpu),
-                score(b.getValue(), cpu))).orElseThrow().getKey();
+        String expected = VARIANTS.entrySet().stream()
+                .max((a, b) -> Integer.compare(score(a.getValue(), cpu), score(b.getValue(), cpu)))
+                .orElseThrow()
+                .getKey();
         assertEquals(expected, Backends.cpuVariant().orElseThrow(), "ggml's choice for CPU flags " + cpu);
         // the chosen module reports the instruction sets it was built with
         Map<String, String> features = Backends.cpuFeatures();
@@ -113,15 +119,22 @@ class CpuDispatchTest {
             String name = f.equals("SSE42") ? "SSE3" : f; // the CPU backend reports SSE3, not SSE4.2
             assertEquals("1", features.get(name), name + " in " + features);
         }
-        assertTrue(Backends.backends().stream().anyMatch(b -> b.name().equals("CPU")
-                && b.library().orElseThrow().getFileName().toString().equals("libggml-cpu-" + expected + ".so")));
+        assertTrue(Backends.backends().stream()
+                .anyMatch(b -> b.name().equals("CPU")
+                        && b.library()
+                                .orElseThrow()
+                                .getFileName()
+                                .toString()
+                                .equals("libggml-cpu-" + expected + ".so")));
     }
 
     @Test
     void aBuildWithOnlyTheBaselineModuleRunsAndSaysSo() throws Exception {
         assumeTrue(dispatchBuild(), "this build has one CPU module");
-        Path natives = Path.of(NativeLibrary.class.getResource(org.bytedeco.javacpp.Loader.getPlatform() + "/backends.txt")
-                .toURI()).getParent();
+        Path natives = Path.of(NativeLibrary.class
+                        .getResource(org.bytedeco.javacpp.Loader.getPlatform() + "/backends.txt")
+                        .toURI())
+                .getParent();
         Path external = Files.createDirectories(dir.resolve("baseline"));
         try (Stream<Path> s = Files.list(natives)) {
             for (Path f : (Iterable<Path>) s::iterator) {
@@ -145,8 +158,10 @@ class CpuDispatchTest {
      */
     @Test
     void aGpuModuleWithoutItsRuntimeIsReportedAndTheCpuCarriesOn() throws Exception {
-        Path natives = Path.of(NativeLibrary.class.getResource(org.bytedeco.javacpp.Loader.getPlatform() + "/backends.txt")
-                .toURI()).getParent();
+        Path natives = Path.of(NativeLibrary.class
+                        .getResource(org.bytedeco.javacpp.Loader.getPlatform() + "/backends.txt")
+                        .toURI())
+                .getParent();
         Path external = Files.createDirectories(dir.resolve("gpu-missing"));
         try (Stream<Path> s = Files.list(natives)) {
             for (Path f : (Iterable<Path>) s::iterator) {
@@ -155,17 +170,30 @@ class CpuDispatchTest {
         }
         Path build = Files.createDirectories(dir.resolve("fake-module"));
         Files.writeString(build.resolve("runtime.cpp"), "extern \"C\" int gpu_runtime_version() { return 13; }\n");
-        Files.writeString(build.resolve("module.cpp"), "extern \"C\" int gpu_runtime_version();\n"
-                + "extern \"C\" int ggml_backend_score() { return gpu_runtime_version(); }\n");
+        Files.writeString(
+                build.resolve("module.cpp"),
+                "extern \"C\" int gpu_runtime_version();\n"
+                        + "extern \"C\" int ggml_backend_score() { return gpu_runtime_version(); }\n");
         sh(build, "c++", "-shared", "-fPIC", "-o", "libfake-gpu-runtime.so", "runtime.cpp");
-        sh(build, "c++", "-shared", "-fPIC", "-o", external.resolve("libggml-vulkan.so").toString(), "module.cpp",
-                "-L.", "-lfake-gpu-runtime");
+        sh(
+                build,
+                "c++",
+                "-shared",
+                "-fPIC",
+                "-o",
+                external.resolve("libggml-vulkan.so").toString(),
+                "module.cpp",
+                "-L.",
+                "-lfake-gpu-runtime");
         Files.delete(build.resolve("libfake-gpu-runtime.so"));
-        Files.writeString(external.resolve("backends.txt"), "libggml-vulkan.so\n", java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(
+                external.resolve("backends.txt"), "libggml-vulkan.so\n", java.nio.file.StandardOpenOption.APPEND);
 
         String out = childWith(external, TinyModels.llava15(dir.resolve("m2"), 8));
-        assertTrue(out.contains("backend module libggml-vulkan.so was not loaded, so its devices are not used:"
-                + " libfake-gpu-runtime.so: cannot open shared object file"), out);
+        assertTrue(
+                out.contains("backend module libggml-vulkan.so was not loaded, so its devices are not used:"
+                        + " libfake-gpu-runtime.so: cannot open shared object file"),
+                out);
         assertTrue(out.contains("\nnot-loaded libggml-vulkan.so\n"), out);
         assertTrue(out.lines().anyMatch(l -> l.startsWith("answer ") && l.length() > "answer ".length()), out);
     }
@@ -173,9 +201,16 @@ class CpuDispatchTest {
     /** Runs {@link #main} in a child JVM on the natives in {@code external}; its output, after a clean exit. */
     private static String childWith(Path external, TinyModels.Pair pair) throws Exception {
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                classpath, "-D" + NativeLibrary.LIBRARY_PROPERTY + "=" + external, CpuDispatchTest.class.getName(),
-                pair.lm().toString(), pair.mmproj().toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        classpath,
+                        "-D" + NativeLibrary.LIBRARY_PROPERTY + "=" + external,
+                        CpuDispatchTest.class.getName(),
+                        pair.lm().toString(),
+                        pair.mmproj().toString())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "child JVM hung");
         assertEquals(0, p.exitValue(), out);
@@ -183,7 +218,10 @@ class CpuDispatchTest {
     }
 
     private static void sh(Path cwd, String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(cmd)
+                .directory(cwd.toFile())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), String.join(" ", cmd) + "\n" + out);
@@ -193,10 +231,17 @@ class CpuDispatchTest {
     public static void main(String[] args) {
         System.out.println("variant " + Backends.cpuVariant().orElse("?"));
         Backends.modulesNotLoaded().keySet().forEach(m -> System.out.println("not-loaded " + m.getFileName()));
-        try (LlavaModel model = LlavaModel.open(Path.of(args[0]), Path.of(args[1])); Chat chat = model.newChat()) {
+        try (LlavaModel model = LlavaModel.open(Path.of(args[0]), Path.of(args[1]));
+                Chat chat = model.newChat()) {
             chat.addUser("Hello");
-            System.out.println("answer " + chat.generate(GenerationSettings.defaults().withSampler(SamplerConfig.greedy()).withMaxTokens(8),
-                    piece -> { }).text().replace('\n', ' '));
+            System.out.println("answer "
+                    + chat.generate(
+                                    GenerationSettings.defaults()
+                                            .withSampler(SamplerConfig.greedy())
+                                            .withMaxTokens(8),
+                                    piece -> {})
+                            .text()
+                            .replace('\n', ' '));
         }
     }
 }

@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /** A native build made for instructions this CPU lacks is refused with a message, not run into SIGILL. */
 class CpuFeaturesTest {
-    private static final String INFO = "backend=cpu\ncpu=native\nflag=-DGGML_NATIVE=ON\n"
-            + "cpu-features=avx avx2 avx512f f16c fma sse4_2\n";
+    private static final String INFO =
+            "backend=cpu\ncpu=native\nflag=-DGGML_NATIVE=ON\n" + "cpu-features=avx avx2 avx512f f16c fma sse4_2\n";
 
     @Test
     void readsTheFeaturesABuildNeeds() {
@@ -25,12 +25,15 @@ class CpuFeaturesTest {
         Set<String> avx2Only = Set.of("sse4_2", "avx", "avx2", "fma", "f16c", "bmi2");
         Llava4jException e = assertThrows(Llava4jException.class, () -> CpuFeatures.check(avx2Only, INFO));
         assertEquals(Llava4jException.Code.NATIVE_LIBRARY, e.code());
-        assertTrue(e.getMessage().contains("avx512f") && e.getMessage().contains("-Dllava4j.cpu=dispatch"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("avx512f") && e.getMessage().contains("-Dllava4j.cpu=dispatch"),
+                e.getMessage());
     }
 
     @Test
     void aCpuWithEveryFlagLoads() {
-        assertDoesNotThrow(() -> CpuFeatures.check(Set.of("sse4_2", "avx", "avx2", "avx512f", "fma", "f16c", "x"), INFO));
+        assertDoesNotThrow(
+                () -> CpuFeatures.check(Set.of("sse4_2", "avx", "avx2", "avx512f", "fma", "f16c", "x"), INFO));
         assertDoesNotThrow(() -> CpuFeatures.check(Set.of(), "backend=cpu\n"));
     }
 

@@ -36,8 +36,10 @@ class LibraryPathOverrideTest {
             System.out.println("ids " + Arrays.toString(lm.vocabulary().tokenize("Hello world", true, false)));
         }
         try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
-            maps.filter(l -> l.contains("libjnillava4j")).map(l -> l.substring(l.indexOf('/')))
-                    .distinct().forEach(p -> System.out.println("mapped " + p));
+            maps.filter(l -> l.contains("libjnillava4j"))
+                    .map(l -> l.substring(l.indexOf('/')))
+                    .distinct()
+                    .forEach(p -> System.out.println("mapped " + p));
         }
     }
 
@@ -51,7 +53,12 @@ class LibraryPathOverrideTest {
                 Files.copy(f, external.resolve(f.getFileName()));
             }
         }
-        String classesDir = bundled.getParent().getParent().getParent().getParent().getParent().toString();
+        String classesDir = bundled.getParent()
+                .getParent()
+                .getParent()
+                .getParent()
+                .getParent()
+                .toString();
 
         // 1. the usual classpath, which bundles the library too
         List<String> out = child(classpath(), external, model);
@@ -79,11 +86,17 @@ class LibraryPathOverrideTest {
     }
 
     private static Path bundledLibrary() throws IOException {
-        Path classes = Path.of(LibraryPathOverrideTest.class.getProtectionDomain().getCodeSource().getLocation().getPath())
-                .getParent().resolve("classes");
+        Path classes = Path.of(LibraryPathOverrideTest.class
+                        .getProtectionDomain()
+                        .getCodeSource()
+                        .getLocation()
+                        .getPath())
+                .getParent()
+                .resolve("classes");
         try (Stream<Path> s = Files.walk(classes)) {
             return s.filter(p -> p.getFileName().toString().equals(System.mapLibraryName("jnillava4j")))
-                    .findFirst().orElseThrow(() -> new AssertionError("no bundled library under " + classes));
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError("no bundled library under " + classes));
         }
     }
 
@@ -104,14 +117,20 @@ class LibraryPathOverrideTest {
     }
 
     private static List<String> child(String classpath, Path external, Path model) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", classpath, "-D" + NativeLibrary.LIBRARY_PROPERTY + "=" + external,
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                classpath,
+                "-D" + NativeLibrary.LIBRARY_PROPERTY + "=" + external,
                 "-Dorg.bytedeco.javacpp.cachedir=" + dir.resolve("javacpp-cache"),
-                LibraryPathOverrideTest.class.getName(), model.toString()));
+                LibraryPathOverrideTest.class.getName(),
+                model.toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "child JVM hung");
         assertEquals(0, p.exitValue(), text);
-        return text.lines().filter(l -> l.startsWith("ids ") || l.startsWith("mapped ")).collect(Collectors.toList());
+        return text.lines()
+                .filter(l -> l.startsWith("ids ") || l.startsWith("mapped "))
+                .collect(Collectors.toList());
     }
 }

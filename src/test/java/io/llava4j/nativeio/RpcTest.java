@@ -78,12 +78,20 @@ class RpcTest {
     record Run(String stdout, String stderr) {}
 
     static Run cli(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(java(), "-Xss4m", "-cp", classpath(),
-                "-Dorg.slf4j.simpleLogger.log.llama.cpp=debug", Main.class.getName()));
+        List<String> cmd = new ArrayList<>(List.of(
+                java(),
+                "-Xss4m",
+                "-cp",
+                classpath(),
+                "-Dorg.slf4j.simpleLogger.log.llama.cpp=debug",
+                Main.class.getName()));
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile(dir, "out", ".txt");
         Path err = Files.createTempFile(dir, "err", ".txt");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .start();
         assertTrue(p.waitFor(180, TimeUnit.SECONDS), "the CLI hung: " + cmd);
         Run run = new Run(Files.readString(out), Files.readString(err));
         assertEquals(0, p.exitValue(), cmd + "\n" + run.stderr());
@@ -103,22 +111,54 @@ class RpcTest {
         ImageIO.write(bi, "png", image.toFile());
 
         int toolPort = freePort();
-        Process tool = new ProcessBuilder(NativeTools.tool("ggml-rpc-server").toString(), "-H", "127.0.0.1", "-p",
-                Integer.toString(toolPort), "-t", "1").redirectErrorStream(true)
-                .redirectOutput(dir.resolve("tool-server.txt").toFile()).start();
+        Process tool = new ProcessBuilder(
+                        NativeTools.tool("ggml-rpc-server").toString(),
+                        "-H",
+                        "127.0.0.1",
+                        "-p",
+                        Integer.toString(toolPort),
+                        "-t",
+                        "1")
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("tool-server.txt").toFile())
+                .start();
         SERVERS.add(tool);
         int ownPort = freePort();
-        Process own = new ProcessBuilder(java(), "-cp", classpath(), Main.class.getName(), "rpc-server", "-p",
-                Integer.toString(ownPort), "-t", "1").redirectErrorStream(true)
-                .redirectOutput(dir.resolve("own-server.txt").toFile()).start();
+        Process own = new ProcessBuilder(
+                        java(),
+                        "-cp",
+                        classpath(),
+                        Main.class.getName(),
+                        "rpc-server",
+                        "-p",
+                        Integer.toString(ownPort),
+                        "-t",
+                        "1")
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("own-server.txt").toFile())
+                .start();
         SERVERS.add(own);
         RpcServers.Endpoint toolEndpoint = new RpcServers.Endpoint("127.0.0.1", toolPort);
         RpcServers.Endpoint ownEndpoint = new RpcServers.Endpoint("127.0.0.1", ownPort);
         awaitServer(toolEndpoint, tool);
         awaitServer(ownEndpoint, own);
 
-        List<String> common = List.of("run", "-m", pair.lm().toString(), "--mmproj", pair.mmproj().toString(),
-                "--image", image.toString(), "-p", "What is in the picture?", "--temp", "0", "-n", "24", "-t", "1");
+        List<String> common = List.of(
+                "run",
+                "-m",
+                pair.lm().toString(),
+                "--mmproj",
+                pair.mmproj().toString(),
+                "--image",
+                image.toString(),
+                "-p",
+                "What is in the picture?",
+                "--temp",
+                "0",
+                "-n",
+                "24",
+                "-t",
+                "1");
         List<String> local = new ArrayList<>(common);
         local.addAll(List.of("--gpu-layers", "0"));
         List<String> remote = new ArrayList<>(common);
@@ -130,7 +170,8 @@ class RpcTest {
         assertEquals(here.stdout(), there.stdout(), "the answer differs when the layers run on the RPC servers");
         for (String device : List.of("[" + toolEndpoint + "]", "[" + ownEndpoint + "]")) {
             // llama.cpp names each server's device RPC0[host:port]
-            assertTrue(there.stderr().lines().anyMatch(l -> l.contains(device + " model buffer size")),
+            assertTrue(
+                    there.stderr().lines().anyMatch(l -> l.contains(device + " model buffer size")),
                     "no weights were placed on " + device + ":\n" + there.stderr());
         }
         assertFalse(here.stderr().contains("RPC0["), here.stderr());
@@ -141,12 +182,14 @@ class RpcTest {
     @Test
     void unreachableSilentOrForeignEndpointsAreClearErrors() throws Exception {
         int closed = freePort();
-        Llava4jException e = assertThrows(Llava4jException.class,
+        Llava4jException e = assertThrows(
+                Llava4jException.class,
                 () -> RpcServers.probe(new RpcServers.Endpoint("127.0.0.1", closed), Duration.ofSeconds(2)));
         assertEquals(Llava4jException.Code.REMOTE, e.code());
         assertTrue(e.getMessage().contains("cannot reach RPC server 127.0.0.1:" + closed), e.getMessage());
 
-        try (ServerSocket hangUp = new ServerSocket(0); ServerSocket http = new ServerSocket(0);
+        try (ServerSocket hangUp = new ServerSocket(0);
+                ServerSocket http = new ServerSocket(0);
                 ServerSocket silent = new ServerSocket(0)) {
             Thread serve = new Thread(() -> {
                 try (Socket s = hangUp.accept()) {
@@ -154,7 +197,9 @@ class RpcTest {
                 } catch (IOException ignored) {
                     // the client is gone
                 }
-                try (Socket s = http.accept(); InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+                try (Socket s = http.accept();
+                        InputStream in = s.getInputStream();
+                        OutputStream out = s.getOutputStream()) {
                     in.read(new byte[33]);
                     out.write("HTTP/1.1 400 Bad Request\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                     out.flush();
@@ -163,19 +208,26 @@ class RpcTest {
                 }
             });
             serve.start();
-            e = assertThrows(Llava4jException.class, () -> RpcServers.probe(
-                    new RpcServers.Endpoint("127.0.0.1", hangUp.getLocalPort()), Duration.ofSeconds(2)));
+            e = assertThrows(
+                    Llava4jException.class,
+                    () -> RpcServers.probe(
+                            new RpcServers.Endpoint("127.0.0.1", hangUp.getLocalPort()), Duration.ofSeconds(2)));
             assertTrue(e.getMessage().contains("closed the connection during HELLO"), e.getMessage());
-            e = assertThrows(Llava4jException.class, () -> RpcServers.probe(
-                    new RpcServers.Endpoint("127.0.0.1", http.getLocalPort()), Duration.ofSeconds(2)));
+            e = assertThrows(
+                    Llava4jException.class,
+                    () -> RpcServers.probe(
+                            new RpcServers.Endpoint("127.0.0.1", http.getLocalPort()), Duration.ofSeconds(2)));
             assertTrue(e.getMessage().contains("not a ggml rpc-server"), e.getMessage());
-            e = assertThrows(Llava4jException.class, () -> RpcServers.probe(
-                    new RpcServers.Endpoint("127.0.0.1", silent.getLocalPort()), Duration.ofMillis(500)));
+            e = assertThrows(
+                    Llava4jException.class,
+                    () -> RpcServers.probe(
+                            new RpcServers.Endpoint("127.0.0.1", silent.getLocalPort()), Duration.ofMillis(500)));
             assertEquals(Llava4jException.Code.REMOTE, e.code());
             serve.join(5000);
         }
-        e = assertThrows(Llava4jException.class, () -> RpcServers.add(
-                List.of(new RpcServers.Endpoint("127.0.0.1", closed)), Duration.ofSeconds(1)));
+        e = assertThrows(
+                Llava4jException.class,
+                () -> RpcServers.add(List.of(new RpcServers.Endpoint("127.0.0.1", closed)), Duration.ofSeconds(1)));
         assertEquals(Llava4jException.Code.REMOTE, e.code());
         assertTrue(Backends.devices().stream().noneMatch(d -> d.backend().equals("RPC")), "nothing was registered");
     }
@@ -183,8 +235,9 @@ class RpcTest {
     @Test
     void servingOnATakenPortIsAClearError() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            Llava4jException e = assertThrows(Llava4jException.class, () -> RpcServers.serve(
-                    new RpcServers.Endpoint("127.0.0.1", taken.getLocalPort()), 1));
+            Llava4jException e = assertThrows(
+                    Llava4jException.class,
+                    () -> RpcServers.serve(new RpcServers.Endpoint("127.0.0.1", taken.getLocalPort()), 1));
             assertEquals(Llava4jException.Code.REMOTE, e.code());
             assertTrue(e.getMessage().contains("is another server using the port?"), e.getMessage());
         }
@@ -192,10 +245,11 @@ class RpcTest {
 
     @Test
     void endpointsAreParsedStrictly() {
-        assertEquals(List.of(new RpcServers.Endpoint("10.0.0.2", 50052), new RpcServers.Endpoint("gpu-box", 1)),
+        assertEquals(
+                List.of(new RpcServers.Endpoint("10.0.0.2", 50052), new RpcServers.Endpoint("gpu-box", 1)),
                 RpcServers.Endpoint.parseList(" 10.0.0.2:50052, gpu-box:1,10.0.0.2:50052"));
-        for (String bad : List.of("", "host", "host:", ":50052", "host:0", "host:65536", "host:x", "[::1]:50052",
-                "::1:50052")) {
+        for (String bad :
+                List.of("", "host", "host:", ":50052", "host:0", "host:65536", "host:x", "[::1]:50052", "::1:50052")) {
             Llava4jException e = assertThrows(Llava4jException.class, () -> RpcServers.Endpoint.parseList(bad), bad);
             assertEquals(Llava4jException.Code.INVALID_ARGUMENT, e.code(), bad);
         }

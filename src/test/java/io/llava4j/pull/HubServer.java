@@ -37,6 +37,7 @@ final class HubServer implements AutoCloseable {
         boolean ignoreRange;
         /** Cut the next N GETs of the content after this many body bytes (-1: never). */
         long cutAfter = -1;
+
         int cutsLeft;
 
         Hosted(byte[] content) {
@@ -75,19 +76,24 @@ final class HubServer implements AutoCloseable {
 
     /** GETs of file content (CDN requests) whose Range starts with the prefix (null: no Range). */
     long contentGets(String rangePrefix) {
-        return requests.stream().filter(r -> r.method().equals("GET") && r.path().startsWith("/cdn/")
-                && (rangePrefix == null ? r.range() == null : r.range() != null && r.range().startsWith(rangePrefix)))
+        return requests.stream()
+                .filter(r -> r.method().equals("GET")
+                        && r.path().startsWith("/cdn/")
+                        && (rangePrefix == null
+                                ? r.range() == null
+                                : r.range() != null && r.range().startsWith(rangePrefix)))
                 .count();
     }
 
     private void handle(HttpExchange ex) throws IOException {
         String path = ex.getRequestURI().getRawPath();
-        requests.add(new Request(ex.getRequestMethod(), path, ex.getRequestHeaders().getFirst("Range")));
+        requests.add(
+                new Request(ex.getRequestMethod(), path, ex.getRequestHeaders().getFirst("Range")));
         try (ex) {
             Matcher m = RESOLVE.matcher(path);
             if (m.matches()) {
-                Hosted h = byRepoPath.get(m.group(1) + "/" + java.net.URLDecoder.decode(m.group(2),
-                        java.nio.charset.StandardCharsets.UTF_8));
+                Hosted h = byRepoPath.get(m.group(1) + "/"
+                        + java.net.URLDecoder.decode(m.group(2), java.nio.charset.StandardCharsets.UTF_8));
                 if (h == null) {
                     ex.sendResponseHeaders(404, -1);
                 } else if (h.lfs) {
@@ -126,8 +132,8 @@ final class HubServer implements AutoCloseable {
                 ex.sendResponseHeaders(416, -1);
                 return;
             }
-            ex.getResponseHeaders().add("Content-Range",
-                    "bytes " + start + "-" + (h.content.length - 1) + "/" + h.content.length);
+            ex.getResponseHeaders()
+                    .add("Content-Range", "bytes " + start + "-" + (h.content.length - 1) + "/" + h.content.length);
         }
         int status = range != null && !h.ignoreRange ? 206 : 200;
         long length = h.content.length - start;

@@ -31,6 +31,7 @@ class PullerTest {
 
     @TempDir
     Path dir;
+
     HubServer hub;
     ModelCache cache;
     byte[] lmBytes;
@@ -88,7 +89,8 @@ class PullerTest {
             return;
         }
         try (Stream<Path> files = Files.walk(cache.root())) {
-            List<Path> partial = files.filter(p -> p.toString().endsWith(".part") || p.toString().endsWith(".meta"))
+            List<Path> partial = files.filter(
+                            p -> p.toString().endsWith(".part") || p.toString().endsWith(".meta"))
                     .toList();
             assertEquals(List.of(), partial);
         }
@@ -110,11 +112,13 @@ class PullerTest {
         assertArrayEquals(lmBytes, Files.readAllBytes(lm));
         assertArrayEquals(mmBytes, Files.readAllBytes(mm));
         assertEquals(HubServer.sha256(lmBytes), r.files().get(0).sha256());
-        assertEquals(List.of("start " + LM + " 0/" + lmBytes.length, "start " + MMPROJ + " 0/" + mmBytes.length),
+        assertEquals(
+                List.of("start " + LM + " 0/" + lmBytes.length, "start " + MMPROJ + " 0/" + mmBytes.length),
                 events.log);
         assertNoPartialFiles();
-        assertEquals(new ModelRef("llava-1.5-7b:q4_k", lm, mm), ModelRef.resolve("llava-1.5-7b", cache,
-                Catalogue.builtIn()));
+        assertEquals(
+                new ModelRef("llava-1.5-7b:q4_k", lm, mm),
+                ModelRef.resolve("llava-1.5-7b", cache, Catalogue.builtIn()));
 
         long requests = hub.requests.size();
         Puller.Result again = puller(3).pull("llava-1.5-7b:Q4_K", true, DownloadListener.NONE);
@@ -133,10 +137,14 @@ class PullerTest {
         Puller.Result r = puller(3).pull("llava-1.5-7b", true, events);
 
         assertArrayEquals(lmBytes, Files.readAllBytes(r.files().get(0).path()));
-        String retry = events.log.stream().filter(s -> s.startsWith("retry")).findFirst().orElseThrow();
+        String retry = events.log.stream()
+                .filter(s -> s.startsWith("retry"))
+                .findFirst()
+                .orElseThrow();
         long offset = Long.parseLong(retry.substring(retry.lastIndexOf(' ') + 1));
         assertTrue(offset > 0 && offset <= 300_000, retry);
-        assertEquals(1, hub.contentGets("bytes=" + offset + "-"), "resumed from the byte it stopped at: " + hub.requests);
+        assertEquals(
+                1, hub.contentGets("bytes=" + offset + "-"), "resumed from the byte it stopped at: " + hub.requests);
         assertNoPartialFiles();
     }
 
@@ -147,8 +155,8 @@ class PullerTest {
         h.cutAfter = 200_000;
         h.cutsLeft = 1;
 
-        Llava4jException e = assertThrows(Llava4jException.class,
-                () -> puller(0).pull("llava-1.5-7b", true, DownloadListener.NONE));
+        Llava4jException e =
+                assertThrows(Llava4jException.class, () -> puller(0).pull("llava-1.5-7b", true, DownloadListener.NONE));
         assertEquals(Code.IO, e.code());
         assertTrue(e.getMessage().contains("run the same command again to resume"), e.getMessage());
         Path part = cache.root().resolve("mys/ggml_llava-v1.5-7b/ggml-model-q4_k.gguf.part");
@@ -172,7 +180,9 @@ class PullerTest {
         Puller.Result r = puller(2).pull("hf://someone/repo/dir/model file.gguf", true, DownloadListener.NONE);
 
         assertEquals(1, r.files().size());
-        assertEquals(dir.resolve("cache/someone/repo/dir/model file.gguf"), r.files().get(0).path());
+        assertEquals(
+                dir.resolve("cache/someone/repo/dir/model file.gguf"),
+                r.files().get(0).path());
         assertArrayEquals(lmBytes, Files.readAllBytes(r.files().get(0).path()));
         assertNoPartialFiles();
     }
@@ -183,15 +193,16 @@ class PullerTest {
         HubServer.Hosted mm = hub.host(REPO, MMPROJ, mmBytes);
         mm.advertisedSha256 = HubServer.sha256(new byte[] {1, 2, 3});
 
-        Llava4jException e = assertThrows(Llava4jException.class,
-                () -> puller(3).pull("llava-1.5-7b", true, DownloadListener.NONE));
+        Llava4jException e =
+                assertThrows(Llava4jException.class, () -> puller(3).pull("llava-1.5-7b", true, DownloadListener.NONE));
 
         assertEquals(Code.INVALID_FILE, e.code());
-        assertTrue(e.getMessage().contains("checksum mismatch") && e.getMessage().contains(MMPROJ), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("checksum mismatch") && e.getMessage().contains(MMPROJ), e.getMessage());
         assertFalse(Files.exists(cache.root().resolve("mys/ggml_llava-v1.5-7b/mmproj-model-f16.gguf")));
         assertNoPartialFiles();
-        Llava4jException notThere = assertThrows(Llava4jException.class,
-                () -> ModelRef.resolve("llava-1.5-7b", cache, Catalogue.builtIn()));
+        Llava4jException notThere = assertThrows(
+                Llava4jException.class, () -> ModelRef.resolve("llava-1.5-7b", cache, Catalogue.builtIn()));
         assertTrue(notThere.getMessage().contains("llava4j pull llava-1.5-7b:q4_k"), notThere.getMessage());
     }
 
@@ -199,7 +210,8 @@ class PullerTest {
     void aFileWithoutPublishedChecksumNeedsVerificationTurnedOff() throws IOException {
         hub.host("someone/repo", "small.gguf", mmBytes).lfs = false;
 
-        Llava4jException e = assertThrows(Llava4jException.class,
+        Llava4jException e = assertThrows(
+                Llava4jException.class,
                 () -> puller(0).pull("hf://someone/repo/small.gguf", true, DownloadListener.NONE));
         assertEquals(Code.INVALID_FILE, e.code());
         assertTrue(e.getMessage().contains("publishes no SHA-256"), e.getMessage());
@@ -216,10 +228,10 @@ class PullerTest {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        Puller offline = new Puller(cache, new HubClient(URI.create("http://127.0.0.1:" + port)), Catalogue.builtIn(),
-                3);
-        Llava4jException e = assertThrows(Llava4jException.class,
-                () -> offline.pull("llava-1.5-7b", true, DownloadListener.NONE));
+        Puller offline =
+                new Puller(cache, new HubClient(URI.create("http://127.0.0.1:" + port)), Catalogue.builtIn(), 3);
+        Llava4jException e =
+                assertThrows(Llava4jException.class, () -> offline.pull("llava-1.5-7b", true, DownloadListener.NONE));
         assertEquals(Code.IO, e.code());
         assertTrue(e.getMessage().startsWith("cannot reach 127.0.0.1"), e.getMessage());
         assertTrue(e.getMessage().contains(HubClient.ENDPOINT_ENV), e.getMessage());
@@ -227,10 +239,14 @@ class PullerTest {
 
     @Test
     void aMissingFileIsANotFoundErrorWithTheUrl() {
-        Llava4jException e = assertThrows(Llava4jException.class,
+        Llava4jException e = assertThrows(
+                Llava4jException.class,
                 () -> puller(0).pull("hf://someone/repo/missing.gguf", true, DownloadListener.NONE));
         assertEquals(Code.IO, e.code());
-        assertTrue(e.getMessage().contains("not found") && e.getMessage().contains("HTTP 404")
-                && e.getMessage().contains("/someone/repo/resolve/main/missing.gguf"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("not found")
+                        && e.getMessage().contains("HTTP 404")
+                        && e.getMessage().contains("/someone/repo/resolve/main/missing.gguf"),
+                e.getMessage());
     }
 }

@@ -41,18 +41,27 @@ class QuantTypeTest {
     void readsProgressFallbacksAndFailureReasonsFromTheLog() {
         List<String> progress = new ArrayList<>();
         QuantizeLog log = new QuantizeLog((done, total, tensor) -> progress.add(done + "/" + total + " " + tensor));
-        log.accept(Level.WARN, "warning: mm.0.weight                          - ncols     32 not divisible by 256"
-                + " (required for type    q4_K) -> falling back to    q5_0");
-        log.accept(Level.WARN, "warning: v.blk.0.ffn_down.weight              - ncols     30 not divisible by 256"
-                + " (required for type    q6_K) (WARNING: must use F16 due to unusual shape) -> falling back to     f16");
-        log.accept(Level.INFO, "[   2/  41] mm.0.weight                          - [    32,     64,      1,      1],"
-                + " type =    f32, converting to q5_0 .. size =     0.01 MiB ->     0.00 MiB");
+        log.accept(
+                Level.WARN,
+                "warning: mm.0.weight                          - ncols     32 not divisible by 256"
+                        + " (required for type    q4_K) -> falling back to    q5_0");
+        log.accept(
+                Level.WARN,
+                "warning: v.blk.0.ffn_down.weight              - ncols     30 not divisible by 256"
+                        + " (required for type    q6_K) (WARNING: must use F16 due to unusual shape) -> falling back to     f16");
+        log.accept(
+                Level.INFO,
+                "[   2/  41] mm.0.weight                          - [    32,     64,      1,      1],"
+                        + " type =    f32, converting to q5_0 .. size =     0.01 MiB ->     0.00 MiB");
         log.accept(Level.INFO, "llama_model_quantize_impl: model size  =     0.23 MiB (27.64 BPW)");
         log.accept(Level.ERROR, "llama_model_quantize: failed to quantize: unknown model architecture: 'nosuch'");
 
         assertEquals(List.of("2/41 mm.0.weight"), progress);
-        assertEquals(List.of(new Fallback("mm.0.weight", 32, "q4_K", "q5_0"),
-                new Fallback("v.blk.0.ffn_down.weight", 30, "q6_K", "f16")), log.fallbacks());
+        assertEquals(
+                List.of(
+                        new Fallback("mm.0.weight", 32, "q4_K", "q5_0"),
+                        new Fallback("v.blk.0.ffn_down.weight", 30, "q6_K", "f16")),
+                log.fallbacks());
         assertEquals("unknown model architecture: 'nosuch'", log.failureReason());
         assertEquals(2, log.done());
         assertEquals(41, log.total());

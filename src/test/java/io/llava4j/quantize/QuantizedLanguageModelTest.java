@@ -30,10 +30,12 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class QuantizedLanguageModelTest {
     private static final String PROMPT = "USER: What is in the picture? ASSISTANT:";
-    private static final LmSpec SPEC = LmSpec.tinyLlama().withShape(256, 2, 4, 4, 512).withSeed(21);
+    private static final LmSpec SPEC =
+            LmSpec.tinyLlama().withShape(256, 2, 4, 4, 512).withSeed(21);
 
     @TempDir
     static Path dir;
+
     static Path f32;
     static float[] referenceLogits;
     static final Map<QuantType, Long> SIZES = new EnumMap<>(QuantType.class);
@@ -48,7 +50,8 @@ class QuantizedLanguageModelTest {
     /** The logits after the prompt, copied out of llama.cpp's buffer. */
     static float[] lastLogits(Path model) {
         try (LanguageModel m = LanguageModel.load(model);
-                InferenceContext ctx = m.newContext(ContextOptions.defaults().withContextLength(128).withThreads(2))) {
+                InferenceContext ctx = m.newContext(
+                        ContextOptions.defaults().withContextLength(128).withThreads(2))) {
             int[] ids = m.vocabulary().tokenize(PROMPT, true, true);
             ctx.decode(ids, 0, ids.length);
             return ctx.logits();
@@ -121,7 +124,8 @@ class QuantizedLanguageModelTest {
                 matrixElements += t.elementCount();
                 Set<GgmlType> allowed = switch (type) {
                     case Q4_K_M, Q5_K_M -> Set.of(type.mainType(), GgmlType.Q6_K);
-                    case Q4_0, Q5_0 -> t.name().equals("output.weight") ? Set.of(GgmlType.Q6_K) : Set.of(type.mainType());
+                    case Q4_0, Q5_0 ->
+                        t.name().equals("output.weight") ? Set.of(GgmlType.Q6_K) : Set.of(type.mainType());
                     default -> Set.of(type.mainType());
                 };
                 assertTrue(allowed.contains(t.type()), t.name() + " is " + t.type() + ", expected one of " + allowed);
@@ -130,11 +134,13 @@ class QuantizedLanguageModelTest {
                 otherBytes += t.byteSize();
             }
         }
-        long metadata = in.fileSize() - in.tensors().stream().mapToLong(GgufTensorInfo::byteSize).sum();
+        long metadata = in.fileSize()
+                - in.tensors().stream().mapToLong(GgufTensorInfo::byteSize).sum();
         double[] bpw = bitsPerWeight(type);
         double lower = metadata + otherBytes + matrixElements * bpw[0] / 8;
         double upper = metadata + otherBytes + matrixElements * bpw[1] / 8 + 64 * 1024;
-        assertTrue(report.outputBytes() >= lower && report.outputBytes() <= upper,
+        assertTrue(
+                report.outputBytes() >= lower && report.outputBytes() <= upper,
                 type + ": " + report.outputBytes() + " bytes, expected " + (long) lower + ".." + (long) upper);
         SIZES.put(type, report.outputBytes());
 
@@ -151,7 +157,8 @@ class QuantizedLanguageModelTest {
     /** Greedy tokens after the prompt. */
     static int[] greedy(Path model, int n) {
         try (LanguageModel m = LanguageModel.load(model);
-                InferenceContext ctx = m.newContext(ContextOptions.defaults().withContextLength(128).withThreads(2))) {
+                InferenceContext ctx = m.newContext(
+                        ContextOptions.defaults().withContextLength(128).withThreads(2))) {
             int[] ids = m.vocabulary().tokenize(PROMPT, true, true);
             ctx.decode(ids, 0, ids.length);
             int[] out = new int[n];
@@ -170,20 +177,29 @@ class QuantizedLanguageModelTest {
         for (QuantType t : QuantType.values()) {
             if (!SIZES.containsKey(t)) {
                 Path out = dir.resolve("order-" + t + ".gguf");
-                SIZES.put(t, Quantizer.quantize(f32, out, t, true, QuantizeListener.NONE).outputBytes());
+                SIZES.put(
+                        t,
+                        Quantizer.quantize(f32, out, t, true, QuantizeListener.NONE)
+                                .outputBytes());
                 ERRORS.put(t, relativeError(referenceLogits, lastLogits(out)));
             }
         }
         long input = GgufReader.read(f32).fileSize();
         QuantType[][] moreBitsFirst = {
-            {QuantType.F16, QuantType.Q8_0}, {QuantType.Q8_0, QuantType.Q5_K_M}, {QuantType.Q8_0, QuantType.Q5_0},
-            {QuantType.Q5_0, QuantType.Q4_0}, {QuantType.Q5_K_M, QuantType.Q4_K_M}};
+            {QuantType.F16, QuantType.Q8_0},
+            {QuantType.Q8_0, QuantType.Q5_K_M},
+            {QuantType.Q8_0, QuantType.Q5_0},
+            {QuantType.Q5_0, QuantType.Q4_0},
+            {QuantType.Q5_K_M, QuantType.Q4_K_M}
+        };
         assertTrue(input > SIZES.get(QuantType.F16));
         for (QuantType[] p : moreBitsFirst) {
-            assertTrue(SIZES.get(p[0]) > SIZES.get(p[1]), p[0] + " " + SIZES.get(p[0]) + " vs " + p[1] + " "
-                    + SIZES.get(p[1]));
-            assertTrue(ERRORS.get(p[0]) < ERRORS.get(p[1]), p[0] + " " + ERRORS.get(p[0]) + " vs " + p[1] + " "
-                    + ERRORS.get(p[1]));
+            assertTrue(
+                    SIZES.get(p[0]) > SIZES.get(p[1]),
+                    p[0] + " " + SIZES.get(p[0]) + " vs " + p[1] + " " + SIZES.get(p[1]));
+            assertTrue(
+                    ERRORS.get(p[0]) < ERRORS.get(p[1]),
+                    p[0] + " " + ERRORS.get(p[0]) + " vs " + p[1] + " " + ERRORS.get(p[1]));
         }
     }
 }

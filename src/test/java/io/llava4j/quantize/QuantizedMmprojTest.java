@@ -29,10 +29,12 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class QuantizedMmprojTest {
     /** ViT width 256 and feed-forward 512: every matrix row is a whole number of K-quant blocks. */
-    private static final ClipSpec WIDE = ClipSpec.tiny(256).withShape(256, 4, 512, 3).withSeed(31);
+    private static final ClipSpec WIDE =
+            ClipSpec.tiny(256).withShape(256, 4, 512, 3).withSeed(31);
 
     @TempDir
     static Path dir;
+
     static Path f32;
     static float[] image;
     static float[] reference;
@@ -78,22 +80,27 @@ class QuantizedMmprojTest {
         long keptBytes = 0;
         for (GgufTensorInfo t : q.tensors()) {
             GgmlType before = in.tensor(t.name()).type();
-            boolean kept = t.nDims() < 2 || t.name().contains("position_embd") || t.name().contains("patch_embd");
+            boolean kept = t.nDims() < 2
+                    || t.name().contains("position_embd")
+                    || t.name().contains("patch_embd");
             if (kept) {
                 assertEquals(before, t.type(), t.name() + " must keep its type");
                 keptBytes += t.byteSize();
             } else {
                 matrixElements += t.elementCount();
                 Set<GgmlType> allowed = type == QuantType.Q4_K_M || type == QuantType.Q5_K_M
-                        ? Set.of(type.mainType(), GgmlType.Q6_K) : Set.of(type.mainType());
+                        ? Set.of(type.mainType(), GgmlType.Q6_K)
+                        : Set.of(type.mainType());
                 assertTrue(allowed.contains(t.type()), t.name() + " is " + t.type() + ", expected " + allowed);
             }
         }
-        long metadata = in.fileSize() - in.tensors().stream().mapToLong(GgufTensorInfo::byteSize).sum();
+        long metadata = in.fileSize()
+                - in.tensors().stream().mapToLong(GgufTensorInfo::byteSize).sum();
         double[] bpw = QuantizedLanguageModelTest.bitsPerWeight(type);
         double lower = metadata + keptBytes + matrixElements * bpw[0] / 8;
         double upper = metadata + keptBytes + matrixElements * bpw[1] / 8 + 64 * 1024;
-        assertTrue(report.outputBytes() >= lower && report.outputBytes() <= upper,
+        assertTrue(
+                report.outputBytes() >= lower && report.outputBytes() <= upper,
                 type + ": " + report.outputBytes() + " bytes, expected " + (long) lower + ".." + (long) upper);
 
         float[] embeddings = encode(out);
@@ -123,8 +130,8 @@ class QuantizedMmprojTest {
         double error = QuantizedLanguageModelTest.relativeError(encode(narrow), encode(out));
         assertTrue(error < tolerance(QuantType.Q5_0), "fallback types encode like Q5_0/Q8_0: " + error);
 
-        QuantizeReport q40 = Quantizer.quantize(narrow, dir.resolve("narrow-q40.gguf"), QuantType.Q4_0, false,
-                QuantizeListener.NONE);
+        QuantizeReport q40 = Quantizer.quantize(
+                narrow, dir.resolve("narrow-q40.gguf"), QuantType.Q4_0, false, QuantizeListener.NONE);
         assertTrue(q40.fallbacks().isEmpty(), "32-value blocks fit rows of 32: " + q40.fallbacks());
     }
 }

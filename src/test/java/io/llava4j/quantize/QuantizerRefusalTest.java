@@ -29,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 class QuantizerRefusalTest {
     @TempDir
     static Path dir;
+
     static TinyModels.Pair pair;
 
     @BeforeAll
@@ -37,7 +38,8 @@ class QuantizerRefusalTest {
     }
 
     private static Llava4jException refuse(Path in, Path out, boolean force) {
-        return assertThrows(Llava4jException.class,
+        return assertThrows(
+                Llava4jException.class,
                 () -> Quantizer.quantize(in, out, QuantType.Q8_0, force, QuantizeListener.NONE));
     }
 
@@ -82,13 +84,16 @@ class QuantizerRefusalTest {
         e = refuse(q8, dir.resolve("o3.gguf"), false);
         assertEquals(Code.INVALID_FILE, e.code());
         assertTrue(e.getMessage().contains("already quantized"), e.getMessage());
-        assertFalse(Files.exists(dir.resolve("o1.gguf")) || Files.exists(dir.resolve("o2.gguf"))
+        assertFalse(Files.exists(dir.resolve("o1.gguf"))
+                || Files.exists(dir.resolve("o2.gguf"))
                 || Files.exists(dir.resolve("o3.gguf")));
     }
 
     @Test
     void outputInAMissingDirectoryOrOnADirectoryIsRefused() {
-        assertEquals(Code.IO, refuse(pair.lm(), dir.resolve("no/such/dir/out.gguf"), false).code());
+        assertEquals(
+                Code.IO,
+                refuse(pair.lm(), dir.resolve("no/such/dir/out.gguf"), false).code());
         assertEquals(Code.INVALID_ARGUMENT, refuse(pair.lm(), dir, true).code());
     }
 
@@ -110,12 +115,16 @@ class QuantizerRefusalTest {
         assertEquals(Code.NATIVE, e.code());
         assertTrue(e.getMessage().contains("odd.gguf") && e.getMessage().contains("nosucharch"), e.getMessage());
         try (Stream<Path> files = Files.list(odd.getParent())) {
-            assertEquals(List.of("odd.gguf"), files.map(p -> p.getFileName().toString()).toList());
+            assertEquals(
+                    List.of("odd.gguf"),
+                    files.map(p -> p.getFileName().toString()).toList());
         }
         // the JVM and the native library are still fine
-        assertArrayEquals(new byte[] {'G', 'G', 'U', 'F'}, java.util.Arrays.copyOf(
-                Files.readAllBytes(pair.mmproj()), 4));
-        assertTrue(Quantizer.quantize(pair.mmproj(), dir.resolve("after.gguf"), QuantType.F16, false,
-                QuantizeListener.NONE).outputBytes() > 0);
+        assertArrayEquals(
+                new byte[] {'G', 'G', 'U', 'F'}, java.util.Arrays.copyOf(Files.readAllBytes(pair.mmproj()), 4));
+        assertTrue(Quantizer.quantize(
+                                pair.mmproj(), dir.resolve("after.gguf"), QuantType.F16, false, QuantizeListener.NONE)
+                        .outputBytes()
+                > 0);
     }
 }

@@ -15,17 +15,16 @@ import java.util.Map;
  * optimised stages are compared with.
  */
 final class ReferenceSampler {
-    private ReferenceSampler() {
-    }
+    private ReferenceSampler() {}
 
     /** One candidate of the reference list. */
-    record Token(int id, double logit) {
-    }
+    record Token(int id, double logit) {}
 
     /** A direct, native-order buffer holding {@code values}, as production passes them. */
     static FloatBuffer direct(float... values) {
         FloatBuffer b = ByteBuffer.allocateDirect(values.length * Float.BYTES)
-                .order(ByteOrder.nativeOrder()).asFloatBuffer();
+                .order(ByteOrder.nativeOrder())
+                .asFloatBuffer();
         b.put(values).flip();
         return b;
     }

@@ -48,8 +48,12 @@ class SamplerChainTest {
         for (int i = 0; i < values.length; i++) {
             values[i] = (float) r.nextGaussian();
         }
-        SamplerConfig config = SamplerConfig.defaults().withRepeatPenalty(1.3).withFrequencyPenalty(0.2)
-                .withPresencePenalty(0.1).withTopP(0.9).withMinP(0.02);
+        SamplerConfig config = SamplerConfig.defaults()
+                .withRepeatPenalty(1.3)
+                .withFrequencyPenalty(0.2)
+                .withPresencePenalty(0.1)
+                .withTopP(0.9)
+                .withMinP(0.02);
         Sampler s = Sampler.create(config, values.length);
         FloatBuffer logits = direct(values);
         for (int i = 0; i < 200; i++) {
@@ -69,13 +73,18 @@ class SamplerChainTest {
         for (int i = 0; i < values.length; i++) {
             values[i] = (float) (3 * r.nextGaussian());
         }
-        SamplerConfig config = SamplerConfig.defaults().withTemperature(1).withRepeatPenalty(1.5).withSeed(9);
+        SamplerConfig config = SamplerConfig.defaults()
+                .withTemperature(1)
+                .withRepeatPenalty(1.5)
+                .withSeed(9);
         FloatBuffer shifted = ByteBuffer.allocateDirect((values.length + 3) * Float.BYTES)
-                .order(ByteOrder.nativeOrder()).asFloatBuffer();
+                .order(ByteOrder.nativeOrder())
+                .asFloatBuffer();
         shifted.position(3);
         shifted.put(values).position(3);
         int[] plain = run(Sampler.create(config, values.length), direct(values), 300);
-        assertArrayEquals(plain, run(Sampler.create(config, values.length), direct(values).asReadOnlyBuffer(), 300));
+        assertArrayEquals(
+                plain, run(Sampler.create(config, values.length), direct(values).asReadOnlyBuffer(), 300));
         assertArrayEquals(plain, run(Sampler.create(config, values.length), shifted, 300));
         assertEquals(3, shifted.position());
     }
@@ -128,8 +137,14 @@ class SamplerChainTest {
         FloatBuffer logits = direct(values);
         SamplerConfig off = SamplerConfig.defaults().withTopK(0).withTemperature(1);
         SamplerConfig[] configs = {
-            SamplerConfig.greedy(), off, off.withTopK(1), off.withTopK(5), off.withTopK(500), off.withTopP(0.5),
-            off.withMinP(0.5), off.withTopK(300).withTopP(0.9).withMinP(0.01),
+            SamplerConfig.greedy(),
+            off,
+            off.withTopK(1),
+            off.withTopK(5),
+            off.withTopK(500),
+            off.withTopP(0.5),
+            off.withMinP(0.5),
+            off.withTopK(300).withTopP(0.9).withMinP(0.01),
         };
         for (SamplerConfig config : configs) {
             Sampler s = Sampler.create(config, vocab);
@@ -148,7 +163,11 @@ class SamplerChainTest {
         };
         SamplerConfig off = SamplerConfig.defaults().withTopK(0).withTemperature(1);
         SamplerConfig[] configs = {
-            SamplerConfig.greedy(), off, off.withTopK(2), off.withTopP(0.5), off.withMinP(0.5),
+            SamplerConfig.greedy(),
+            off,
+            off.withTopK(2),
+            off.withTopP(0.5),
+            off.withMinP(0.5),
             off.withTopK(3).withTopP(0.9).withMinP(0.1).withRepeatPenalty(1.2),
         };
         for (SamplerConfig config : configs) {
@@ -166,18 +185,23 @@ class SamplerChainTest {
         Llava4jException e = assertThrows(Llava4jException.class, () -> s.sample(direct(new float[9])));
         assertEquals(Llava4jException.Code.INVALID_ARGUMENT, e.code());
         assertTrue(e.getMessage().contains("10") && e.getMessage().contains("9"), e.getMessage());
-        assertEquals(Llava4jException.Code.INVALID_ARGUMENT,
+        assertEquals(
+                Llava4jException.Code.INVALID_ARGUMENT,
                 assertThrows(Llava4jException.class, () -> s.accept(10)).code());
-        assertEquals(Llava4jException.Code.INVALID_ARGUMENT,
+        assertEquals(
+                Llava4jException.Code.INVALID_ARGUMENT,
                 assertThrows(Llava4jException.class, () -> s.accept(-1)).code());
-        assertEquals(Llava4jException.Code.INVALID_ARGUMENT,
-                assertThrows(Llava4jException.class, () -> Sampler.create(SamplerConfig.defaults(), 0)).code());
+        assertEquals(
+                Llava4jException.Code.INVALID_ARGUMENT,
+                assertThrows(Llava4jException.class, () -> Sampler.create(SamplerConfig.defaults(), 0))
+                        .code());
         assertThrows(NullPointerException.class, () -> Sampler.create(SamplerConfig.defaults(), 3, null));
     }
 
     @Test
     void samplingAllocatesNothingPerToken() {
-        assumeTrue(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean,
+        assumeTrue(
+                ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean,
                 "needs HotSpot's per-thread allocation counter");
         com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         assumeTrue(bean.isThreadAllocatedMemorySupported() && bean.isThreadAllocatedMemoryEnabled());
@@ -190,9 +214,17 @@ class SamplerChainTest {
         FloatBuffer logits = direct(values);
         SamplerConfig[] configs = {
             SamplerConfig.greedy().withRepeatPenalty(1.1),
-            SamplerConfig.defaults().withTemperature(0.8).withTopK(40).withTopP(0.95).withMinP(0.05)
+            SamplerConfig.defaults()
+                    .withTemperature(0.8)
+                    .withTopK(40)
+                    .withTopP(0.95)
+                    .withMinP(0.05)
                     .withRepeatPenalty(1.1),
-            SamplerConfig.defaults().withTemperature(1).withTopK(0).withTopP(0.9).withRepeatPenalty(1.1),
+            SamplerConfig.defaults()
+                    .withTemperature(1)
+                    .withTopK(0)
+                    .withTopP(0.9)
+                    .withRepeatPenalty(1.1),
             SamplerConfig.defaults().withTemperature(1).withTopK(0).withMinP(0.05),
             SamplerConfig.defaults().withTemperature(1).withTopK(0),
         };

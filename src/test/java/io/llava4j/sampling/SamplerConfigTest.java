@@ -27,9 +27,16 @@ class SamplerConfigTest {
 
     @Test
     void withersChangeOneField() {
-        SamplerConfig c = SamplerConfig.defaults().withTopK(40).withTopP(0.95).withMinP(0.05)
-                .withRepeatPenalty(1.1).withFrequencyPenalty(-0.5).withPresencePenalty(0.5)
-                .withPenaltyWindow(8).withSeed(-3).withTemperature(0.7);
+        SamplerConfig c = SamplerConfig.defaults()
+                .withTopK(40)
+                .withTopP(0.95)
+                .withMinP(0.05)
+                .withRepeatPenalty(1.1)
+                .withFrequencyPenalty(-0.5)
+                .withPresencePenalty(0.5)
+                .withPenaltyWindow(8)
+                .withSeed(-3)
+                .withTemperature(0.7);
         assertEquals(new SamplerConfig(0.7, 40, 0.95, 0.05, 1.1, -0.5, 0.5, 8, -3), c);
         assertTrue(c.hasPenalties());
         assertFalse(c.withPenaltyWindow(0).hasPenalties());
@@ -55,8 +62,16 @@ class SamplerConfigTest {
     @Test
     void acceptsTheEdgesOfEachRange() {
         SamplerConfig d = SamplerConfig.defaults();
-        d.withTemperature(0).withTopK(0).withTopP(0).withMinP(1).withPenaltyWindow(0).withRepeatPenalty(1e-3)
-                .withFrequencyPenalty(-2).withPresencePenalty(2).withTopP(1).withMinP(0);
+        d.withTemperature(0)
+                .withTopK(0)
+                .withTopP(0)
+                .withMinP(1)
+                .withPenaltyWindow(0)
+                .withRepeatPenalty(1e-3)
+                .withFrequencyPenalty(-2)
+                .withPresencePenalty(2)
+                .withTopP(1)
+                .withMinP(0);
     }
 
     private static void assertInvalid(String field, String value, Supplier<SamplerConfig> make) {

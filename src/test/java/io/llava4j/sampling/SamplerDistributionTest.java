@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.FloatBuffer;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * Draws many tokens with a fixed seed and compares the empirical frequencies with the analytic
@@ -43,16 +43,26 @@ class SamplerDistributionTest {
                 Arguments.of("temperature only (full-vocabulary draw)", off, none),
                 Arguments.of("low temperature", off.withTemperature(0.4), none),
                 Arguments.of("top-k 5, temperature 0.7", off.withTopK(5).withTemperature(0.7), none),
-                Arguments.of("top-p 0.8 on the full vocabulary", off.withTopP(0.8).withTemperature(1.3), none),
+                Arguments.of(
+                        "top-p 0.8 on the full vocabulary", off.withTopP(0.8).withTemperature(1.3), none),
                 Arguments.of("min-p 0.2 on the full vocabulary", off.withMinP(0.2), none),
-                Arguments.of("top-k 10, top-p 0.9, min-p 0.05, temperature 0.8",
-                        off.withTopK(10).withTopP(0.9).withMinP(0.05).withTemperature(0.8), none),
-                Arguments.of("top-p then min-p without top-k", off.withTopP(0.95).withMinP(0.1), none),
-                Arguments.of("penalties over a window of 4",
-                        off.withRepeatPenalty(1.3).withFrequencyPenalty(0.2).withPresencePenalty(0.3)
-                                .withPenaltyWindow(4), history),
-                Arguments.of("penalties with top-k 6",
-                        off.withTopK(6).withRepeatPenalty(1.5).withPenaltyWindow(64), history));
+                Arguments.of(
+                        "top-k 10, top-p 0.9, min-p 0.05, temperature 0.8",
+                        off.withTopK(10).withTopP(0.9).withMinP(0.05).withTemperature(0.8),
+                        none),
+                Arguments.of(
+                        "top-p then min-p without top-k", off.withTopP(0.95).withMinP(0.1), none),
+                Arguments.of(
+                        "penalties over a window of 4",
+                        off.withRepeatPenalty(1.3)
+                                .withFrequencyPenalty(0.2)
+                                .withPresencePenalty(0.3)
+                                .withPenaltyWindow(4),
+                        history),
+                Arguments.of(
+                        "penalties with top-k 6",
+                        off.withTopK(6).withRepeatPenalty(1.5).withPenaltyWindow(64),
+                        history));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -69,9 +79,10 @@ class SamplerDistributionTest {
         }
         double[] expected = ReferenceSampler.distribution(LOGITS, config, history);
         assertFits(counts, expected, DRAWS, name);
-        double[] wrong = ReferenceSampler.distribution(LOGITS, config.withTemperature(config.temperature() * 1.15),
-                history);
-        assertTrue(chiSquare(counts, wrong, DRAWS) > critical(degreesOfFreedom(wrong, DRAWS)),
+        double[] wrong =
+                ReferenceSampler.distribution(LOGITS, config.withTemperature(config.temperature() * 1.15), history);
+        assertTrue(
+                chiSquare(counts, wrong, DRAWS) > critical(degreesOfFreedom(wrong, DRAWS)),
                 name + ": the negative control was not rejected, the test has no power");
     }
 
@@ -100,7 +111,8 @@ class SamplerDistributionTest {
             }
             assertFits(counts, pooled(values, config, likely), LARGE_DRAWS, config.toString());
             double[] wrong = pooled(values, config.withTemperature(1.15), likely);
-            assertTrue(chiSquare(counts, wrong, LARGE_DRAWS) > critical(degreesOfFreedom(wrong, LARGE_DRAWS)),
+            assertTrue(
+                    chiSquare(counts, wrong, LARGE_DRAWS) > critical(degreesOfFreedom(wrong, LARGE_DRAWS)),
                     config + ": the negative control was not rejected");
         }
     }

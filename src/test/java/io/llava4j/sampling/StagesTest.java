@@ -72,8 +72,10 @@ class StagesTest {
             Candidates c = load(logits);
             new TopKStage(k).apply(c);
             SamplerConfig config = SamplerConfig.defaults().withTopK(k);
-            int[] expected = ReferenceSampler.survivors(ReferenceSampler.penalised(logits, config, new int[0]), config)
-                    .stream().mapToInt(ReferenceSampler.Token::id).toArray();
+            int[] expected =
+                    ReferenceSampler.survivors(ReferenceSampler.penalised(logits, config, new int[0]), config).stream()
+                            .mapToInt(ReferenceSampler.Token::id)
+                            .toArray();
             if (k >= n) {
                 assertTrue(c.full);
             } else {
@@ -101,8 +103,10 @@ class StagesTest {
             assertEquals(k, c.size);
             c.sort();
             SamplerConfig config = SamplerConfig.defaults().withTopK(k);
-            int[] expected = ReferenceSampler.survivors(ReferenceSampler.penalised(logits, config, new int[0]), config)
-                    .stream().mapToInt(ReferenceSampler.Token::id).toArray();
+            int[] expected =
+                    ReferenceSampler.survivors(ReferenceSampler.penalised(logits, config, new int[0]), config).stream()
+                            .mapToInt(ReferenceSampler.Token::id)
+                            .toArray();
             assertArrayEquals(expected, ids(c), "k=" + k);
         }
         // Many equal logits across the boundary: the lowest ids win.
@@ -158,8 +162,10 @@ class StagesTest {
             new TopPStage(p).apply(c);
             c.sort();
             SamplerConfig config = SamplerConfig.defaults().withTopK(0).withTopP(p);
-            int[] expected = ReferenceSampler.survivors(ReferenceSampler.penalised(logits, config, new int[0]), config)
-                    .stream().mapToInt(ReferenceSampler.Token::id).toArray();
+            int[] expected =
+                    ReferenceSampler.survivors(ReferenceSampler.penalised(logits, config, new int[0]), config).stream()
+                            .mapToInt(ReferenceSampler.Token::id)
+                            .toArray();
             assertArrayEquals(expected, ids(c), "trial " + trial + " n=" + n + " p=" + p);
         }
     }

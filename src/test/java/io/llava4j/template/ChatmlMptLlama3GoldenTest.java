@@ -18,12 +18,12 @@ import org.junit.jupiter.api.Test;
  * empty system message as the reference does.
  */
 class ChatmlMptLlama3GoldenTest {
-    private static final String MPT_USER_1 = "<|im_start|>user\n<image>\nWhat is shown in this image?<|im_end|>"
-            + "<|im_start|>assistant\n";
+    private static final String MPT_USER_1 =
+            "<|im_start|>user\n<image>\nWhat is shown in this image?<|im_end|>" + "<|im_start|>assistant\n";
     private static final String MPT_TURN_2 = "A cat sitting on a sofa.<|im_end|><|im_start|>user\nWhat color is the"
             + " cat?<|im_end|><|im_start|>assistant\n";
-    private static final String QWEN_USER_1 = "<|im_start|>user\n<image>\nWhat is shown in this image?<|im_end|>\n"
-            + "<|im_start|>assistant\n";
+    private static final String QWEN_USER_1 =
+            "<|im_start|>user\n<image>\nWhat is shown in this image?<|im_end|>\n" + "<|im_start|>assistant\n";
     private static final String QWEN_TURN_2 = "A cat sitting on a sofa.<|im_end|>\n<|im_start|>user\nWhat color is"
             + " the cat?<|im_end|>\n<|im_start|>assistant\n";
 
@@ -33,8 +33,10 @@ class ChatmlMptLlama3GoldenTest {
         String one = "<|im_start|>system\nAnswer the questions.<|im_end|><|im_start|>user\n<image>\nWhat is shown in"
                 + " this image?<|im_end|><|im_start|>assistant\n";
         assertEquals(one, one("chatml_direct", null));
-        assertEquals(one + "A cat sitting on a sofa.<|im_end|><|im_start|>user\nWhat color is the cat?<|im_end|>"
-                + "<|im_start|>assistant\n", two("chatml_direct", null));
+        assertEquals(
+                one + "A cat sitting on a sofa.<|im_end|><|im_start|>user\nWhat color is the cat?<|im_end|>"
+                        + "<|im_start|>assistant\n",
+                two("chatml_direct", null));
         // derived
         String custom = "<|im_start|>system\nAnswer in one word.<|im_end|>" + MPT_USER_1;
         assertEquals(custom, one("chatml_direct", CUSTOM));
@@ -62,14 +64,21 @@ class ChatmlMptLlama3GoldenTest {
     @Test
     void mistralOrcaAndZephyr() {
         // derived (NX conv_mistral_orca / conv_mistral_zephyr, MPT style)
-        assertEquals("<|im_start|>system\nYou are MistralOrca, a large language model trained by Alignment Lab AI."
-                + " Write out your reasoning step-by-step to be sure you get the right answers!<|im_end|>" + MPT_USER_1
-                + MPT_TURN_2, two("mistral_orca", null));
-        assertEquals("<|system|>\nYou are a helpful AI assistant.</s><|user|>\n<image>\nWhat is shown in this"
-                + " image?</s><|assistant|>\nA cat sitting on a sofa.</s><|user|>\nWhat color is the cat?</s>"
-                + "<|assistant|>\n", two("mistral_zephyr", null));
-        assertEquals("<|system|>\nAnswer in one word.</s><|user|>\n<image>\nWhat is shown in this image?</s>"
-                + "<|assistant|>\n", one("mistral_zephyr", CUSTOM));
+        assertEquals(
+                "<|im_start|>system\nYou are MistralOrca, a large language model trained by Alignment Lab AI."
+                        + " Write out your reasoning step-by-step to be sure you get the right answers!<|im_end|>"
+                        + MPT_USER_1
+                        + MPT_TURN_2,
+                two("mistral_orca", null));
+        assertEquals(
+                "<|system|>\nYou are a helpful AI assistant.</s><|user|>\n<image>\nWhat is shown in this"
+                        + " image?</s><|assistant|>\nA cat sitting on a sofa.</s><|user|>\nWhat color is the cat?</s>"
+                        + "<|assistant|>\n",
+                two("mistral_zephyr", null));
+        assertEquals(
+                "<|system|>\nAnswer in one word.</s><|user|>\n<image>\nWhat is shown in this image?</s>"
+                        + "<|assistant|>\n",
+                one("mistral_zephyr", CUSTOM));
     }
 
     @Test
@@ -79,8 +88,10 @@ class ChatmlMptLlama3GoldenTest {
                 + " shown in this image?<|im_end|>\n<|im_start|>assistant\n";
         assertEquals(one, one("qwen_1_5", null));
         assertEquals(one, one("qwen_2", null));
-        assertEquals(one + "A cat sitting on a sofa.<|im_end|>\n<|im_start|>user\nWhat color is the cat?<|im_end|>\n"
-                + "<|im_start|>assistant\n", two("qwen_1_5", null));
+        assertEquals(
+                one + "A cat sitting on a sofa.<|im_end|>\n<|im_start|>user\nWhat color is the cat?<|im_end|>\n"
+                        + "<|im_start|>assistant\n",
+                two("qwen_1_5", null));
         // derived
         String custom = "<|im_start|>system\nAnswer in one word.<|im_end|>\n" + QWEN_USER_1;
         assertEquals(custom, one("qwen_1_5", CUSTOM));
@@ -115,8 +126,10 @@ class ChatmlMptLlama3GoldenTest {
                 + "<|end_header_id|>\n\n<image>\nWhat is shown in this image?<|eot_id|><|start_header_id|>assistant"
                 + "<|end_header_id|>\n\n";
         assertEquals(one, one("llava_llama_3", null));
-        assertEquals(one + "A cat sitting on a sofa.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nWhat color is"
-                + " the cat?<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n", two("llava_llama_3", null));
+        assertEquals(
+                one + "A cat sitting on a sofa.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nWhat color is"
+                        + " the cat?<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n",
+                two("llava_llama_3", null));
         // derived (the Meta-Llama-3-8B-Instruct Jinja template)
         String custom = "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nAnswer in one word.<|eot_id|>";
         assertEquals(custom + L3_USER_1, one("llava_llama_3", CUSTOM));
@@ -129,11 +142,14 @@ class ChatmlMptLlama3GoldenTest {
     @Test
     void llama3TrimsContent() {
         // derived: Jinja `content | trim` (Python strip, NBSP included)
-        List<Message> messages = List.of(Message.user("  \u00a0" + Golden.Q1 + "\n\n"),
-                Message.assistant(" A cat sitting on a sofa. "), Message.user("<image><image>Compare."));
-        assertEquals("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n" + S_LV + "<|eot_id|>"
-                + L3_USER_1 + "A cat sitting on a sofa.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\n"
-                + "<image><image>Compare.<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n",
+        List<Message> messages = List.of(
+                Message.user("  \u00a0" + Golden.Q1 + "\n\n"),
+                Message.assistant(" A cat sitting on a sofa. "),
+                Message.user("<image><image>Compare."));
+        assertEquals(
+                "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n" + S_LV + "<|eot_id|>"
+                        + L3_USER_1 + "A cat sitting on a sofa.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\n"
+                        + "<image><image>Compare.<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n",
                 render("llava_llama_3", null, messages));
     }
 }

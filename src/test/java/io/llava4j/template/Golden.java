@@ -9,6 +9,7 @@ import java.util.List;
 final class Golden {
     /** LLAVA.md 1.4 inputs. */
     static final String Q1 = "<image>\nWhat is shown in this image?";
+
     static final String A1 = "A cat sitting on a sofa.";
     static final String Q2 = "What color is the cat?";
     /** A custom system prompt for the "custom" cases. */

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
  */
 class Llama2GoldenTest {
     private static final String INST_Q1 = "<image>\nWhat is shown in this image? [/INST]";
-    private static final String SECOND_TURN_S = " A cat sitting on a sofa. </s><s>[INST] What color is the cat? [/INST]";
+    private static final String SECOND_TURN_S =
+            " A cat sitting on a sofa. </s><s>[INST] What color is the cat? [/INST]";
 
     @Test
     void llavaLlama2() {
@@ -27,7 +28,8 @@ class Llama2GoldenTest {
                 + " visual content that the user provides, and assist the user with a variety of tasks using natural"
                 + " language.\n<</SYS>>\n\n<image>\nWhat is shown in this image? [/INST]";
         assertEquals(one, one("llava_llama_2", null));
-        assertEquals(one + " A cat sitting on a sofa. </s><s>[INST] What color is the cat? [/INST]",
+        assertEquals(
+                one + " A cat sitting on a sofa. </s><s>[INST] What color is the cat? [/INST]",
                 two("llava_llama_2", null));
         // derived
         String custom = "[INST] <<SYS>>\nAnswer in one word.\n<</SYS>>\n\n" + INST_Q1;
@@ -52,7 +54,8 @@ class Llama2GoldenTest {
         assertEquals(two, two("mistral_instruct", ""));
         String custom = "[INST] <<SYS>>\nAnswer in one word.\n<</SYS>>\n\n" + INST_Q1;
         assertEquals(custom, one("mistral_instruct", CUSTOM));
-        assertEquals(custom + " A cat sitting on a sofa. </s>[INST] What color is the cat? [/INST]",
+        assertEquals(
+                custom + " A cat sitting on a sofa. </s>[INST] What color is the cat? [/INST]",
                 two("mistral_instruct", CUSTOM));
     }
 
@@ -84,8 +87,8 @@ class Llama2GoldenTest {
     void emptyFirstUserMessageIsRejected() {
         // reference: assert message, "first message should not be none"
         for (String name : new String[] {"llava_llama_2", "mistral_instruct", "llama_2"}) {
-            Llava4jException e = assertThrows(Llava4jException.class,
-                    () -> render(name, null, List.of(Message.user(""))));
+            Llava4jException e =
+                    assertThrows(Llava4jException.class, () -> render(name, null, List.of(Message.user(""))));
             assertEquals(Llava4jException.Code.INVALID_ARGUMENT, e.code());
             assertTrue(e.getMessage().contains("non-empty first user message"), e.getMessage());
         }

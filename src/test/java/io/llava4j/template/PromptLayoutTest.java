@@ -15,11 +15,15 @@ class PromptLayoutTest {
     @Test
     void llavaV1PromptSplitsAroundItsImage() {
         PromptLayout layout = PromptLayout.of(Golden.one("llava_v1", null));
-        assertEquals(List.of(Golden.S_HUMAN + " USER: ", "\nWhat is shown in this image? ASSISTANT:"),
-                layout.textChunks());
+        assertEquals(
+                List.of(Golden.S_HUMAN + " USER: ", "\nWhat is shown in this image? ASSISTANT:"), layout.textChunks());
         assertEquals(1, layout.imageCount());
-        assertEquals(List.of(new Text(Golden.S_HUMAN + " USER: ", 0, true), new Image(0),
-                new Text("\nWhat is shown in this image? ASSISTANT:", 1, false)), layout.parts());
+        assertEquals(
+                List.of(
+                        new Text(Golden.S_HUMAN + " USER: ", 0, true),
+                        new Image(0),
+                        new Text("\nWhat is shown in this image? ASSISTANT:", 1, false)),
+                layout.parts());
     }
 
     @Test
@@ -37,8 +41,10 @@ class PromptLayoutTest {
 
     @Test
     void multiImageQwenPromptHasImagesInOrder() {
-        List<Message> messages = List.of(Message.user("<image>\n<image>\nWhat differs?"),
-                Message.assistant("The color."), Message.user("<image>And this one?"));
+        List<Message> messages = List.of(
+                Message.user("<image>\n<image>\nWhat differs?"),
+                Message.assistant("The color."),
+                Message.user("<image>And this one?"));
         PromptLayout layout = PromptLayout.of(Golden.render("qwen_1_5", null, messages));
         assertEquals(3, layout.imageCount());
         List<PromptLayout.Part> parts = layout.parts();
@@ -59,7 +65,8 @@ class PromptLayoutTest {
 
     @Test
     void imageCountMismatchIsReportedLikeTheWorker() {
-        Llava4jException e = assertThrows(Llava4jException.class, () -> PromptLayout.of("a<image>b").requireImages(2));
+        Llava4jException e = assertThrows(
+                Llava4jException.class, () -> PromptLayout.of("a<image>b").requireImages(2));
         assertEquals(Llava4jException.Code.INVALID_ARGUMENT, e.code());
         assertEquals("number of images (2) does not match number of <image> markers in the prompt (1)", e.getMessage());
     }

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
  */
 class SingleTwoPlainGoldenTest {
     private static final String TWO_TAIL_1 = " USER: <image>\nWhat is shown in this image? ASSISTANT:";
-    private static final String TWO_TAIL_2 = TWO_TAIL_1 + " A cat sitting on a sofa.</s>USER: What color is the cat?"
-            + " ASSISTANT:";
+    private static final String TWO_TAIL_2 =
+            TWO_TAIL_1 + " A cat sitting on a sofa.</s>USER: What color is the cat?" + " ASSISTANT:";
 
     @Test
     void llavaV1() {
@@ -33,8 +33,8 @@ class SingleTwoPlainGoldenTest {
                 + " this image? ASSISTANT:";
         assertEquals(one, one("llava_v1", null));
         // LLAVA.md 8.2: "<#1 up to ASSISTANT:> A cat sitting on a sofa.</s>USER: What color is the cat? ASSISTANT:"
-        assertEquals(one + " A cat sitting on a sofa.</s>USER: What color is the cat? ASSISTANT:",
-                two("llava_v1", null));
+        assertEquals(
+                one + " A cat sitting on a sofa.</s>USER: What color is the cat? ASSISTANT:", two("llava_v1", null));
         // derived (TWO: system + sep, then role + ": " + msg + seps[i % 2])
         assertEquals(CUSTOM + TWO_TAIL_1, one("llava_v1", CUSTOM));
         assertEquals(CUSTOM + TWO_TAIL_2, two("llava_v1", CUSTOM));
@@ -61,9 +61,10 @@ class SingleTwoPlainGoldenTest {
     void vicunaV1WithVqaSuffix() {
         // LLAVA.md 8.3, verbatim (eval scripts: "<image>\n" + question + short-answer suffix)
         String q = "<image>\nWhat is the color of the bus?\nAnswer the question using a single word or phrase.";
-        assertEquals("A chat between a curious user and an artificial intelligence assistant. The assistant gives"
-                + " helpful, detailed, and polite answers to the user's questions. USER: <image>\nWhat is the color"
-                + " of the bus?\nAnswer the question using a single word or phrase. ASSISTANT:",
+        assertEquals(
+                "A chat between a curious user and an artificial intelligence assistant. The assistant gives"
+                        + " helpful, detailed, and polite answers to the user's questions. USER: <image>\nWhat is the color"
+                        + " of the bus?\nAnswer the question using a single word or phrase. ASSISTANT:",
                 render("vicuna_v1", null, List.of(Message.user(q))));
     }
 
@@ -75,8 +76,8 @@ class SingleTwoPlainGoldenTest {
                 + " in this image?###Assistant:";
         assertEquals(one, one("llava_v0", null));
         // LLAVA.md 1.4 2-turn: "...###Assistant: A cat sitting on a sofa.###Human: What color is the cat?###Assistant:"
-        assertEquals(one + " A cat sitting on a sofa.###Human: What color is the cat?###Assistant:",
-                two("llava_v0", null));
+        assertEquals(
+                one + " A cat sitting on a sofa.###Human: What color is the cat?###Assistant:", two("llava_v0", null));
         // derived (SINGLE: system + sep, then role + ": " + msg + sep)
         String tail1 = "###Human: <image>\nWhat is shown in this image?###Assistant:";
         String tail2 = tail1 + " A cat sitting on a sofa.###Human: What color is the cat?###Assistant:";
@@ -130,8 +131,10 @@ class SingleTwoPlainGoldenTest {
     @Test
     void v0MmtagRendersPlainMessagesVerbatim() {
         // derived (SINGLE style, plain-string messages)
-        assertEquals(S_MMTAG + "###Human: <image>\nWhat is shown in this image?###Assistant: A cat sitting on a"
-                + " sofa.###Human: What color is the cat?###Assistant:", two("v0_mmtag", null));
+        assertEquals(
+                S_MMTAG + "###Human: <image>\nWhat is shown in this image?###Assistant: A cat sitting on a"
+                        + " sofa.###Human: What color is the cat?###Assistant:",
+                two("v0_mmtag", null));
     }
 
     @Test

@@ -17,10 +17,33 @@ import org.junit.jupiter.params.provider.CsvSource;
 class TemplateRegistryTest {
     @Test
     void everyRequiredModeIsRegistered() {
-        for (String name : List.of("vicuna_v1", "llava_v1", "llava_v0", "llava_llama_2", "mistral_instruct",
-                "chatml_direct", "mpt", "llava_llama_3", "qwen_1_5", "qwen_2", "qwen_2_5", "plain", "v1_mmtag",
-                "default", "v0", "v1", "llama_2", "v0_mmtag", "llava_v0_mmtag", "llava_v1_mmtag", "mistral_direct",
-                "llava_mistral_instruct", "v0_plain", "mistral_orca", "mistral_zephyr", "llava_llama_2_simple",
+        for (String name : List.of(
+                "vicuna_v1",
+                "llava_v1",
+                "llava_v0",
+                "llava_llama_2",
+                "mistral_instruct",
+                "chatml_direct",
+                "mpt",
+                "llava_llama_3",
+                "qwen_1_5",
+                "qwen_2",
+                "qwen_2_5",
+                "plain",
+                "v1_mmtag",
+                "default",
+                "v0",
+                "v1",
+                "llama_2",
+                "v0_mmtag",
+                "llava_v0_mmtag",
+                "llava_v1_mmtag",
+                "mistral_direct",
+                "llava_mistral_instruct",
+                "v0_plain",
+                "mistral_orca",
+                "mistral_zephyr",
+                "llava_llama_2_simple",
                 "llava_llama_2_mmtag")) {
             assertTrue(ChatTemplate.names().contains(name), name);
             assertNotNull(ChatTemplate.forName(name));
@@ -30,8 +53,15 @@ class TemplateRegistryTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"qwen_2, qwen_1_5", "v1, vicuna_v1", "default, v0", "llava_v1_mmtag, v1_mmtag",
-        "llava_v0_mmtag, v0_mmtag", "v0_plain, plain", "llava_mistral_instruct, mistral_instruct"})
+    @CsvSource({
+        "qwen_2, qwen_1_5",
+        "v1, vicuna_v1",
+        "default, v0",
+        "llava_v1_mmtag, v1_mmtag",
+        "llava_v0_mmtag, v0_mmtag",
+        "v0_plain, plain",
+        "llava_mistral_instruct, mistral_instruct"
+    })
     void aliasesResolveToTheSameTemplate(String alias, String canonical) {
         assertSame(ChatTemplate.forName(canonical), ChatTemplate.forName(alias));
         assertEquals(canonical, ChatTemplate.forName(alias).name());
@@ -73,8 +103,15 @@ class TemplateRegistryTest {
         llava_llama_2_simple ; SIMPLE_SYS ; USER ; ASSISTANT ; LLAMA_2 ; <s> ; </s> ; llama_v2
         mistral_zephyr ; <|system|>\\nYou are a helpful AI assistant. ; <|user|>\\n ; <|assistant|>\\n ; MPT ; </s> ; ; mpt
         """)
-    void templateDataMatchesTheReference(String name, String system, String user, String assistant, String style,
-            String sep, String sep2, String version) {
+    void templateDataMatchesTheReference(
+            String name,
+            String system,
+            String user,
+            String assistant,
+            String style,
+            String sep,
+            String sep2,
+            String version) {
         ChatTemplate t = ChatTemplate.forName(name);
         assertEquals(expand(system), t.systemText(null), "system");
         assertEquals(t.systemPrefix() + t.defaultSystemPrompt(), t.systemText(null));
@@ -92,10 +129,11 @@ class TemplateRegistryTest {
             case "S_HUMAN" -> Golden.S_HUMAN;
             case "S_MMTAG" -> Golden.S_MMTAG;
             case "S_LV" -> Golden.S_LV;
-            case "MPT_SYS" -> "<|im_start|>system\nA conversation between a user and an LLM-based AI assistant. The"
-                    + " assistant gives helpful and honest answers.";
-            case "QWEN25_SYS" -> "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful"
-                    + " assistant.";
+            case "MPT_SYS" ->
+                "<|im_start|>system\nA conversation between a user and an LLM-based AI assistant. The"
+                        + " assistant gives helpful and honest answers.";
+            case "QWEN25_SYS" ->
+                "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful" + " assistant.";
             case "SIMPLE_SYS" -> "Answer the questions about the visual content that the user provides.";
             default -> unescape(s);
         };
@@ -161,7 +199,8 @@ class TemplateRegistryTest {
     @Test
     void fewShotOnlyForV0() {
         assertEquals(2, ChatTemplate.forName("default").fewShotMessages().size());
-        assertEquals(Role.USER, ChatTemplate.forName("v0").fewShotMessages().get(0).role());
+        assertEquals(
+                Role.USER, ChatTemplate.forName("v0").fewShotMessages().get(0).role());
         assertEquals(List.of(), ChatTemplate.forName("llava_v0").fewShotMessages());
     }
 }

@@ -16,6 +16,7 @@ class TemplateSelectorTest {
     private static final String LLAMA3_JINJA = "{% set loop_messages = messages %}{% for message in loop_messages %}"
             + "{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n'"
             + " + message['content'] | trim + '<|eot_id|>' %}{% endfor %}";
+
     private static final String CHATML_JINJA = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n'"
             + " + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}";
     private static final String MISTRAL_JINJA = "{{ bos_token }}{% for message in messages %}{% if message['role'] =="
@@ -39,38 +40,46 @@ class TemplateSelectorTest {
     @Test
     void qwenArchitecture() {
         // arch beats a misleading name
-        assertChoice("qwen_1_5", "'qwen2'", select(facts("llava-mistral", "x.gguf", "qwen2", 151936, "gpt2",
-                CHATML_JINJA)));
+        assertChoice(
+                "qwen_1_5", "'qwen2'", select(facts("llava-mistral", "x.gguf", "qwen2", 151936, "gpt2", CHATML_JINJA)));
     }
 
     @Test
     void qwenInTheName() {
-        assertChoice("qwen_1_5", "contains 'qwen'",
+        assertChoice(
+                "qwen_1_5",
+                "contains 'qwen'",
                 select(ModelFacts.ofFileName("llava-onevision-qwen2-7b-ov-Q4_K_M.gguf")));
     }
 
     @Test
     void llama3EmbeddedTemplate() {
-        assertChoice("llava_llama_3", "Llama 3 headers", select(facts("model", "model.gguf", "llama", 0, "gpt2",
-                LLAMA3_JINJA)));
+        assertChoice(
+                "llava_llama_3",
+                "Llama 3 headers",
+                select(facts("model", "model.gguf", "llama", 0, "gpt2", LLAMA3_JINJA)));
     }
 
     @Test
     void llama3Vocabulary() {
-        assertChoice("llava_llama_3", "128256 tokens", select(facts("", "llava-v1-model.gguf", "llama", 128256,
-                "gpt2", "")));
+        assertChoice(
+                "llava_llama_3",
+                "128256 tokens",
+                select(facts("", "llava-v1-model.gguf", "llama", 128256, "gpt2", "")));
         assertChoice("llava_llama_3", "128257 tokens", select(facts("", "model.gguf", "llama", 128257, "gpt2", "")));
     }
 
     @Test
     void llama3Name() {
-        assertChoice("llava_llama_3", "names Llama 3",
-                select(ModelFacts.ofFileName("llama3-llava-next-8b-Q4_K_M.gguf")));
+        assertChoice(
+                "llava_llama_3", "names Llama 3", select(ModelFacts.ofFileName("llama3-llava-next-8b-Q4_K_M.gguf")));
     }
 
     @Test
     void llama2Name() {
-        assertChoice("llava_llama_2", "'llama-2'",
+        assertChoice(
+                "llava_llama_2",
+                "'llama-2'",
                 select(ModelFacts.ofFileName("llava-llama-2-13b-chat-lightning-preview.Q5_K.gguf")));
     }
 
@@ -83,10 +92,12 @@ class TemplateSelectorTest {
 
     @Test
     void mistralName() {
-        assertChoice("mistral_instruct", "names Mistral",
+        assertChoice(
+                "mistral_instruct",
+                "names Mistral",
                 select(ModelFacts.ofFileName("llava-v1.6-mistral-7b.Q4_K_M.gguf")));
-        assertChoice("mistral_instruct", "names Mistral", select(facts("Mixtral 8x7B llava", "", "llama", 32000,
-                "", "")));
+        assertChoice(
+                "mistral_instruct", "names Mistral", select(facts("Mixtral 8x7B llava", "", "llama", 32000, "", "")));
     }
 
     @Test
@@ -109,9 +120,13 @@ class TemplateSelectorTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"llava-v1.5-7b-Q4_K.gguf, llava_v1", "llava-v1.6-vicuna-13b.Q6_K.gguf, llava_v1",
-        "llava-v1.5-7b-pretrain-plain.gguf, v1_mmtag", "llava-v1-mmtag.gguf, v1_mmtag",
-        "llava-v1.5-7b-plain-finetune.gguf, llava_v1"})
+    @CsvSource({
+        "llava-v1.5-7b-Q4_K.gguf, llava_v1",
+        "llava-v1.6-vicuna-13b.Q6_K.gguf, llava_v1",
+        "llava-v1.5-7b-pretrain-plain.gguf, v1_mmtag",
+        "llava-v1-mmtag.gguf, v1_mmtag",
+        "llava-v1.5-7b-plain-finetune.gguf, llava_v1"
+    })
     void v1Name(String file, String expected) {
         assertChoice(expected, "'v1'", select(ModelFacts.ofFileName(file)));
     }
@@ -138,8 +153,8 @@ class TemplateSelectorTest {
     @Test
     void instEmbeddedTemplates() {
         assertChoice("mistral_instruct", "Mistral", select(facts("model", "", "llama", 32000, "llama", MISTRAL_JINJA)));
-        assertChoice("llava_llama_2", "Llama-2 chat", select(facts("model", "", "llama", 32000, "llama",
-                LLAMA2_JINJA)));
+        assertChoice(
+                "llava_llama_2", "Llama-2 chat", select(facts("model", "", "llama", 32000, "llama", LLAMA2_JINJA)));
     }
 
     @Test
@@ -157,13 +172,17 @@ class TemplateSelectorTest {
     @Test
     void defaults() {
         assertChoice("llava_v1", "no chat template", select(new ModelFacts(null, null, null, 0, null, null)));
-        assertChoice("llava_v1", "not one LLaVA uses",
+        assertChoice(
+                "llava_v1",
+                "not one LLaVA uses",
                 select(facts("model", "", "gemma", 256000, "llama", "<start_of_turn>user")));
     }
 
     @Test
     void onlyTheFilesLastPathComponentCounts() {
-        assertEquals("llava-v1.5-7b.gguf", ModelFacts.ofFileName("/models/mistral/llava-v1.5-7b.gguf").fileName());
+        assertEquals(
+                "llava-v1.5-7b.gguf",
+                ModelFacts.ofFileName("/models/mistral/llava-v1.5-7b.gguf").fileName());
         assertChoice("llava_v1", "'v1'", select(ModelFacts.ofFileName("C:\\mistral\\llava-v1.5-7b.gguf")));
     }
 
@@ -176,14 +195,16 @@ class TemplateSelectorTest {
         TemplateChoice same = TemplateSelector.select(f, "llava_mistral_instruct");
         assertSame(ChatTemplate.forName("mistral_instruct"), same.template());
         assertTrue(same.reason().contains("auto-detection agrees"), same.reason());
-        assertEquals("mistral_instruct", TemplateSelector.select(f, " ").template().name());
-        assertEquals("mistral_instruct", TemplateSelector.select(f, null).template().name());
+        assertEquals(
+                "mistral_instruct", TemplateSelector.select(f, " ").template().name());
+        assertEquals(
+                "mistral_instruct", TemplateSelector.select(f, null).template().name());
     }
 
     @Test
     void unknownOverrideListsValidNames() {
-        Llava4jException e = assertThrows(Llava4jException.class,
-                () -> TemplateSelector.select(ModelFacts.ofFileName("x.gguf"), "vicuna"));
+        Llava4jException e = assertThrows(
+                Llava4jException.class, () -> TemplateSelector.select(ModelFacts.ofFileName("x.gguf"), "vicuna"));
         assertEquals(Llava4jException.Code.INVALID_ARGUMENT, e.code());
         assertTrue(e.getMessage().contains("valid names: ") && e.getMessage().contains("llava_v1"), e.getMessage());
         assertThrows(Llava4jException.class, () -> TemplateSelector.resolve("nope"));

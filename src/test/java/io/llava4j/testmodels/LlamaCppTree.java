@@ -78,7 +78,9 @@ public final class LlamaCppTree {
         String cache = System.getenv("LLAVA4J_CACHE");
         if (cache == null || cache.isBlank()) {
             String xdg = System.getenv("XDG_CACHE_HOME");
-            Path base = xdg == null || xdg.isBlank() ? Paths.get(System.getProperty("user.home"), ".cache") : Paths.get(xdg);
+            Path base = xdg == null || xdg.isBlank()
+                    ? Paths.get(System.getProperty("user.home"), ".cache")
+                    : Paths.get(xdg);
             return base.resolve("llava4j").resolve("src");
         }
         return Paths.get(cache).resolve("src");

@@ -40,8 +40,8 @@ public final class NativeTools {
         cmd.add(tool(name).toString());
         cmd.addAll(List.of(args));
         try {
-            ProcessBuilder pb = new ProcessBuilder(cmd)
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            ProcessBuilder pb =
+                    new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             pb.environment().keySet().removeIf(NativeTools::changesToolOutput);
             Process p = pb.start();
             ByteArrayOutputStream err = new ByteArrayOutputStream();

@@ -54,7 +54,11 @@ public final class TinyModels {
      */
     public static Pair llavaNextQwen2(Path dir, long seed) {
         LmSpec lm = LmSpec.tinyQwen2().withSeed(seed);
-        ClipSpec clip = ClipSpec.tiny(lm.nEmbd()).withLegacy(false).withFeatureLayer(true).withAnyres(true).withSeed(seed + 1);
+        ClipSpec clip = ClipSpec.tiny(lm.nEmbd())
+                .withLegacy(false)
+                .withFeatureLayer(true)
+                .withAnyres(true)
+                .withSeed(seed + 1);
         return writePair(lm, clip, dir);
     }
 
@@ -80,6 +84,7 @@ public final class TinyModels {
             case "7b" -> llava15x7b(dir, seed);
             default -> throw new IllegalArgumentException("unknown kind " + kind);
         };
-        System.out.printf(Locale.ROOT, "wrote %s and %s in %.1f s%n", p.lm(), p.mmproj(), (System.nanoTime() - t0) / 1e9);
+        System.out.printf(
+                Locale.ROOT, "wrote %s and %s in %.1f s%n", p.lm(), p.mmproj(), (System.nanoTime() - t0) / 1e9);
     }
 }

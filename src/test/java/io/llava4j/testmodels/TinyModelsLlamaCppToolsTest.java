@@ -38,17 +38,47 @@ class TinyModelsLlamaCppToolsTest {
     }
 
     private static void assertGenerates(Path lm) {
-        NativeTools.Result r = run("llama-completion", "-m", lm.toString(), "-p", "Hello, my name is",
-                "-n", "24", "--temp", "0", "-no-cnv", "-t", "1", "-c", "512");
+        NativeTools.Result r = run(
+                "llama-completion",
+                "-m",
+                lm.toString(),
+                "-p",
+                "Hello, my name is",
+                "-n",
+                "24",
+                "--temp",
+                "0",
+                "-no-cnv",
+                "-t",
+                "1",
+                "-c",
+                "512");
         String out = stdout(r).strip();
         assertTrue(out.startsWith("Hello, my name is"), out);
         assertFalse(out.substring("Hello, my name is".length()).isBlank(), r.stderr());
     }
 
     private static void assertDescribesImage(TinyModels.Pair p, String template, int ctx) {
-        NativeTools.Result r = run("llama-mtmd-cli", "-m", p.lm().toString(), "--mmproj", p.mmproj().toString(),
-                "--image", LlamaCppTree.file("tools/mtmd/test-1.jpeg").toString(), "-p", "What is in the image?",
-                "-n", "8", "--temp", "0", "-t", "1", "-c", Integer.toString(ctx), "--chat-template", template);
+        NativeTools.Result r = run(
+                "llama-mtmd-cli",
+                "-m",
+                p.lm().toString(),
+                "--mmproj",
+                p.mmproj().toString(),
+                "--image",
+                LlamaCppTree.file("tools/mtmd/test-1.jpeg").toString(),
+                "-p",
+                "What is in the image?",
+                "-n",
+                "8",
+                "--temp",
+                "0",
+                "-t",
+                "1",
+                "-c",
+                Integer.toString(ctx),
+                "--chat-template",
+                template);
         assertTrue(r.stderr().contains("batch encoding done"), r.stderr());
         assertFalse(stdout(r).isBlank(), r.stderr());
     }
@@ -56,10 +86,11 @@ class TinyModelsLlamaCppToolsTest {
     @Test
     void llamaCompletionRunsTheLanguageModels() {
         assertGenerates(TinyModels.writeLm(LmSpec.tinyLlama(), dir.resolve("llama.gguf")));
-        assertGenerates(TinyModels.writeLm(LmSpec.tinyLlama().withShape(64, 2, 4, 2, 96)
-                .withTypes(GgmlType.F16, GgmlType.F16), dir.resolve("llama-gqa-f16.gguf")));
-        assertGenerates(TinyModels.writeLm(LmSpec.tinyLlama().withTypes(GgmlType.BF16, GgmlType.BF16),
-                dir.resolve("llama-bf16.gguf")));
+        assertGenerates(TinyModels.writeLm(
+                LmSpec.tinyLlama().withShape(64, 2, 4, 2, 96).withTypes(GgmlType.F16, GgmlType.F16),
+                dir.resolve("llama-gqa-f16.gguf")));
+        assertGenerates(TinyModels.writeLm(
+                LmSpec.tinyLlama().withTypes(GgmlType.BF16, GgmlType.BF16), dir.resolve("llama-bf16.gguf")));
         assertGenerates(TinyModels.writeLm(LmSpec.tinyQwen2().withTiedOutput(true), dir.resolve("qwen2-tied.gguf")));
     }
 

@@ -56,7 +56,8 @@ class TinyModelsTest {
         assertEquals(0, lm.getU32("general.file_type"));
 
         GgufFile vocab = GgufReader.read(LlamaCppTree.vocab("llama-spm"));
-        List<String> tokenizerKeys = vocab.keys().stream().filter(k -> k.startsWith("tokenizer.")).toList();
+        List<String> tokenizerKeys =
+                vocab.keys().stream().filter(k -> k.startsWith("tokenizer.")).toList();
         assertEquals(10, tokenizerKeys.size());
         for (String k : tokenizerKeys) {
             assertEquals(vocab.value(k), lm.value(k), k);
@@ -89,8 +90,14 @@ class TinyModelsTest {
         assertTrue(mm.getBool("clip.has_vision_encoder"));
         assertTrue(mm.getBool("clip.has_llava_projector"));
         assertFalse(mm.getBool("clip.use_gelu"));
-        for (String k : List.of("image_size", "patch_size", "embedding_length", "feed_forward_length",
-                "projection_dim", "attention.head_count", "block_count")) {
+        for (String k : List.of(
+                "image_size",
+                "patch_size",
+                "embedding_length",
+                "feed_forward_length",
+                "projection_dim",
+                "attention.head_count",
+                "block_count")) {
             mm.requireType("clip.vision." + k, GgufValueType.UINT32); // clip.cpp aborts on any other type
         }
         assertEquals(336, mm.getU32("clip.vision.image_size"));
@@ -135,7 +142,8 @@ class TinyModelsTest {
 
         GgufFile mm = GgufReader.read(p.mmproj());
         mm.requireArray("clip.vision.image_grid_pinpoints", GgufValueType.INT32); // clip.cpp's get_arr_int wants INT32
-        assertArrayEquals(new int[] {336, 672, 672, 336, 672, 672, 1008, 336, 336, 1008},
+        assertArrayEquals(
+                new int[] {336, 672, 672, 336, 672, 672, 1008, 336, 336, 1008},
                 mm.getIntArray("clip.vision.image_grid_pinpoints"));
         assertEquals("spatial_unpad", mm.getString("clip.vision.mm_patch_merge_type"));
         mm.requireArray("clip.vision.feature_layer", GgufValueType.INT32);
@@ -191,8 +199,9 @@ class TinyModelsTest {
 
     @Test
     void legacyAnyresUsesTheLegacyNewlineNameAndF16Matrices() {
-        Path out = TinyModels.writeMmproj(ClipSpec.tiny(64).withAnyres(true).withWeightType(GgmlType.F16)
-                .withImageSize(112), dir.resolve("mm.gguf"));
+        Path out = TinyModels.writeMmproj(
+                ClipSpec.tiny(64).withAnyres(true).withWeightType(GgmlType.F16).withImageSize(112),
+                dir.resolve("mm.gguf"));
         GgufFile mm = GgufReader.read(out);
         assertDims(mm, "model.image_newline", GgmlType.F32, 64);
         assertFalse(mm.hasTensor("v.image_newline"));
@@ -247,8 +256,8 @@ class TinyModelsTest {
         assertThrows(IllegalArgumentException.class, () -> LmSpec.tinyLlama().withTypes(GgmlType.Q4_0, GgmlType.F32));
         assertThrows(IllegalArgumentException.class, () -> ClipSpec.tiny(64).withImageSize(100));
         assertThrows(IllegalArgumentException.class, () -> ClipSpec.tiny(64).withShape(30, 4, 128, 3));
-        assertThrows(IllegalArgumentException.class,
-                () -> TinyModels.writePair(LmSpec.tinyLlama(), ClipSpec.tiny(32), dir));
+        assertThrows(
+                IllegalArgumentException.class, () -> TinyModels.writePair(LmSpec.tinyLlama(), ClipSpec.tiny(32), dir));
         LmSpec big = LmSpec.llama2x7b();
         assertEquals(128, big.headDim());
         assertEquals(4096, big.nEmbdKv());

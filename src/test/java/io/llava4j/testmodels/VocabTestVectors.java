@@ -25,10 +25,11 @@ public record VocabTestVectors(List<String> inputs, List<int[]> expected) {
         try {
             List<String> inputs = split(Files.readString(Path.of(vocabFile + ".inp"), StandardCharsets.UTF_8));
             List<int[]> expected = Files.readAllLines(Path.of(vocabFile + ".out"), StandardCharsets.UTF_8).stream()
-                    .map(VocabTestVectors::parseIds).toList();
+                    .map(VocabTestVectors::parseIds)
+                    .toList();
             if (inputs.size() != expected.size()) {
-                throw new IllegalStateException(vocabFile + ": " + inputs.size() + " test strings but "
-                        + expected.size() + " lines of ids");
+                throw new IllegalStateException(
+                        vocabFile + ": " + inputs.size() + " test strings but " + expected.size() + " lines of ids");
             }
             return new VocabTestVectors(inputs, expected);
         } catch (IOException e) {
@@ -54,6 +55,8 @@ public record VocabTestVectors(List<String> inputs, List<int[]> expected) {
 
     private static int[] parseIds(String line) {
         String s = line.strip();
-        return s.isEmpty() ? new int[0] : Arrays.stream(s.split(" ")).mapToInt(Integer::parseInt).toArray();
+        return s.isEmpty()
+                ? new int[0]
+                : Arrays.stream(s.split(" ")).mapToInt(Integer::parseInt).toArray();
     }
 }

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.llava4j.Llava4jException;
 import io.llava4j.vision.preprocess.UnpadLayout;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * The spatial_unpad merge against a literal transcription of LLaVA-NeXT's tensor code
@@ -34,8 +34,8 @@ class AnyresMergeTest {
     }
 
     /** The reference, step by step on a [C][H][W] array. */
-    private static float[] reference(float[][] feats, int cols, int rows, int side, int width, int origW, int origH,
-            float[] newline) {
+    private static float[] reference(
+            float[][] feats, int cols, int rows, int side, int width, int origW, int origH, float[] newline) {
         int h = rows * side;
         int w = cols * side;
         float[][][] grid = new float[width][h][w];
@@ -88,8 +88,17 @@ class AnyresMergeTest {
     }
 
     @ParameterizedTest(name = "{0}x{1} on a {2}x{3} grid")
-    @CsvSource({"640, 480, 2, 2", "480, 640, 2, 2", "1920, 1080, 2, 1", "500, 2000, 1, 3", "1000, 200, 3, 1",
-        "336, 336, 1, 2", "300, 200, 2, 2", "704, 396, 2, 2", "7, 5, 2, 2"})
+    @CsvSource({
+        "640, 480, 2, 2",
+        "480, 640, 2, 2",
+        "1920, 1080, 2, 1",
+        "500, 2000, 1, 3",
+        "1000, 200, 3, 1",
+        "336, 336, 1, 2",
+        "300, 200, 2, 2",
+        "704, 396, 2, 2",
+        "7, 5, 2, 2"
+    })
     void matchesTheReferenceTensorCode(int origW, int origH, int cols, int rows) {
         int side = 6;
         int width = 3;
@@ -114,8 +123,11 @@ class AnyresMergeTest {
     @Test
     void inconsistentInputsAreRejected() {
         UnpadLayout layout = UnpadLayout.of(640, 480, 2, 2, 4, 0);
-        assertThrows(Llava4jException.class, () -> AnyresMerge.spatialUnpad(features(4, 4, 2), layout, new float[2], 2));
-        assertThrows(Llava4jException.class, () -> AnyresMerge.spatialUnpad(features(5, 4, 2), layout, new float[3], 2));
-        assertThrows(Llava4jException.class, () -> AnyresMerge.spatialUnpad(features(5, 3, 2), layout, new float[2], 2));
+        assertThrows(
+                Llava4jException.class, () -> AnyresMerge.spatialUnpad(features(4, 4, 2), layout, new float[2], 2));
+        assertThrows(
+                Llava4jException.class, () -> AnyresMerge.spatialUnpad(features(5, 4, 2), layout, new float[3], 2));
+        assertThrows(
+                Llava4jException.class, () -> AnyresMerge.spatialUnpad(features(5, 3, 2), layout, new float[2], 2));
     }
 }

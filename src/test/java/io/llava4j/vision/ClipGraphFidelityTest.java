@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llava4j.Llava4jException;
 import io.llava4j.gguf.GgmlType;
-import io.llava4j.synthetic.ClipSpec;
 import io.llava4j.nativeio.NativeLibrary;
+import io.llava4j.synthetic.ClipSpec;
 import io.llava4j.testmodels.TinyModels;
 import io.llava4j.vision.reference.Arith;
 import io.llava4j.vision.reference.ClipReference;
@@ -209,10 +209,19 @@ class ClipGraphFidelityTest {
                 Errors e = Errors.of(got, want, LM_WIDTH);
                 Errors exact = Errors.of(got, ref.encode(px, Arith.exact()), LM_WIDTH);
                 Errors tol = emulation.tolerance();
-                System.out.printf(Locale.ROOT, "ClipGraphFidelityTest %s image %d (%s): vs emulated"
-                        + " overall %.3g token %.3g (tolerance %.3g / %.3g); vs exact overall %.3g token %.3g%n",
-                        name, seed, emulation.arith().toString(), e.overall(), e.maxToken(), tol.overall(),
-                        tol.maxToken(), exact.overall(), exact.maxToken());
+                System.out.printf(
+                        Locale.ROOT,
+                        "ClipGraphFidelityTest %s image %d (%s): vs emulated"
+                                + " overall %.3g token %.3g (tolerance %.3g / %.3g); vs exact overall %.3g token %.3g%n",
+                        name,
+                        seed,
+                        emulation.arith().toString(),
+                        e.overall(),
+                        e.maxToken(),
+                        tol.overall(),
+                        tol.maxToken(),
+                        exact.overall(),
+                        exact.maxToken());
                 if (!(e.overall() <= tol.overall() && e.maxToken() <= tol.maxToken())) {
                     failures.add("image " + seed + ": overall " + e.overall() + " (tolerance " + tol.overall()
                             + "), worst token " + e.worstToken() + " " + e.maxToken() + " (tolerance "
@@ -220,8 +229,9 @@ class ClipGraphFidelityTest {
                 }
             }
         }
-        assertTrue(failures.isEmpty(), name + ": the native CLIP graph differs from the emulated reference forward: "
-                + failures);
+        assertTrue(
+                failures.isEmpty(),
+                name + ": the native CLIP graph differs from the emulated reference forward: " + failures);
     }
 
     /**
@@ -240,8 +250,12 @@ class ClipGraphFidelityTest {
         Errors clsLast = Errors.of(ref.encodeClsLast(px, arith), right, LM_WIDTH);
         Errors oneShort = Errors.of(ref.project(ref.hiddenState(px, spec.nLayer() - 2, arith), arith), right, LM_WIDTH);
         Errors tol = emulation.tolerance();
-        System.out.printf(Locale.ROOT, "ClipGraphFidelityTest defects: CLS last %.3g, one layer short %.3g;"
-                + " tolerance %.3g%n", clsLast.overall(), oneShort.overall(), tol.overall());
+        System.out.printf(
+                Locale.ROOT,
+                "ClipGraphFidelityTest defects: CLS last %.3g, one layer short %.3g;" + " tolerance %.3g%n",
+                clsLast.overall(),
+                oneShort.overall(),
+                tol.overall());
         assertTrue(clsLast.overall() > 100 * tol.overall(), "CLS last is only " + clsLast.overall() + " away");
         assertTrue(oneShort.overall() > 100 * tol.overall(), "one layer short is only " + oneShort.overall() + " away");
     }
@@ -272,11 +286,18 @@ class ClipGraphFidelityTest {
             got = enc.encode(px, spec.imageSize(), spec.imageSize(), 2);
         }
         double nativeShare = share(got, exact, tanh);
-        System.out.printf(Locale.ROOT, "ClipGraphFidelityTest %s projector GELU: share along the tanh difference:"
-                + " native %.4f; emulated tanh %.4f, emulated erf %.4f%n", name, nativeShare, tanhLike, erfLike);
+        System.out.printf(
+                Locale.ROOT,
+                "ClipGraphFidelityTest %s projector GELU: share along the tanh difference:"
+                        + " native %.4f; emulated tanh %.4f, emulated erf %.4f%n",
+                name,
+                nativeShare,
+                tanhLike,
+                erfLike);
         // tanh with f32 errors keeps 0.6-0.8 of the difference (the errors move its fp16 table roundings)
-        assertTrue(tanhLike > 0.4 && Math.abs(erfLike) < 0.1, "the measure separates the two: tanh " + tanhLike
-                + ", erf " + erfLike);
+        assertTrue(
+                tanhLike > 0.4 && Math.abs(erfLike) < 0.1,
+                "the measure separates the two: tanh " + tanhLike + ", erf " + erfLike);
         assertTrue(Math.abs(nativeShare) < 0.1, "the native projector looks like the tanh GELU: share " + nativeShare);
     }
 
@@ -308,7 +329,8 @@ class ClipGraphFidelityTest {
         assertEquals(7, type.getInt(at + key.length), "GGUF type tag of a bool");
         type.putInt(at + key.length, 0);
         Files.write(mmproj, bytes);
-        assertThrows(Llava4jException.class, () -> VisionEncoder.load(mmproj, false).close());
+        assertThrows(
+                Llava4jException.class, () -> VisionEncoder.load(mmproj, false).close());
     }
 
     private static int indexOf(byte[] hay, byte[] needle) {

@@ -69,7 +69,9 @@ class ImageEmbedderTest {
             int rowLength = layout.outCols() + 1;
             for (int r = 0; r < layout.outRows(); r++) {
                 int token = side * side + r * rowLength + layout.outCols();
-                assertArrayEquals(newline, Arrays.copyOfRange(e.data(), token * width, (token + 1) * width),
+                assertArrayEquals(
+                        newline,
+                        Arrays.copyOfRange(e.data(), token * width, (token + 1) * width),
                         "newline after row " + r);
             }
         }

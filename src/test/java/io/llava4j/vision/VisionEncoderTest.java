@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 class VisionEncoderTest {
     @TempDir
     static Path dir;
+
     static TinyModels.Pair pair;
 
     @BeforeAll
@@ -80,14 +81,17 @@ class VisionEncoderTest {
                 energy += v * v;
             }
             assertTrue(energy > 0, "all-zero embeddings");
-            assertTrue(!java.util.Arrays.equals(out, enc.encode(image(384, 2), 384, 384, 2)),
+            assertTrue(
+                    !java.util.Arrays.equals(out, enc.encode(image(384, 2), 384, 384, 2)),
                     "different images give different embeddings");
 
             MmprojConfig config = MmprojConfig.from(enc.header());
             assertEquals(AspectMode.SQUASH, config.preprocess().aspectMode());
             assertEquals(AspectMode.SQUASH, config.multiImage().aspectMode());
-            assertArrayEquals(new float[] {0.5f, 0.5f, 0.5f}, config.preprocess().mean());
-            assertArrayEquals(new float[] {0.5f, 0.5f, 0.5f}, config.preprocess().std());
+            assertArrayEquals(
+                    new float[] {0.5f, 0.5f, 0.5f}, config.preprocess().mean());
+            assertArrayEquals(
+                    new float[] {0.5f, 0.5f, 0.5f}, config.preprocess().std());
         }
     }
 

@@ -2,15 +2,15 @@ package io.llava4j.cli.repl;
 
 import io.llava4j.Llava4jException;
 import io.llava4j.Llava4jException.Code;
-import io.llava4j.template.Role;
 import io.llava4j.conversation.Chat;
-import io.llava4j.image.ChatImage;
-import io.llava4j.template.Message;
 import io.llava4j.conversation.FinishReason;
 import io.llava4j.conversation.GenerationResult;
 import io.llava4j.conversation.GenerationSettings;
 import io.llava4j.conversation.LlavaModel;
+import io.llava4j.image.ChatImage;
 import io.llava4j.model.ContextOptions;
+import io.llava4j.template.Message;
+import io.llava4j.template.Role;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,10 +29,11 @@ import java.util.function.Supplier;
  */
 public final class ChatSession implements AutoCloseable {
     /** The commands, for {@code /help} and completion. */
-    static final List<String> COMMANDS = List.of("/image", "/clear", "/save", "/load", "/system", "/set", "/stats", "/help",
-            "/quit");
+    static final List<String> COMMANDS =
+            List.of("/image", "/clear", "/save", "/load", "/system", "/set", "/stats", "/help", "/quit");
 
-    private static final String HELP = String.join(System.lineSeparator(),
+    private static final String HELP = String.join(
+            System.lineSeparator(),
             "Type a question and press Enter; the answer streams on stdout. Commands:",
             "  /image PATH|URL   attach an image to the next question (repeat for several)",
             "  /clear            forget the conversation and the images not yet asked about",
@@ -69,8 +70,14 @@ public final class ChatSession implements AutoCloseable {
      * @param out answers (the line end after each is written here)
      * @param err everything else
      */
-    public ChatSession(LlavaModel model, ContextOptions contextOptions, String systemPrompt,
-            GenerationSettings settings, LineSource console, Supplier<AnswerStream> answers, PrintWriter out,
+    public ChatSession(
+            LlavaModel model,
+            ContextOptions contextOptions,
+            String systemPrompt,
+            GenerationSettings settings,
+            LineSource console,
+            Supplier<AnswerStream> answers,
+            PrintWriter out,
             PrintWriter err) {
         this.model = model;
         this.contextOptions = contextOptions;
@@ -105,7 +112,8 @@ public final class ChatSession implements AutoCloseable {
             return dispatch(line.strip());
         } catch (RuntimeException e) {
             failures++;
-            String message = e instanceof Llava4jException le ? le.getMessage()
+            String message = e instanceof Llava4jException le
+                    ? le.getMessage()
                     : e.getClass().getSimpleName() + ": " + e.getMessage();
             err.println("error: " + message);
             if (Boolean.getBoolean("llava4j.debug")) {
@@ -139,7 +147,8 @@ public final class ChatSession implements AutoCloseable {
             case "/set" -> set(arg);
             case "/stats" -> info(stats.describe());
             case "/help" -> info(HELP);
-            default -> throw new Llava4jException(Code.INVALID_ARGUMENT, "unknown command " + command + " (/help lists them)");
+            default ->
+                throw new Llava4jException(Code.INVALID_ARGUMENT, "unknown command " + command + " (/help lists them)");
         }
         return true;
     }
@@ -151,8 +160,8 @@ public final class ChatSession implements AutoCloseable {
         requireVision();
         ChatImage image = ChatImage.load(source); // throws before anything is attached
         waiting.add(image);
-        info("image " + waiting.size() + " (" + image.pixels().width() + "x" + image.pixels().height()
-                + ") attached to the next question");
+        info("image " + waiting.size() + " (" + image.pixels().width() + "x"
+                + image.pixels().height() + ") attached to the next question");
     }
 
     private void clear() {
@@ -168,8 +177,7 @@ public final class ChatSession implements AutoCloseable {
         }
         chat.setSettings(settings);
         chat.save(Path.of(file), true);
-        info("saved " + chat.turns().size() + " turns and " + chat.positions() + " evaluated positions to "
-                + file);
+        info("saved " + chat.turns().size() + " turns and " + chat.positions() + " evaluated positions to " + file);
     }
 
     private void load(String file) {
@@ -199,8 +207,9 @@ public final class ChatSession implements AutoCloseable {
         }
         String[] parts = arg.split("\\s+", 2);
         if (parts.length < 2) {
-            throw new Llava4jException(Code.INVALID_ARGUMENT, "usage: /set NAME VALUE, NAME one of "
-                    + String.join(", ", SettingsEditor.NAMES));
+            throw new Llava4jException(
+                    Code.INVALID_ARGUMENT,
+                    "usage: /set NAME VALUE, NAME one of " + String.join(", ", SettingsEditor.NAMES));
         }
         settings = SettingsEditor.apply(settings, parts[0], parts[1]);
         info(SettingsEditor.describe(settings));
@@ -213,13 +222,15 @@ public final class ChatSession implements AutoCloseable {
         AnswerStream stream = answers.get();
         GenerationResult[] result = new GenerationResult[1];
         RuntimeException[] failure = new RuntimeException[1];
-        console.whileBusy(() -> {
-            try {
-                result[0] = chat.generate(settings, stream);
-            } catch (RuntimeException e) {
-                failure[0] = e;
-            }
-        }, chat::cancel);
+        console.whileBusy(
+                () -> {
+                    try {
+                        result[0] = chat.generate(settings, stream);
+                    } catch (RuntimeException e) {
+                        failure[0] = e;
+                    }
+                },
+                chat::cancel);
         stream.finish();
         if (failure[0] != null) {
             takeBack(images);
@@ -240,9 +251,11 @@ public final class ChatSession implements AutoCloseable {
         if (r.finishReason() == FinishReason.CANCELLED) {
             info("[answer stopped; what was said so far stays in the conversation]");
         } else if (r.finishReason() == FinishReason.LENGTH) {
-            info(r.generatedTokens() >= settings.maxTokens()
-                    ? "[answer cut at max-tokens " + settings.maxTokens() + "; /set max-tokens N for longer ones]"
-                    : "[answer cut: the context is full; /clear to start again]");
+            info(
+                    r.generatedTokens() >= settings.maxTokens()
+                            ? "[answer cut at max-tokens " + settings.maxTokens()
+                                    + "; /set max-tokens N for longer ones]"
+                            : "[answer cut: the context is full; /clear to start again]");
         }
     }
 
@@ -254,7 +267,8 @@ public final class ChatSession implements AutoCloseable {
 
     private void requireVision() {
         if (!model.canSee()) {
-            throw new Llava4jException(Code.INVALID_ARGUMENT, "this model was opened without --mmproj: it cannot see images");
+            throw new Llava4jException(
+                    Code.INVALID_ARGUMENT, "this model was opened without --mmproj: it cannot see images");
         }
     }
 

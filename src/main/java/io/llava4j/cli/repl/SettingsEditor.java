@@ -13,8 +13,8 @@ import java.util.Locale;
  */
 public final class SettingsEditor {
     /** The names {@code /set} takes, as the options of {@code llava4j run} spell them. */
-    public static final List<String> NAMES = List.of("temp", "top-k", "top-p", "min-p", "repeat-penalty", "seed",
-            "max-tokens");
+    public static final List<String> NAMES =
+            List.of("temp", "top-k", "top-p", "min-p", "repeat-penalty", "seed", "max-tokens");
 
     private SettingsEditor() {}
 
@@ -37,16 +37,24 @@ public final class SettingsEditor {
             case "repeat-penalty" -> settings.withSampler(s.withRepeatPenalty(decimal(key, value)));
             case "seed" -> settings.withSampler(s.withSeed(whole(key, value)));
             case "max-tokens" -> settings.withMaxTokens(integer(key, value));
-            default -> throw new Llava4jException(Code.INVALID_ARGUMENT,
-                    "unknown setting '" + name + "': one of " + String.join(", ", NAMES));
+            default ->
+                throw new Llava4jException(
+                        Code.INVALID_ARGUMENT, "unknown setting '" + name + "': one of " + String.join(", ", NAMES));
         };
     }
 
     /** One line with every setting, in {@code /set} names. */
     public static String describe(GenerationSettings settings) {
         SamplerConfig s = settings.sampler();
-        return String.format(Locale.ROOT, "temp %s, top-k %d, top-p %s, min-p %s, repeat-penalty %s, seed %d, max-tokens %d",
-                num(s.temperature()), s.topK(), num(s.topP()), num(s.minP()), num(s.repeatPenalty()), s.seed(),
+        return String.format(
+                Locale.ROOT,
+                "temp %s, top-k %d, top-p %s, min-p %s, repeat-penalty %s, seed %d, max-tokens %d",
+                num(s.temperature()),
+                s.topK(),
+                num(s.topP()),
+                num(s.minP()),
+                num(s.repeatPenalty()),
+                s.seed(),
                 settings.maxTokens());
     }
 

@@ -27,7 +27,9 @@ public final class TerminalLineSource implements LineSource {
      */
     public TerminalLineSource(Terminal terminal) {
         this.terminal = terminal;
-        this.reader = LineReaderBuilder.builder().terminal(terminal).appName("llava4j")
+        this.reader = LineReaderBuilder.builder()
+                .terminal(terminal)
+                .appName("llava4j")
                 .completer(new StringsCompleter(List.copyOf(ChatSession.COMMANDS)))
                 // questions often contain '!', which history expansion would rewrite
                 .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)

@@ -31,14 +31,29 @@ final class TurnStats {
             return "no answers yet";
         }
         GenerationResult r = last;
-        return String.format(Locale.ROOT,
+        return String.format(
+                Locale.ROOT,
                 "last answer: prompt %d positions (%d image, %d reused, %d evaluated in %d ms, %.1f/s),"
                         + " encode %d ms, generated %d tokens in %d ms (%.1f tok/s), %s%n"
                         + "session: %d answers, %d positions evaluated, %d reused, %d tokens generated,"
                         + " encode %d ms, prompt %d ms, generation %d ms",
-                r.promptPositions(), r.imagePositions(), r.reusedPositions(), r.evaluatedPositions(),
-                r.prefillMillis(), r.prefillPerSecond(), r.encodeMillis(), r.generatedTokens(), r.generateMillis(),
-                r.generatePerSecond(), r.finishReason().name().toLowerCase(Locale.ROOT), turns, evaluated, reused,
-                generated, encodeMillis, prefillMillis, generateMillis);
+                r.promptPositions(),
+                r.imagePositions(),
+                r.reusedPositions(),
+                r.evaluatedPositions(),
+                r.prefillMillis(),
+                r.prefillPerSecond(),
+                r.encodeMillis(),
+                r.generatedTokens(),
+                r.generateMillis(),
+                r.generatePerSecond(),
+                r.finishReason().name().toLowerCase(Locale.ROOT),
+                turns,
+                evaluated,
+                reused,
+                generated,
+                encodeMillis,
+                prefillMillis,
+                generateMillis);
     }
 }

@@ -53,8 +53,8 @@ public final class AnswerFile implements AutoCloseable {
             if (parent != null) {
                 Files.createDirectories(parent);
             }
-            FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
+            FileChannel ch = FileChannel.open(
+                    path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             try {
                 byte[] bytes = Files.readAllBytes(path);
                 Map<QuestionId, String> answered = new LinkedHashMap<>();
@@ -65,8 +65,10 @@ public final class AnswerFile implements AutoCloseable {
                         lineNo++;
                         String line = new String(bytes, start, i - start, StandardCharsets.UTF_8);
                         if (!line.isBlank() && !read(line, answered)) {
-                            throw new Llava4jException(Code.INVALID_FILE, path + " line " + lineNo
-                                    + " is not an answer line (JSON with question_id); fix or remove it to resume");
+                            throw new Llava4jException(
+                                    Code.INVALID_FILE,
+                                    path + " line " + lineNo
+                                            + " is not an answer line (JSON with question_id); fix or remove it to resume");
                         }
                         start = i + 1;
                     }

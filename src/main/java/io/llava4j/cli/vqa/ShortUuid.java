@@ -11,6 +11,7 @@ import java.security.SecureRandom;
 public final class ShortUuid {
     /** shortuuid's default alphabet: digits and letters without 0, 1, I, O, l. */
     static final String ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+
     static final int LENGTH = 22;
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final BigInteger BASE = BigInteger.valueOf(ALPHABET.length());

@@ -98,8 +98,10 @@ public final class CheckpointTensor {
      */
     public void readFloats(long first, float[] dst, int off, int len) {
         if (!dtype.isFloat()) {
-            throw new CheckpointException(file, "tensor '" + name + "' has type " + dtype
-                    + "; only F32, F16, BF16 and F64 weights can be converted");
+            throw new CheckpointException(
+                    file,
+                    "tensor '" + name + "' has type " + dtype
+                            + "; only F32, F16, BF16 and F64 weights can be converted");
         }
         if (first < 0 || len < 0 || first + len > elements) {
             throw new IndexOutOfBoundsException("elements [" + first + ", " + (first + len) + ") of " + this);

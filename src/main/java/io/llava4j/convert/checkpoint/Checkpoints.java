@@ -31,7 +31,8 @@ public final class Checkpoints {
 
     /** Whether {@code dir} holds weights {@link #open} can read. */
     public static boolean hasWeights(Path dir) {
-        return !weightFiles(dir, "model", ".safetensors").isEmpty() || Files.isRegularFile(dir.resolve("model.safetensors.index.json"))
+        return !weightFiles(dir, "model", ".safetensors").isEmpty()
+                || Files.isRegularFile(dir.resolve("model.safetensors.index.json"))
                 || !weightFiles(dir, "pytorch_model", ".bin").isEmpty()
                 || !weightFiles(dir, "model_state", ".pdparams").isEmpty();
     }
@@ -61,8 +62,10 @@ public final class Checkpoints {
         if (Files.isRegularFile(pdIndex) || !pd.isEmpty()) {
             return openShards(dir, Files.isRegularFile(pdIndex) ? pdIndex : null, pd, false);
         }
-        throw new CheckpointException(dir, "no weights found: expected model.safetensors, model-*-of-*.safetensors"
-                + " with model.safetensors.index.json, pytorch_model*.bin or model_state*.pdparams");
+        throw new CheckpointException(
+                dir,
+                "no weights found: expected model.safetensors, model-*-of-*.safetensors"
+                        + " with model.safetensors.index.json, pytorch_model*.bin or model_state*.pdparams");
     }
 
     /** Opens the given weight files (safetensors or PyTorch zip pickles, by extension) as one checkpoint. */
@@ -74,8 +77,10 @@ public final class Checkpoints {
                 Map<String, CheckpointTensor> part = openOne(f, open);
                 for (Map.Entry<String, CheckpointTensor> e : part.entrySet()) {
                     if (all.putIfAbsent(e.getKey(), e.getValue()) != null) {
-                        throw new CheckpointException(f, "tensor '" + e.getKey() + "' is also in "
-                                + all.get(e.getKey()).file().getFileName());
+                        throw new CheckpointException(
+                                f,
+                                "tensor '" + e.getKey() + "' is also in "
+                                        + all.get(e.getKey()).file().getFileName());
                     }
                 }
             }
@@ -121,9 +126,12 @@ public final class Checkpoints {
             }
             parts = new ArrayList<>(files);
             indexed = new LinkedHashSet<>(weightMap.keySet());
-            List<String> missing = parts.stream().filter(p -> !Files.isRegularFile(dir.resolve(p))).toList();
+            List<String> missing = parts.stream()
+                    .filter(p -> !Files.isRegularFile(dir.resolve(p)))
+                    .toList();
             if (!missing.isEmpty()) {
-                throw new CheckpointException(dir, "missing weight files named by " + index.getFileName() + ": " + missing);
+                throw new CheckpointException(
+                        dir, "missing weight files named by " + index.getFileName() + ": " + missing);
             }
         }
         List<Path> files = parts.stream().map(dir::resolve).toList();
@@ -134,8 +142,11 @@ public final class Checkpoints {
             Set<String> extra = new TreeSet<>(cp.names());
             extra.removeAll(indexed);
             cp.close();
-            throw new CheckpointException(index, "the index and the " + (safetensors ? "safetensors" : "pickle")
-                    + " shards disagree: missing tensors " + limit(missing) + ", extra tensors " + limit(extra));
+            throw new CheckpointException(
+                    index,
+                    "the index and the " + (safetensors ? "safetensors" : "pickle")
+                            + " shards disagree: missing tensors " + limit(missing) + ", extra tensors "
+                            + limit(extra));
         }
         return cp;
     }

@@ -43,7 +43,8 @@ final class PaddleParams {
         try {
             fileSize = ch.size();
             // a separate stream: positional tensor reads later must not move it
-            InputStream in = new BufferedInputStream(Channels.newInputStream(FileChannel.open(file, StandardOpenOption.READ)), 1 << 16);
+            InputStream in = new BufferedInputStream(
+                    Channels.newInputStream(FileChannel.open(file, StandardOpenOption.READ)), 1 << 16);
             try (in) {
                 root = RestrictedUnpickler.load(file, in, 0, null);
             }
@@ -51,8 +52,10 @@ final class PaddleParams {
             throw new CheckpointException(Code.IO, file, "cannot read: " + e, e);
         }
         if (!(root instanceof Map<?, ?> dict)) {
-            throw new CheckpointException(file, "the pickle holds " + (root == null ? "None" : root.getClass().getSimpleName())
-                    + ", not a dict of parameters");
+            throw new CheckpointException(
+                    file,
+                    "the pickle holds "
+                            + (root == null ? "None" : root.getClass().getSimpleName()) + ", not a dict of parameters");
         }
         Map<String, CheckpointTensor> out = new LinkedHashMap<>();
         for (Map.Entry<?, ?> e : dict.entrySet()) {
@@ -99,14 +102,17 @@ final class PaddleParams {
         }
         if (a.data instanceof byte[] b) {
             if (b.length != bytes) {
-                throw new CheckpointException(file, "parameter '" + name + "': " + b.length + " data bytes, the shape needs " + bytes);
+                throw new CheckpointException(
+                        file, "parameter '" + name + "': " + b.length + " data bytes, the shape needs " + bytes);
             }
             return new CheckpointTensor(name, dtype, a.shape, file, ByteSource.of(b), 0);
         }
         if (a.data instanceof FileBytes fb) {
             if (fb.length() != bytes || fb.offset() + fb.length() > fileSize) {
-                throw new CheckpointException(file, "parameter '" + name + "': data of " + fb.length()
-                        + " bytes does not match the shape (" + bytes + ") or the file is truncated");
+                throw new CheckpointException(
+                        file,
+                        "parameter '" + name + "': data of " + fb.length() + " bytes does not match the shape (" + bytes
+                                + ") or the file is truncated");
             }
             return new CheckpointTensor(name, dtype, a.shape, file, ch::read, fb.offset());
         }

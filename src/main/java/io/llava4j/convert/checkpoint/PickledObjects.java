@@ -45,7 +45,9 @@ final class PickledObjects {
     }
 
     /** The class {@code numpy.ndarray}, passed to {@code _reconstruct}. */
-    enum NdarrayClass { INSTANCE }
+    enum NdarrayClass {
+        INSTANCE
+    }
 
     /** {@code numpy.dtype(code, align, copy)} plus its state {@code (version, byteorder, ...)}. */
     static final class NumpyDtype implements Buildable {
@@ -82,7 +84,9 @@ final class PickledObjects {
 
         @Override
         public void setState(Object state) {
-            if (!(state instanceof Object[] t) || t.length != 5 || !(t[1] instanceof Object[] dims)
+            if (!(state instanceof Object[] t)
+                    || t.length != 5
+                    || !(t[1] instanceof Object[] dims)
                     || !(t[2] instanceof NumpyDtype d)) {
                 throw new IllegalArgumentException("unexpected numpy array state");
             }

@@ -49,9 +49,18 @@ final class RestrictedUnpickler extends Unpickler {
         ALLOWED.put("torch._utils._rebuild_tensor_v2", RestrictedUnpickler::rebuildTensor);
         ALLOWED.put("torch._utils._rebuild_parameter", args -> args[0]);
         ALLOWED.put("torch._utils._rebuild_parameter_with_state", args -> args[0]);
-        for (Object[] s : new Object[][] {{"Float", DType.F32}, {"Half", DType.F16}, {"BFloat16", DType.BF16},
-                {"Double", DType.F64}, {"Long", DType.I64}, {"Int", DType.I32}, {"Short", DType.I16},
-                {"Char", DType.I8}, {"Byte", DType.U8}, {"Bool", DType.BOOL}}) {
+        for (Object[] s : new Object[][] {
+            {"Float", DType.F32},
+            {"Half", DType.F16},
+            {"BFloat16", DType.BF16},
+            {"Double", DType.F64},
+            {"Long", DType.I64},
+            {"Int", DType.I32},
+            {"Short", DType.I16},
+            {"Char", DType.I8},
+            {"Byte", DType.U8},
+            {"Bool", DType.BOOL}
+        }) {
             String name = s[0] + "Storage";
             StorageType type = new StorageType(name, (DType) s[1]);
             ALLOWED.put("torch." + name, new TypeTag(type));
@@ -125,9 +134,11 @@ final class RestrictedUnpickler extends Unpickler {
                 stack.add(resolve(String.valueOf(module), String.valueOf(name)));
                 return NO_RETURN_VALUE;
             }
-            case Opcodes.INST, Opcodes.OBJ, Opcodes.EXT1, Opcodes.EXT2, Opcodes.EXT4 -> throw new CheckpointException(
-                    file, "refused pickle opcode 0x" + Integer.toHexString(key) + " (builds arbitrary objects);"
-                    + " only tensor data can be loaded");
+            case Opcodes.INST, Opcodes.OBJ, Opcodes.EXT1, Opcodes.EXT2, Opcodes.EXT4 ->
+                throw new CheckpointException(
+                        file,
+                        "refused pickle opcode 0x" + Integer.toHexString(key) + " (builds arbitrary objects);"
+                                + " only tensor data can be loaded");
             case Opcodes.EMPTY_DICT -> {
                 stack.add(new PickledDict());
                 return NO_RETURN_VALUE;
@@ -173,8 +184,10 @@ final class RestrictedUnpickler extends Unpickler {
     private IObjectConstructor resolve(String module, String name) {
         IObjectConstructor c = ALLOWED.get(module + "." + name);
         if (c == null) {
-            throw new CheckpointException(file, "refused to load pickle global '" + module + "." + name
-                    + "': only tensor data (torch tensors and storages, OrderedDict, NumPy arrays) is allowed");
+            throw new CheckpointException(
+                    file,
+                    "refused to load pickle global '" + module + "." + name
+                            + "': only tensor data (torch tensors and storages, OrderedDict, NumPy arrays) is allowed");
         }
         return c;
     }
@@ -193,8 +206,11 @@ final class RestrictedUnpickler extends Unpickler {
 
     /** {@code _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])}. */
     private static Object rebuildTensor(Object[] args) {
-        if (args.length < 4 || !(args[0] instanceof TorchStorage s) || !(args[2] instanceof Object[] size)
-                || !(args[3] instanceof Object[] stride) || size.length != stride.length) {
+        if (args.length < 4
+                || !(args[0] instanceof TorchStorage s)
+                || !(args[2] instanceof Object[] size)
+                || !(args[3] instanceof Object[] stride)
+                || size.length != stride.length) {
             throw new PickleException("unexpected _rebuild_tensor_v2 arguments");
         }
         return new TorchTensor(s, ((Number) args[1]).longValue(), longs(size), longs(stride));

@@ -57,12 +57,16 @@ public final class SafetensorsFile {
             readFully(ch, head, 0);
             long n = head.getLong(0);
             if (n < 2 || n > MAX_HEADER) {
-                throw new CheckpointException(file, "safetensors header size " + Long.toUnsignedString(n)
-                        + " is out of range (2 to " + MAX_HEADER + " bytes): not a safetensors file?");
+                throw new CheckpointException(
+                        file,
+                        "safetensors header size " + Long.toUnsignedString(n) + " is out of range (2 to " + MAX_HEADER
+                                + " bytes): not a safetensors file?");
             }
             if (8 + n > fileSize) {
-                throw new CheckpointException(file, "truncated: the header claims " + n + " bytes, the file has "
-                        + (fileSize - 8) + " after the size");
+                throw new CheckpointException(
+                        file,
+                        "truncated: the header claims " + n + " bytes, the file has " + (fileSize - 8)
+                                + " after the size");
             }
             ByteBuffer hb = ByteBuffer.allocate((int) n);
             readFully(ch, hb, 8);
@@ -94,8 +98,8 @@ public final class SafetensorsFile {
         return new Opened(ch, tensors, metadata);
     }
 
-    private static CheckpointTensor tensor(Path file, FileChannel ch, String name, Object spec, long dataStart,
-            long dataSize) {
+    private static CheckpointTensor tensor(
+            Path file, FileChannel ch, String name, Object spec, long dataStart, long dataSize) {
         if (!(spec instanceof Map)) {
             throw bad(file, name, "its entry is not an object");
         }
@@ -117,12 +121,18 @@ public final class SafetensorsFile {
         long begin = offsets[0];
         long end = offsets[1];
         if (begin < 0 || end < begin || end > dataSize) {
-            throw bad(file, name, "data_offsets [" + begin + ", " + end + "] lie outside the " + dataSize
-                    + " data bytes (truncated file?)");
+            throw bad(
+                    file,
+                    name,
+                    "data_offsets [" + begin + ", " + end + "] lie outside the " + dataSize
+                            + " data bytes (truncated file?)");
         }
         if (end - begin != elements * dtype.size()) {
-            throw bad(file, name, "data_offsets cover " + (end - begin) + " bytes, but " + dtype + " "
-                    + java.util.Arrays.toString(shape) + " takes " + elements * dtype.size());
+            throw bad(
+                    file,
+                    name,
+                    "data_offsets cover " + (end - begin) + " bytes, but " + dtype + " "
+                            + java.util.Arrays.toString(shape) + " takes " + elements * dtype.size());
         }
         return new CheckpointTensor(name, dtype, shape, file, ch::read, dataStart + begin);
     }

@@ -62,8 +62,8 @@ final class TorchZipFile {
                 root = RestrictedUnpickler.load(file, in, 0, pid -> storage(file, pid));
             }
             if (!(root instanceof Map<?, ?> dict)) {
-                throw new CheckpointException(file, "the pickle holds " + root.getClass().getSimpleName()
-                        + ", not a state dict");
+                throw new CheckpointException(
+                        file, "the pickle holds " + root.getClass().getSimpleName() + ", not a state dict");
             }
             Map<String, CheckpointTensor> out = new LinkedHashMap<>();
             List<String> skipped = new ArrayList<>();
@@ -80,29 +80,39 @@ final class TorchZipFile {
             }
             return out;
         } catch (IOException e) {
-            throw new CheckpointException(file, "not a readable zip archive (legacy torch.save format?): " + e.getMessage());
+            throw new CheckpointException(
+                    file, "not a readable zip archive (legacy torch.save format?): " + e.getMessage());
         }
     }
 
     private static Object storage(Path file, Object pid) {
-        if (pid instanceof Object[] t && t.length >= 3 && "storage".equals(t[0]) 
-                && t[1] instanceof RestrictedUnpickler.TypeTag tag && tag.value() instanceof StorageType type) {
+        if (pid instanceof Object[] t
+                && t.length >= 3
+                && "storage".equals(t[0])
+                && t[1] instanceof RestrictedUnpickler.TypeTag tag
+                && tag.value() instanceof StorageType type) {
             return new TorchStorage(type.dtype(), String.valueOf(t[2]));
         }
-        throw new CheckpointException(file, "unexpected persistent id " + java.util.Arrays.deepToString(
-                pid instanceof Object[] a ? a : new Object[] {pid}));
+        throw new CheckpointException(
+                file,
+                "unexpected persistent id "
+                        + java.util.Arrays.deepToString(pid instanceof Object[] a ? a : new Object[] {pid}));
     }
 
-    private static CheckpointTensor tensor(Path file, FileChannel ch, ZipFile zip, String prefix, String name,
-            TorchTensor t) throws IOException {
+    private static CheckpointTensor tensor(
+            Path file, FileChannel ch, ZipFile zip, String prefix, String name, TorchTensor t) throws IOException {
         ZipArchiveEntry entry = zip.getEntry(prefix + "data/" + t.storage().key());
         if (entry == null) {
-            throw new CheckpointException(file, "tensor '" + name + "': storage entry " + prefix + "data/"
-                    + t.storage().key() + " is missing");
+            throw new CheckpointException(
+                    file,
+                    "tensor '" + name + "': storage entry " + prefix + "data/"
+                            + t.storage().key() + " is missing");
         }
         if (entry.getMethod() != ZipArchiveEntry.STORED) {
-            throw new CheckpointException(file, "tensor '" + name + "': storage entry is compressed; torch.save"
-                    + " stores tensor data uncompressed, re-save the checkpoint");
+            throw new CheckpointException(
+                    file,
+                    "tensor '" + name + "': storage entry is compressed; torch.save"
+                            + " stores tensor data uncompressed, re-save the checkpoint");
         }
         zip.getRawInputStream(entry).close(); // resolves the data offset, read lazily from the local header
         long[] shape = t.shape();
@@ -122,10 +132,10 @@ final class TorchZipFile {
         int size = t.storage().dtype().size();
         long end = (t.storageOffset() + count) * size;
         if (t.storageOffset() < 0 || end > entry.getSize()) {
-            throw new CheckpointException(file, "tensor '" + name + "' reaches past its storage (" + entry.getSize()
-                    + " bytes)");
+            throw new CheckpointException(
+                    file, "tensor '" + name + "' reaches past its storage (" + entry.getSize() + " bytes)");
         }
-        return new CheckpointTensor(name, t.storage().dtype(), shape, file, ch::read,
-                entry.getDataOffset() + t.storageOffset() * size);
+        return new CheckpointTensor(
+                name, t.storage().dtype(), shape, file, ch::read, entry.getDataOffset() + t.storageOffset() * size);
     }
 }

@@ -50,7 +50,9 @@ final class ConfigMap {
 
     /** A nested object, if present. */
     Optional<ConfigMap> object(String key) {
-        return values.get(key) instanceof Map<?, ?> m ? Optional.of(new ConfigMap(file, Json.asObject(m))) : Optional.empty();
+        return values.get(key) instanceof Map<?, ?> m
+                ? Optional.of(new ConfigMap(file, Json.asObject(m)))
+                : Optional.empty();
     }
 
     int integer(String key) {
@@ -123,8 +125,12 @@ final class ConfigMap {
         List<Integer> flat = new ArrayList<>();
         if (v instanceof List<?> l) {
             for (Object p : l) {
-                if (!(p instanceof List<?> pair) || pair.size() != 2 || !(pair.get(0) instanceof Long a)
-                        || !(pair.get(1) instanceof Long b) || a <= 0 || b <= 0) {
+                if (!(p instanceof List<?> pair)
+                        || pair.size() != 2
+                        || !(pair.get(0) instanceof Long a)
+                        || !(pair.get(1) instanceof Long b)
+                        || a <= 0
+                        || b <= 0) {
                     throw bad(key, v, "a list of [width, height] pairs");
                 }
                 flat.add((int) (long) a);
@@ -136,6 +142,7 @@ final class ConfigMap {
     }
 
     CheckpointException bad(String key, Object value, String expected) {
-        return new CheckpointException(file, "'" + key + "' is " + (value == null ? "missing" : value) + ", expected " + expected);
+        return new CheckpointException(
+                file, "'" + key + "' is " + (value == null ? "missing" : value) + ", expected " + expected);
     }
 }

@@ -53,8 +53,15 @@ public final class Converter {
      * @param warnings defaults the converter had to assume (e.g. the image normalisation), one line each;
      *     also recorded in the files they concern
      */
-    public record Result(SourceLayout layout, Path languageModel, Path mmproj, int lmTensors, int mmprojTensors,
-            String arch, String tokenizer, List<String> warnings) {
+    public record Result(
+            SourceLayout layout,
+            Path languageModel,
+            Path mmproj,
+            int lmTensors,
+            int mmprojTensors,
+            String arch,
+            String tokenizer,
+            List<String> warnings) {
         public Result {
             warnings = List.copyOf(warnings);
         }
@@ -75,7 +82,9 @@ public final class Converter {
         if (o.visionTower() != null && !Files.isDirectory(o.visionTower())) {
             throw new CheckpointException(Code.IO, o.visionTower(), "--vision-tower is not a folder", null);
         }
-        String name = o.name() != null ? o.name() : o.input().toAbsolutePath().normalize().getFileName().toString();
+        String name = o.name() != null
+                ? o.name()
+                : o.input().toAbsolutePath().normalize().getFileName().toString();
         try {
             Files.createDirectories(o.outputDir());
         } catch (IOException e) {
@@ -85,16 +94,27 @@ public final class Converter {
         Path mmOut = o.outputDir().resolve("mmproj-" + name + "-" + o.outType().label() + ".gguf");
         try (SourceModel m = SourceModel.open(o.input(), o.visionTower())) {
             long nVocab = m.tensors.containsKey("model.embed_tokens.weight")
-                    ? m.tensors.get("model.embed_tokens.weight").tensor().dim(0) : -1;
+                    ? m.tensors.get("model.embed_tokens.weight").tensor().dim(0)
+                    : -1;
             if (nVocab <= 0) {
                 throw new CheckpointException(o.input(), "no token embedding (model.embed_tokens.weight)");
             }
-            TokenizerExport tok = TokenizerExport.read(o.input(), (int) nVocab, m.text.arch().equals(LmSchema.LLAMA));
+            TokenizerExport tok =
+                    TokenizerExport.read(o.input(), (int) nVocab, m.text.arch().equals(LmSchema.LLAMA));
             if (o.outType().direct() != null) {
                 // the mmproj first: it is small and fails fast on a tower/config mismatch
-                int nMm = MmprojExport.write(m, o.outType().direct(), o.outType().fileType(), name, mmOut);
-                int nLm = LmExport.write(m, tok, o.outType().direct(), o.outType().fileType(), name, lmOut);
-                return new Result(m.layout, lmOut, mmOut, nLm, nMm, m.text.arch(), tok.model() + "/" + tok.pre(),
+                int nMm =
+                        MmprojExport.write(m, o.outType().direct(), o.outType().fileType(), name, mmOut);
+                int nLm =
+                        LmExport.write(m, tok, o.outType().direct(), o.outType().fileType(), name, lmOut);
+                return new Result(
+                        m.layout,
+                        lmOut,
+                        mmOut,
+                        nLm,
+                        nMm,
+                        m.text.arch(),
+                        tok.model() + "/" + tok.pre(),
                         warnings(m, tok));
             }
             // k-quants: write F16 next to the outputs, then llama.cpp's quantizer (as llama-quantize)
@@ -106,7 +126,14 @@ public final class Converter {
                 int nLm = LmExport.write(m, tok, OutType.F16.direct(), OutType.F16.fileType(), name, lmF16);
                 Quantizer.quantize(mmF16, mmOut, q, true, QuantizeListener.NONE);
                 Quantizer.quantize(lmF16, lmOut, q, true, QuantizeListener.NONE);
-                return new Result(m.layout, lmOut, mmOut, nLm, nMm, m.text.arch(), tok.model() + "/" + tok.pre(),
+                return new Result(
+                        m.layout,
+                        lmOut,
+                        mmOut,
+                        nLm,
+                        nMm,
+                        m.text.arch(),
+                        tok.model() + "/" + tok.pre(),
                         warnings(m, tok));
             } finally {
                 deleteQuietly(mmF16);

@@ -23,7 +23,8 @@ final class LmExport {
     private LmExport() {}
 
     /** A planned GGUF tensor. */
-    record Planned(String name, CheckpointTensor src, boolean transpose, int permuteHeads, GgmlType type, long[] dims) {}
+    record Planned(
+            String name, CheckpointTensor src, boolean transpose, int permuteHeads, GgmlType type, long[] dims) {}
 
     /**
      * Plans and writes {@code out}.
@@ -32,20 +33,38 @@ final class LmExport {
      * @throws CheckpointException on an unknown tensor name, a missing tensor or a shape that does
      *     not match the config
      */
-    static int write(SourceModel m, TokenizerExport tokenizer, GgmlType matrixType, int fileType, String name, Path out) {
+    static int write(
+            SourceModel m, TokenizerExport tokenizer, GgmlType matrixType, int fileType, String name, Path out) {
         List<Planned> plan = plan(m, matrixType);
         TextParams t = m.text;
         CheckpointTensor embd = m.tensors.get("model.embed_tokens.weight").tensor();
         long nVocab = embd.dim(0);
-        GgufWriter w = LmSchema.newWriter(new LmSchema.Header(t.arch(), name, null, fileType, t.nCtx(), t.nEmbd(),
-                t.nLayer(), t.nFf(), t.nHead(), t.nHeadKv(), t.rmsEps(), t.ropeTheta(), nVocab));
+        GgufWriter w = LmSchema.newWriter(new LmSchema.Header(
+                t.arch(),
+                name,
+                null,
+                fileType,
+                t.nCtx(),
+                t.nEmbd(),
+                t.nLayer(),
+                t.nFf(),
+                t.nHead(),
+                t.nHeadKv(),
+                t.rmsEps(),
+                t.ropeTheta(),
+                nVocab));
         if (tokenizer.tokens().size() != nVocab) {
-            throw new CheckpointException(m.dir, "the tokenizer has " + tokenizer.tokens().size()
-                    + " tokens, the embedding " + nVocab + " rows");
+            throw new CheckpointException(
+                    m.dir,
+                    "the tokenizer has " + tokenizer.tokens().size() + " tokens, the embedding " + nVocab + " rows");
         }
         tokenizer.writeTo(w);
         for (Planned p : plan) {
-            w.addTensor(p.name(), p.type(), p.dims(), TensorEncoding.source(p.src(), p.transpose(), p.permuteHeads(), p.type()));
+            w.addTensor(
+                    p.name(),
+                    p.type(),
+                    p.dims(),
+                    TensorEncoding.source(p.src(), p.transpose(), p.permuteHeads(), p.type()));
         }
         w.write(out);
         return plan.size();
@@ -59,12 +78,17 @@ final class LmExport {
             if (c.startsWith("vision:") || c.startsWith("mm:") || c.equals("newline")) {
                 continue;
             }
-            String gguf = TensorNames.lm(c).orElseThrow(() -> new CheckpointException(e.getValue().tensor().file(),
-                    "tensor '" + e.getValue().tensor().name() + "' is not part of a " + t.arch() + " language model"));
+            String gguf = TensorNames.lm(c)
+                    .orElseThrow(() -> new CheckpointException(
+                            e.getValue().tensor().file(),
+                            "tensor '" + e.getValue().tensor().name() + "' is not part of a " + t.arch()
+                                    + " language model"));
             int block = TensorNames.block(gguf);
             if (block >= t.nLayer()) {
-                throw new CheckpointException(m.dir, "tensor '" + e.getValue().tensor().name() + "' is in block " + block
-                        + ", but num_hidden_layers is " + t.nLayer());
+                throw new CheckpointException(
+                        m.dir,
+                        "tensor '" + e.getValue().tensor().name() + "' is in block " + block
+                                + ", but num_hidden_layers is " + t.nLayer());
             }
             CheckpointTensor src = e.getValue().tensor();
             boolean transpose = e.getValue().transposed() && src.rank() == 2 && !c.equals("model.embed_tokens.weight");
@@ -81,7 +105,8 @@ final class LmExport {
             checkShape(m, src, gguf, shape, t);
             plan.add(new Planned(gguf, src, transpose, permute, typeFor(gguf, shape, matrixType), reverse(shape)));
         }
-        for (String required : new String[] {LmSchema.TOKEN_EMBD, LmSchema.OUTPUT_NORM, LmSchema.Block.ATTN_Q.weight(0)}) {
+        for (String required :
+                new String[] {LmSchema.TOKEN_EMBD, LmSchema.OUTPUT_NORM, LmSchema.Block.ATTN_Q.weight(0)}) {
             if (plan.stream().noneMatch(p -> p.name().equals(required))) {
                 throw new CheckpointException(m.dir, "no tensor for " + required + " in the language model");
             }
@@ -119,12 +144,15 @@ final class LmExport {
         } else if (gguf.equals(LmSchema.TOKEN_EMBD) || gguf.equals(LmSchema.OUTPUT)) {
             expectedIn = t.nEmbd();
         }
-        boolean ok = expectedIn < 0 || (shape.length == 2 && shape[1] == expectedIn
-                && (expectedOut < 0 || shape[0] == expectedOut));
+        boolean ok = expectedIn < 0
+                || (shape.length == 2 && shape[1] == expectedIn && (expectedOut < 0 || shape[0] == expectedOut));
         if (!ok) {
-            throw new CheckpointException(src.file(), "tensor '" + src.name() + "' has shape " + java.util.Arrays.toString(shape)
-                    + ", the config (hidden_size " + t.nEmbd() + ", heads " + t.nHead() + "/" + t.nHeadKv() + ", intermediate_size "
-                    + t.nFf() + ") needs [" + (expectedOut < 0 ? "n" : expectedOut) + ", " + expectedIn + "]");
+            throw new CheckpointException(
+                    src.file(),
+                    "tensor '" + src.name() + "' has shape " + java.util.Arrays.toString(shape)
+                            + ", the config (hidden_size " + t.nEmbd() + ", heads " + t.nHead() + "/" + t.nHeadKv()
+                            + ", intermediate_size "
+                            + t.nFf() + ") needs [" + (expectedOut < 0 ? "n" : expectedOut) + ", " + expectedIn + "]");
         }
     }
 

@@ -25,33 +25,50 @@ import java.util.Optional;
  * @param defaultNote null when both came from the checkpoint's image processor settings; otherwise
  *     which default was used and why, for the user and the mmproj's {@code general.description}
  */
-record MultimodalParams(int featureLayer, int[] pinpoints, String mergeType, String aspectRatio, float[] mean,
-        float[] std, String defaultNote) {
+record MultimodalParams(
+        int featureLayer,
+        int[] pinpoints,
+        String mergeType,
+        String aspectRatio,
+        float[] mean,
+        float[] std,
+        String defaultNote) {
 
-    static MultimodalParams read(SourceLayout layout, Path dir, ConfigMap config, VisionParams vision,
-            ConfigMap towerConfig, Path visionTower) {
+    static MultimodalParams read(
+            SourceLayout layout,
+            Path dir,
+            ConfigMap config,
+            VisionParams vision,
+            ConfigMap towerConfig,
+            Path visionTower) {
         boolean hf = layout == SourceLayout.HF_LLAVA || layout == SourceLayout.HF_LLAVA_NEXT;
-        int configured = towerConfig.withDefaults(java.util.Map.of("num_hidden_layers", (long) vision.nLayer()))
+        int configured = towerConfig
+                .withDefaults(java.util.Map.of("num_hidden_layers", (long) vision.nLayer()))
                 .integer("num_hidden_layers");
         int select;
         if (hf) {
             select = config.optionalInteger("vision_feature_layer").orElse(-2);
             String act = config.string("projector_hidden_act").orElse("gelu");
             if (!act.equals("gelu")) {
-                throw new CheckpointException(config.file(), "projector_hidden_act " + act + " is not supported (gelu)");
+                throw new CheckpointException(
+                        config.file(), "projector_hidden_act " + act + " is not supported (gelu)");
             }
         } else {
             select = config.optionalInteger("mm_vision_select_layer").orElse(-2);
             String type = config.string("mm_projector_type").orElse("linear");
             if (!type.equals("mlp2x_gelu")) {
-                throw new CheckpointException(config.file(), "mm_projector_type " + type
-                        + " is not supported; llava4j converts the mlp2x_gelu projector of LLaVA-1.5/NeXT");
+                throw new CheckpointException(
+                        config.file(),
+                        "mm_projector_type " + type
+                                + " is not supported; llava4j converts the mlp2x_gelu projector of LLaVA-1.5/NeXT");
             }
         }
         int feature = vision.siglip() && !hf ? vision.nLayer() : select < 0 ? configured + select + 1 : select;
         if (feature < 1 || feature > vision.nLayer()) {
-            throw new CheckpointException(config.file(), "vision feature layer " + select + " gives hidden state "
-                    + feature + ", outside the tower's " + vision.nLayer() + " stored layers");
+            throw new CheckpointException(
+                    config.file(),
+                    "vision feature layer " + select + " gives hidden state " + feature + ", outside the tower's "
+                            + vision.nLayer() + " stored layers");
         }
         String aspect;
         String merge;
@@ -62,22 +79,22 @@ record MultimodalParams(int featureLayer, int[] pinpoints, String mergeType, Str
         } else if (layout == SourceLayout.HF_LLAVA_NEXT) {
             aspect = "anyres";
             merge = "spatial_unpad";
-            pins = config.pairs("image_grid_pinpoints").orElseThrow(() -> config.bad("image_grid_pinpoints", null,
-                    "the anyres resolutions"));
+            pins = config.pairs("image_grid_pinpoints")
+                    .orElseThrow(() -> config.bad("image_grid_pinpoints", null, "the anyres resolutions"));
         } else {
             aspect = config.string("image_aspect_ratio").orElse(null);
             merge = config.string("mm_patch_merge_type").orElse("flat");
             if (aspect != null && aspect.startsWith("anyres")) {
                 if (!aspect.equals("anyres")) {
-                    throw new CheckpointException(config.file(), "image_aspect_ratio " + aspect
-                            + " is not supported (anyres, pad)");
+                    throw new CheckpointException(
+                            config.file(), "image_aspect_ratio " + aspect + " is not supported (anyres, pad)");
                 }
-                pins = config.pairs("image_grid_pinpoints").orElseThrow(() -> config.bad("image_grid_pinpoints",
-                        null, "the anyres resolutions"));
+                pins = config.pairs("image_grid_pinpoints")
+                        .orElseThrow(() -> config.bad("image_grid_pinpoints", null, "the anyres resolutions"));
             }
             if (!merge.equals("flat") && !merge.equals("spatial_unpad")) {
-                throw new CheckpointException(config.file(), "mm_patch_merge_type " + merge
-                        + " is not supported (flat, spatial_unpad)");
+                throw new CheckpointException(
+                        config.file(), "mm_patch_merge_type " + merge + " is not supported (flat, spatial_unpad)");
             }
         }
         ConfigMap pre = imageProcessor(dir, visionTower);
@@ -85,9 +102,11 @@ record MultimodalParams(int featureLayer, int[] pinpoints, String mergeType, Str
         float[] std = pre == null ? null : pre.floats("image_std").orElse(null);
         String note = null;
         if (mean == null || std == null) {
-            String missing = mean == null && std == null ? "image_mean and image_std"
+            String missing = mean == null && std == null
+                    ? "image_mean and image_std"
                     : mean == null ? "image_mean" : "image_std";
-            String where = pre == null ? "no " + missing + " (no processor_config.json or preprocessor_config.json)"
+            String where = pre == null
+                    ? "no " + missing + " (no processor_config.json or preprocessor_config.json)"
                     : pre.file() + " has no " + missing;
             mean = mean != null ? mean : vision.defaultMean();
             std = std != null ? std : vision.defaultStd();
@@ -111,14 +130,16 @@ record MultimodalParams(int featureLayer, int[] pinpoints, String mergeType, Str
      * @return the settings, or null if no folder has them
      */
     private static ConfigMap imageProcessor(Path dir, Path visionTower) {
-        List<Path> folders = new ArrayList<>(List.of(dir, dir.resolve("processor").resolve("eval")));
+        List<Path> folders =
+                new ArrayList<>(List.of(dir, dir.resolve("processor").resolve("eval")));
         if (visionTower != null) {
             folders.add(visionTower);
         }
         for (Path folder : folders) {
             Path processor = folder.resolve("processor_config.json");
             if (Files.isRegularFile(processor)) {
-                Optional<ConfigMap> nested = new ConfigMap(processor, Json.readObject(processor)).object("image_processor");
+                Optional<ConfigMap> nested =
+                        new ConfigMap(processor, Json.readObject(processor)).object("image_processor");
                 if (nested.isPresent()) {
                     return nested.get();
                 }

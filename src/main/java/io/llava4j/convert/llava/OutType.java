@@ -51,6 +51,7 @@ public enum OutType {
                 return t;
             }
         }
-        throw new Llava4jException(Code.INVALID_ARGUMENT, "unknown outtype '" + s + "': f32, f16, q8_0, q5_k_m or q4_k_m");
+        throw new Llava4jException(
+                Code.INVALID_ARGUMENT, "unknown outtype '" + s + "': f32, f16, q8_0, q5_k_m or q4_k_m");
     }
 }

@@ -50,18 +50,24 @@ public enum SourceLayout {
         }
         if (config.has("mm_vision_tower") || arch.startsWith("Llava")) {
             if (!Checkpoints.hasWeights(dir)) {
-                throw new CheckpointException(dir, "config.json describes a LLaVA model, but there are no weight files");
+                throw new CheckpointException(
+                        dir, "config.json describes a LLaVA model, but there are no weight files");
             }
             String lower = (arch + " " + config.string("model_type").orElse("")).toLowerCase(Locale.ROOT);
             return lower.contains("qwen") ? NEXT : ORIGINAL;
         }
-        throw new CheckpointException(dir.resolve("config.json"), "not a LLaVA checkpoint this converter knows: architectures "
-                + (arch.isEmpty() ? "missing" : arch) + " and no mm_vision_tower; accepted: LlavaForConditionalGeneration,"
-                + " LlavaNextForConditionalGeneration, LlavaLlamaForCausalLM, LlavaMistralForCausalLM,"
-                + " LlavaQwenForCausalLM, or a Paddle model_state.pdparams");
+        throw new CheckpointException(
+                dir.resolve("config.json"),
+                "not a LLaVA checkpoint this converter knows: architectures "
+                        + (arch.isEmpty() ? "missing" : arch)
+                        + " and no mm_vision_tower; accepted: LlavaForConditionalGeneration,"
+                        + " LlavaNextForConditionalGeneration, LlavaLlamaForCausalLM, LlavaMistralForCausalLM,"
+                        + " LlavaQwenForCausalLM, or a Paddle model_state.pdparams");
     }
 
     static String architecture(ConfigMap config) {
-        return config.raw("architectures") instanceof List<?> l && !l.isEmpty() && l.get(0) instanceof String s ? s : "";
+        return config.raw("architectures") instanceof List<?> l && !l.isEmpty() && l.get(0) instanceof String s
+                ? s
+                : "";
     }
 }

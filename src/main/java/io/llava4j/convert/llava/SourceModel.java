@@ -59,18 +59,24 @@ final class SourceModel implements AutoCloseable {
         Checkpoint main = Checkpoints.open(dir);
         SourceModel m = null;
         try {
-            boolean anyTower = main.names().stream().anyMatch(n -> TensorNames.canonical(n).orElse("").startsWith("vision:"));
+            boolean anyTower = main.names().stream()
+                    .anyMatch(n -> TensorNames.canonical(n).orElse("").startsWith("vision:"));
             Checkpoint tower = null;
             if (!anyTower) {
                 if (hf) {
-                    throw new CheckpointException(dir, "no vision tower weights: none of the tensor names starts with "
-                            + TensorNames.towerPrefixes() + "; the names start with " + prefixes(main));
+                    throw new CheckpointException(
+                            dir,
+                            "no vision tower weights: none of the tensor names starts with "
+                                    + TensorNames.towerPrefixes() + "; the names start with " + prefixes(main));
                 }
                 if (visionTower == null) {
-                    throw new CheckpointException(dir, "the checkpoint has no vision tower weights: original LLaVA"
-                            + " checkpoints load " + config.string("mm_vision_tower").orElse("their CLIP tower")
-                            + " separately. Download that checkpoint (e.g. openai/clip-vit-large-patch14-336) and"
-                            + " pass its folder with --vision-tower DIR");
+                    throw new CheckpointException(
+                            dir,
+                            "the checkpoint has no vision tower weights: original LLaVA"
+                                    + " checkpoints load "
+                                    + config.string("mm_vision_tower").orElse("their CLIP tower")
+                                    + " separately. Download that checkpoint (e.g. openai/clip-vit-large-patch14-336) and"
+                                    + " pass its folder with --vision-tower DIR");
                 }
                 tower = Checkpoints.open(visionTower);
             }
@@ -108,10 +114,16 @@ final class SourceModel implements AutoCloseable {
 
     /** The distinct first two name components of a checkpoint's tensors, for messages. */
     private static String prefixes(Checkpoint cp) {
-        return cp.names().stream().map(n -> {
-            String[] p = n.split("\\.", 3);
-            return p.length < 3 ? n : p[0] + "." + p[1] + ".*";
-        }).distinct().sorted().limit(12).toList().toString();
+        return cp.names().stream()
+                .map(n -> {
+                    String[] p = n.split("\\.", 3);
+                    return p.length < 3 ? n : p[0] + "." + p[1] + ".*";
+                })
+                .distinct()
+                .sorted()
+                .limit(12)
+                .toList()
+                .toString();
     }
 
     private static int countLayers(Checkpoint main, Checkpoint tower) {
@@ -126,15 +138,18 @@ final class SourceModel implements AutoCloseable {
             }
         }
         if (max < 0) {
-            throw new CheckpointException(main.location(), "no vision tower layers (encoder.layers.* under "
-                    + TensorNames.towerPrefixes() + ") found");
+            throw new CheckpointException(
+                    main.location(),
+                    "no vision tower layers (encoder.layers.* under " + TensorNames.towerPrefixes() + ") found");
         }
         return max + 1;
     }
 
     private static String family(SourceLayout layout, ConfigMap config, ConfigMap text) {
-        String s = (SourceLayout.architecture(config) + " " + config.string("model_type").orElse("") + " "
-                + text.string("model_type").orElse("")).toLowerCase(Locale.ROOT);
+        String s = (SourceLayout.architecture(config) + " "
+                        + config.string("model_type").orElse("") + " "
+                        + text.string("model_type").orElse(""))
+                .toLowerCase(Locale.ROOT);
         if (s.contains("qwen")) {
             return "qwen2";
         }
@@ -154,13 +169,16 @@ final class SourceModel implements AutoCloseable {
             ConfigMap c = new ConfigMap(f, Json.readObject(f));
             return c.object("vision_config").orElse(c);
         }
-        String name = config.string("mm_vision_tower").or(() -> config.string("vision_tower"))
+        String name = config.string("mm_vision_tower")
+                .or(() -> config.string("vision_tower"))
                 .orElseThrow(() -> config.bad("mm_vision_tower", null, "the vision tower's name"));
-        return VisionParams.known(name).map(v -> new ConfigMap(config.file(), v)).orElseThrow(() -> new CheckpointException(
-                config.file(), "mm_vision_tower " + name + " is not a tower llava4j knows; pass its checkpoint folder"
-                + " (config.json, weights) with --vision-tower DIR"));
+        return VisionParams.known(name)
+                .map(v -> new ConfigMap(config.file(), v))
+                .orElseThrow(() -> new CheckpointException(
+                        config.file(),
+                        "mm_vision_tower " + name + " is not a tower llava4j knows; pass its checkpoint folder"
+                                + " (config.json, weights) with --vision-tower DIR"));
     }
-
 
     @Override
     public void close() {

@@ -35,9 +35,14 @@ final class TensorNames {
      * not loaded with {@code from_pretrained}); with {@code save_original_format=False} the in-memory
      * names {@code model.vision_tower.*} are written.
      */
-    private static final String[] TOWER_PREFIXES = {"model.vision_tower.vision_tower.vision_model.",
-        "model.vision_tower.vision_model.", "vision_tower.vision_model.", "vision_model.", "model.vision_tower.",
-        "vision_tower."};
+    private static final String[] TOWER_PREFIXES = {
+        "model.vision_tower.vision_tower.vision_model.",
+        "model.vision_tower.vision_model.",
+        "vision_tower.vision_model.",
+        "vision_model.",
+        "model.vision_tower.",
+        "vision_tower."
+    };
 
     /** The tower prefixes, for messages. */
     static String towerPrefixes() {
@@ -81,7 +86,8 @@ final class TensorNames {
                 return Optional.of("vision:" + n.substring(p.length()));
             }
         }
-        for (String p : new String[] {"model.multi_modal_projector.", "multi_modal_projector.", "model.mm_projector."}) {
+        for (String p :
+                new String[] {"model.multi_modal_projector.", "multi_modal_projector.", "model.mm_projector."}) {
             if (n.startsWith(p)) {
                 String rest = n.substring(p.length()).replace("linear_1.", "0.").replace("linear_2.", "2.");
                 return Optional.of("mm:" + rest);
@@ -90,8 +96,11 @@ final class TensorNames {
         if (n.equals("image_newline") || n.equals("model.image_newline")) {
             return Optional.of("newline");
         }
-        if (n.startsWith("text_model.") || n.equals("logit_scale") || n.startsWith("text_projection")
-                || n.startsWith("visual_projection") || n.endsWith("rotary_emb.inv_freq")) {
+        if (n.startsWith("text_model.")
+                || n.equals("logit_scale")
+                || n.startsWith("text_projection")
+                || n.startsWith("visual_projection")
+                || n.endsWith("rotary_emb.inv_freq")) {
             return Optional.empty();
         }
         return Optional.of(n);
@@ -147,7 +156,8 @@ final class TensorNames {
         if (canonical.startsWith("mm:")) {
             String rest = canonical.substring(3);
             return rest.matches("[02]\\.(weight|bias)")
-                    ? Optional.of(MmprojSchema.projector(rest.charAt(0) - '0', rest.substring(2))) : null;
+                    ? Optional.of(MmprojSchema.projector(rest.charAt(0) - '0', rest.substring(2)))
+                    : null;
         }
         String v = canonical.substring("vision:".length());
         if (v.startsWith("post_layernorm.") || v.startsWith("head.") || v.equals("embeddings.position_ids")) {

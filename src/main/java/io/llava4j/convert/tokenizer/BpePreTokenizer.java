@@ -69,8 +69,10 @@ public final class BpePreTokenizer {
             }
         }
         if (!byteLevel || prefixSpace || regex == null) {
-            throw unsupported(file, "expected Split(regex) + ByteLevel(add_prefix_space=false), found "
-                    + (pre == null ? "no pre_tokenizer" : pre));
+            throw unsupported(
+                    file,
+                    "expected Split(regex) + ByteLevel(add_prefix_space=false), found "
+                            + (pre == null ? "no pre_tokenizer" : pre));
         }
         if (regex.equals(LLAMA3_REGEX) && normalizer == null) {
             return "llama-bpe";
@@ -96,7 +98,9 @@ public final class BpePreTokenizer {
     }
 
     private static CheckpointException unsupported(Path file, String what) {
-        return new CheckpointException(file, "BPE pre-tokenizer not recognized (" + what + "); llava4j identifies"
-                + " llama-bpe (Llama 3) and qwen2 (Qwen1.5/2) tokenizers");
+        return new CheckpointException(
+                file,
+                "BPE pre-tokenizer not recognized (" + what + "); llava4j identifies"
+                        + " llama-bpe (Llama 3) and qwen2 (Qwen1.5/2) tokenizers");
     }
 }

@@ -48,7 +48,8 @@ final class ByteFallbackBpe {
 
     /** Whether {@code tokenizerJson}'s model is a BPE with {@code byte_fallback}. */
     static boolean applies(Map<String, Object> tokenizerJson) {
-        return tokenizerJson.get("model") instanceof Map<?, ?> m && "BPE".equals(m.get("type"))
+        return tokenizerJson.get("model") instanceof Map<?, ?> m
+                && "BPE".equals(m.get("type"))
                 && Boolean.TRUE.equals(m.get("byte_fallback"));
     }
 
@@ -62,8 +63,8 @@ final class ByteFallbackBpe {
      * @param addPrefix {@code tokenizer_config.json}'s {@code add_prefix_space}, or null
      * @throws CheckpointException if the file is not a SentencePiece-style byte-fallback BPE
      */
-    static TokenizerExport read(Path dir, Path file, Map<String, Object> tj, Integer vocabSize, Map<String, Object> tc,
-            Boolean addPrefix) {
+    static TokenizerExport read(
+            Path dir, Path file, Map<String, Object> tj, Integer vocabSize, Map<String, Object> tc, Boolean addPrefix) {
         Map<String, Object> model = Json.asObject(tj.get("model"));
         if (!(model.get("vocab") instanceof Map<?, ?> vocabMap)) {
             throw new CheckpointException(file, "model.vocab is not a piece-to-id map");
@@ -95,7 +96,8 @@ final class ByteFallbackBpe {
         float[] scores = new float[n];
         int[] types = new int[n];
         TokenizerExport.placeholders(tokens, scores, types);
-        String unk = model.get("unk_token") instanceof String s ? s : tc.get("unk_token") instanceof String s ? s : null;
+        String unk =
+                model.get("unk_token") instanceof String s ? s : tc.get("unk_token") instanceof String s ? s : null;
         List<String[]> merges = merges(model.get("merges"), file);
         Map<String, Integer> firstRank = new HashMap<>();
         for (int r = 0; r < merges.size(); r++) {
@@ -114,16 +116,23 @@ final class ByteFallbackBpe {
             }
         }
         for (Map<?, ?> a : added) {
-            TokenizerExport.addedToken(tokens, scores, types, ((Long) a.get("id")).intValue(), (String) a.get("content"),
+            TokenizerExport.addedToken(
+                    tokens,
+                    scores,
+                    types,
+                    ((Long) a.get("id")).intValue(),
+                    (String) a.get("content"),
                     Boolean.TRUE.equals(a.get("special")));
         }
         SpecialVocab special = SpecialVocab.load(dir, false, n);
-        String warning = inIdOrder(merges, vocab) ? file + ": the merges are in piece-id order, as transformers 5's"
-                + " LlamaTokenizer writes them from a tokenizer.model, so the SentencePiece scores are lost; the GGUF"
-                + " ranks pieces as the file does, which for LLaMA differs from its SentencePiece model on runs of"
-                + " spaces. Put the model's tokenizer.model next to tokenizer.json to use its scores" : null;
-        return new TokenizerExport("llama", "default", tokens, scores, types, special, addPrefix != null ? addPrefix : prefix,
-                warning);
+        String warning = inIdOrder(merges, vocab)
+                ? file + ": the merges are in piece-id order, as transformers 5's"
+                        + " LlamaTokenizer writes them from a tokenizer.model, so the SentencePiece scores are lost; the GGUF"
+                        + " ranks pieces as the file does, which for LLaMA differs from its SentencePiece model on runs of"
+                        + " spaces. Put the model's tokenizer.model next to tokenizer.json to use its scores"
+                : null;
+        return new TokenizerExport(
+                "llama", "default", tokens, scores, types, special, addPrefix != null ? addPrefix : prefix, warning);
     }
 
     /**
@@ -135,8 +144,11 @@ final class ByteFallbackBpe {
         long previous = Long.MIN_VALUE;
         for (String[] m : merges) {
             Integer id = vocab.get(m[0] + m[1]);
-            long key = id == null ? Long.MAX_VALUE : ((long) id << 32)
-                    | ((long) m[0].codePointCount(0, m[0].length()) << 16) | m[1].codePointCount(0, m[1].length());
+            long key = id == null
+                    ? Long.MAX_VALUE
+                    : ((long) id << 32)
+                            | ((long) m[0].codePointCount(0, m[0].length()) << 16)
+                            | m[1].codePointCount(0, m[1].length());
             if (key < previous) {
                 return false;
             }
@@ -154,7 +166,9 @@ final class ByteFallbackBpe {
         for (Object o : l) {
             if (o instanceof String s && s.indexOf(' ') > 0 && s.indexOf(' ') == s.lastIndexOf(' ')) {
                 out.add(new String[] {s.substring(0, s.indexOf(' ')), s.substring(s.indexOf(' ') + 1)});
-            } else if (o instanceof List<?> pair && pair.size() == 2 && pair.get(0) instanceof String a
+            } else if (o instanceof List<?> pair
+                    && pair.size() == 2
+                    && pair.get(0) instanceof String a
                     && pair.get(1) instanceof String b) {
                 out.add(new String[] {a, b});
             } else {
@@ -175,8 +189,10 @@ final class ByteFallbackBpe {
             Map<?, ?> m = (Map<?, ?>) step;
             if ("Prepend".equals(m.get("type")) && SPACE.equals(m.get("prepend"))) {
                 prepend = true;
-            } else if ("Replace".equals(m.get("type")) && m.get("pattern") instanceof Map<?, ?> p
-                    && " ".equals(p.get("String")) && SPACE.equals(m.get("content"))) {
+            } else if ("Replace".equals(m.get("type"))
+                    && m.get("pattern") instanceof Map<?, ?> p
+                    && " ".equals(p.get("String"))
+                    && SPACE.equals(m.get("content"))) {
                 replace = true;
             } else {
                 throw refused(file, "normalizer step " + m.get("type"));
@@ -184,7 +200,8 @@ final class ByteFallbackBpe {
         }
         for (Object step : steps(tj.get("pre_tokenizer"), "pretokenizers")) {
             Map<?, ?> m = (Map<?, ?>) step;
-            if (!"Metaspace".equals(m.get("type")) || !SPACE.equals(m.get("replacement"))
+            if (!"Metaspace".equals(m.get("type"))
+                    || !SPACE.equals(m.get("replacement"))
                     || Boolean.TRUE.equals(m.get("split"))) {
                 throw refused(file, "pre-tokenizer " + m);
             }
@@ -209,8 +226,10 @@ final class ByteFallbackBpe {
     }
 
     private static CheckpointException refused(Path file, String what) {
-        return new CheckpointException(file, "byte-fallback BPE tokenizer not recognized as SentencePiece-style (" + what
-                + "); expected a Replace(' ', '\u2581') normalizer (with Prepend('\u2581')) or a Metaspace pre-tokenizer,"
-                + " as transformers' LlamaConverter / LlamaTokenizer write them");
+        return new CheckpointException(
+                file,
+                "byte-fallback BPE tokenizer not recognized as SentencePiece-style (" + what
+                        + "); expected a Replace(' ', '\u2581') normalizer (with Prepend('\u2581')) or a Metaspace pre-tokenizer,"
+                        + " as transformers' LlamaConverter / LlamaTokenizer write them");
     }
 }

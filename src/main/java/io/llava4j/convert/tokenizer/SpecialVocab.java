@@ -32,13 +32,25 @@ public final class SpecialVocab {
     static final List<String> DEFAULT_TYPES = List.of("bos", "eos", "unk", "sep", "pad", "cls", "mask");
     /** GGUF keys of the types llama.cpp reads (vocab.py has no writer for {@code cls}, so it is skipped there too). */
     private static final Map<String, String> ID_KEYS = Map.of(
-            "bos", LlmKeys.TOKENIZER_BOS_ID, "eos", LlmKeys.TOKENIZER_EOS_ID,
-            "unk", LlmKeys.TOKENIZER_UNK_ID, "sep", LlmKeys.TOKENIZER_SEP_ID,
-            "pad", LlmKeys.TOKENIZER_PAD_ID, "mask", LlmKeys.TOKENIZER_MASK_ID,
-            "eot", LlmKeys.TOKENIZER_EOT_ID, "eom", LlmKeys.TOKENIZER_EOM_ID);
+            "bos",
+            LlmKeys.TOKENIZER_BOS_ID,
+            "eos",
+            LlmKeys.TOKENIZER_EOS_ID,
+            "unk",
+            LlmKeys.TOKENIZER_UNK_ID,
+            "sep",
+            LlmKeys.TOKENIZER_SEP_ID,
+            "pad",
+            LlmKeys.TOKENIZER_PAD_ID,
+            "mask",
+            LlmKeys.TOKENIZER_MASK_ID,
+            "eot",
+            LlmKeys.TOKENIZER_EOT_ID,
+            "eom",
+            LlmKeys.TOKENIZER_EOM_ID);
+
     private static final Map<String, String> ADD_KEYS = Map.of(
-            "bos", LlmKeys.TOKENIZER_ADD_BOS, "eos", LlmKeys.TOKENIZER_ADD_EOS,
-            "sep", LlmKeys.TOKENIZER_ADD_SEP);
+            "bos", LlmKeys.TOKENIZER_ADD_BOS, "eos", LlmKeys.TOKENIZER_ADD_EOS, "sep", LlmKeys.TOKENIZER_ADD_SEP);
 
     private final Integer nVocab;
     private final boolean loadMerges;
@@ -143,7 +155,8 @@ public final class SpecialVocab {
             }
         }
         Path configFile = dir.resolve("tokenizer_config.json");
-        Map<String, Object> tc = Files.isRegularFile(configFile) ? new LinkedHashMap<>(Json.readObject(configFile)) : null;
+        Map<String, Object> tc =
+                Files.isRegularFile(configFile) ? new LinkedHashMap<>(Json.readObject(configFile)) : null;
         if (tokenizer != null) {
             postProcessor(tokenizer, tc);
         }
@@ -167,7 +180,9 @@ public final class SpecialVocab {
             chatTemplate = s;
         } else if (template instanceof List<?> list) {
             for (Object o : list) { // named templates: keep the default one
-                if (o instanceof Map<?, ?> m && "default".equals(m.get("name")) && m.get("template") instanceof String s) {
+                if (o instanceof Map<?, ?> m
+                        && "default".equals(m.get("name"))
+                        && m.get("template") instanceof String s) {
                     chatTemplate = s;
                 }
             }

@@ -49,8 +49,15 @@ import java.util.Map;
  *     does, else null
  * @param warning what the user should know about this vocabulary (one line), or null
  */
-public record TokenizerExport(String model, String pre, List<String> tokens, float[] scores, int[] types,
-        SpecialVocab special, Boolean addSpacePrefix, String warning) {
+public record TokenizerExport(
+        String model,
+        String pre,
+        List<String> tokens,
+        float[] scores,
+        int[] types,
+        SpecialVocab special,
+        Boolean addSpacePrefix,
+        String warning) {
 
     /**
      * Reads the tokenizer in {@code dir}.
@@ -77,11 +84,14 @@ public record TokenizerExport(String model, String pre, List<String> tokens, flo
         Path json = dir.resolve("tokenizer.json");
         if (Files.isRegularFile(json)) {
             Map<String, Object> tj = Json.readObject(json);
-            return ByteFallbackBpe.applies(tj) ? ByteFallbackBpe.read(dir, json, tj, vocabSize, tc, addPrefix)
+            return ByteFallbackBpe.applies(tj)
+                    ? ByteFallbackBpe.read(dir, json, tj, vocabSize, tc, addPrefix)
                     : bpe(dir, json, tj, vocabSize, addPrefix);
         }
-        throw new CheckpointException(dir, "no tokenizer: expected tokenizer.model or sentencepiece.bpe.model"
-                + " (SentencePiece) or tokenizer.json (BPE)");
+        throw new CheckpointException(
+                dir,
+                "no tokenizer: expected tokenizer.model or sentencepiece.bpe.model"
+                        + " (SentencePiece) or tokenizer.json (BPE)");
     }
 
     /**
@@ -97,8 +107,8 @@ public record TokenizerExport(String model, String pre, List<String> tokens, flo
         }
     }
 
-    private static TokenizerExport sentencePiece(Path dir, Path file, Integer vocabSize, Map<String, Object> tc,
-            Boolean addPrefix) {
+    private static TokenizerExport sentencePiece(
+            Path dir, Path file, Integer vocabSize, Map<String, Object> tc, Boolean addPrefix) {
         SentencePieceModel sp = SentencePieceModel.read(file);
         int n = vocabSize != null ? vocabSize : sp.pieces().size();
         List<String> tokens = new ArrayList<>(n);
@@ -130,7 +140,9 @@ public record TokenizerExport(String model, String pre, List<String> tokens, flo
         Path json = dir.resolve("tokenizer.json");
         if (Files.isRegularFile(json) && Json.readObject(json).get("added_tokens") instanceof List<?> l) {
             for (Object o : l) {
-                if (o instanceof Map<?, ?> a && a.get("id") instanceof Long id && a.get("content") instanceof String c) {
+                if (o instanceof Map<?, ?> a
+                        && a.get("id") instanceof Long id
+                        && a.get("content") instanceof String c) {
                     addedToken(tokens, scores, types, id.intValue(), c, Boolean.TRUE.equals(a.get("special")));
                 }
             }
@@ -141,8 +153,9 @@ public record TokenizerExport(String model, String pre, List<String> tokens, flo
                 try {
                     id = Integer.parseInt(String.valueOf(e.getKey()));
                 } catch (NumberFormatException ex) {
-                    throw new CheckpointException(dir.resolve("tokenizer_config.json"), "added_tokens_decoder key "
-                            + e.getKey() + " is not a token id");
+                    throw new CheckpointException(
+                            dir.resolve("tokenizer_config.json"),
+                            "added_tokens_decoder key " + e.getKey() + " is not a token id");
                 }
                 if (e.getValue() instanceof Map<?, ?> data && data.get("content") instanceof String content) {
                     addedToken(tokens, scores, types, id, content, Boolean.TRUE.equals(data.get("special")));
@@ -153,8 +166,10 @@ public record TokenizerExport(String model, String pre, List<String> tokens, flo
         return new TokenizerExport("llama", "default", tokens, scores, types, special, addPrefix, null);
     }
 
-    private static TokenizerExport bpe(Path dir, Path file, Map<String, Object> tj, Integer vocabSize, Boolean addPrefix) {
-        if (!(tj.get("model") instanceof Map<?, ?> m) || !"BPE".equals(m.get("type"))
+    private static TokenizerExport bpe(
+            Path dir, Path file, Map<String, Object> tj, Integer vocabSize, Boolean addPrefix) {
+        if (!(tj.get("model") instanceof Map<?, ?> m)
+                || !"BPE".equals(m.get("type"))
                 || !(m.get("vocab") instanceof Map<?, ?> vocabMap)) {
             throw new CheckpointException(file, "not a BPE tokenizer (model.type must be BPE with a vocab)");
         }
@@ -169,7 +184,9 @@ public record TokenizerExport(String model, String pre, List<String> tokens, flo
         Map<Integer, Map<?, ?>> added = new HashMap<>();
         if (tj.get("added_tokens") instanceof List<?> l) {
             for (Object o : l) {
-                if (o instanceof Map<?, ?> a && a.get("id") instanceof Long id && a.get("content") instanceof String c) {
+                if (o instanceof Map<?, ?> a
+                        && a.get("id") instanceof Long id
+                        && a.get("content") instanceof String c) {
                     byId.put(id.intValue(), c);
                     added.put(id.intValue(), a);
                 }
@@ -232,7 +249,10 @@ public record TokenizerExport(String model, String pre, List<String> tokens, flo
 
     /** {@code TextModel.does_token_look_special}. */
     static boolean looksSpecial(String t) {
-        return t.equals("<pad>") || t.equals("<mask>") || t.equals("<2mass>") || t.equals("[@BOS@]")
+        return t.equals("<pad>")
+                || t.equals("<mask>")
+                || t.equals("<2mass>")
+                || t.equals("[@BOS@]")
                 || (t.startsWith("<|") && t.endsWith("|>"))
                 || (t.startsWith("<\uff5c") && t.endsWith("\uff5c>"))
                 || (t.startsWith("<unused") && t.endsWith(">"));
@@ -255,8 +275,12 @@ public record TokenizerExport(String model, String pre, List<String> tokens, flo
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof TokenizerExport t && model.equals(t.model) && pre.equals(t.pre) && tokens.equals(t.tokens)
-                && Arrays.equals(scores, t.scores) && Arrays.equals(types, t.types);
+        return o instanceof TokenizerExport t
+                && model.equals(t.model)
+                && pre.equals(t.pre)
+                && tokens.equals(t.tokens)
+                && Arrays.equals(scores, t.scores)
+                && Arrays.equals(types, t.types);
     }
 
     @Override

@@ -41,37 +41,71 @@ public class LlamaPresets implements InfoMapper {
     public void map(InfoMap infoMap) {
         infoMap
                 // Export/attribute macros carry no meaning for Java.
-                .put(new Info("LLAMA_API", "GGML_API", "GGML_CALL", "GGML_RESTRICT", "GGML_NORETURN",
-                                "GGML_DEPRECATED", "LLAVA4J_API", "GGML_BACKEND_API", "_Noreturn",
+                .put(new Info(
+                                "LLAMA_API",
+                                "GGML_API",
+                                "GGML_CALL",
+                                "GGML_RESTRICT",
+                                "GGML_NORETURN",
+                                "GGML_DEPRECATED",
+                                "LLAVA4J_API",
+                                "GGML_BACKEND_API",
+                                "_Noreturn",
                                 "GGML_ATTRIBUTE_FORMAT")
-                        .cppTypes().annotations())
+                        .cppTypes()
+                        .annotations())
                 .put(new Info("restrict", "__restrict__").cppTypes().annotations())
                 // Types declared in headers we do not parse (ggml-backend.h, ggml-cpu.h, ggml-opt.h):
                 // opaque pointers are all we ever pass.
-                .put(new Info("ggml_backend_dev_t", "ggml_backend_buffer_type_t", "ggml_threadpool_t",
-                                "ggml_opt_dataset_t", "ggml_opt_result_t", "ggml_backend_t",
-                                "ggml_backend_buffer_t", "ggml_backend_sched_t")
-                        .cast().valueTypes("Pointer").pointerTypes("PointerPointer"))
-                .put(new Info("ggml_backend_sched_eval_callback", "ggml_opt_get_optimizer_params",
+                .put(new Info(
+                                "ggml_backend_dev_t",
+                                "ggml_backend_buffer_type_t",
+                                "ggml_threadpool_t",
+                                "ggml_opt_dataset_t",
+                                "ggml_opt_result_t",
+                                "ggml_backend_t",
+                                "ggml_backend_buffer_t",
+                                "ggml_backend_sched_t")
+                        .cast()
+                        .valueTypes("Pointer")
+                        .pointerTypes("PointerPointer"))
+                .put(new Info(
+                                "ggml_backend_sched_eval_callback",
+                                "ggml_opt_get_optimizer_params",
                                 "ggml_opt_epoch_callback")
-                        .cast().valueTypes("Pointer"))
+                        .cast()
+                        .valueTypes("Pointer"))
                 // llama_memory_t is an opaque handle (struct llama_memory_i *) passed by value.
                 .put(new Info("llama_memory_t").cast().valueTypes("Pointer"))
                 .put(new Info("gguf_context", "ggml_backend_buffer").cast().pointerTypes("Pointer"))
-                .put(new Info("ggml_numa_strategy", "ggml_opt_optimizer_type").cast().valueTypes("int"))
+                .put(new Info("ggml_numa_strategy", "ggml_opt_optimizer_type")
+                        .cast()
+                        .valueTypes("int"))
                 // Training API: needs ggml-opt.h, which llava4j never uses.
-                .put(new Info("llama_opt_params", "llama_opt_init", "llama_opt_epoch", "llama_opt_param_filter",
+                .put(new Info(
+                                "llama_opt_params",
+                                "llama_opt_init",
+                                "llama_opt_epoch",
+                                "llama_opt_param_filter",
                                 "llama_opt_param_filter_all")
                         .skip())
                 // Functions named like an enum hide the enum in C++, so generated casts to it fail to
                 // compile; llava4j reads pooling and vocabulary type from GGUF metadata instead.
-                .put(new Info("llama_pooling_type(const llama_context*)", "llama_vocab_type(const llama_vocab*)",
+                .put(new Info(
+                                "llama_pooling_type(const llama_context*)",
+                                "llama_vocab_type(const llama_vocab*)",
                                 "llama_context_params::pooling_type")
                         .skip())
                 // Statement macros for ggml kernels, not expressions.
-                .put(new Info("GGML_TENSOR_LOCALS_1", "GGML_TENSOR_LOCALS_2", "GGML_TENSOR_LOCALS_3",
-                                "GGML_TENSOR_LOCALS", "GGML_TENSOR_UNARY_OP_LOCALS", "GGML_TENSOR_BINARY_OP_LOCALS",
-                                "GGML_TENSOR_BINARY_OP_LOCALS01", "GGML_TENSOR_TERNARY_OP_LOCALS")
+                .put(new Info(
+                                "GGML_TENSOR_LOCALS_1",
+                                "GGML_TENSOR_LOCALS_2",
+                                "GGML_TENSOR_LOCALS_3",
+                                "GGML_TENSOR_LOCALS",
+                                "GGML_TENSOR_UNARY_OP_LOCALS",
+                                "GGML_TENSOR_BINARY_OP_LOCALS",
+                                "GGML_TENSOR_BINARY_OP_LOCALS01",
+                                "GGML_TENSOR_TERNARY_OP_LOCALS")
                         .skip())
                 // _Noreturn, printf-style; ggml's asserts are exactly what llava4j validates against.
                 .put(new Info("ggml_abort").skip());

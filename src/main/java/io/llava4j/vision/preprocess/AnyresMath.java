@@ -80,7 +80,8 @@ public final class AnyresMath {
      * {@code get_anyres_image_grid_shape(image_size, grid_pinpoints, patch_size)}: (columns, rows)
      * of tiles, {@code (best.width // tile, best.height // tile)}.
      */
-    public static Resolution gridShape(int originalWidth, int originalHeight, List<Resolution> pinpoints, int tileSize) {
+    public static Resolution gridShape(
+            int originalWidth, int originalHeight, List<Resolution> pinpoints, int tileSize) {
         Resolution best = selectBestResolution(originalWidth, originalHeight, pinpoints);
         return new Resolution(best.width() / tileSize, best.height() / tileSize);
     }

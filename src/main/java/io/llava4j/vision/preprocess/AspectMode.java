@@ -53,7 +53,8 @@ public enum AspectMode {
         if (imageAspectRatio == null) {
             return 0;
         }
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("anyres_max_(\\d+)").matcher(imageAspectRatio);
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("anyres_max_(\\d+)").matcher(imageAspectRatio);
         return m.find() ? Integer.parseInt(m.group(1)) : 0;
     }
 }

@@ -61,7 +61,8 @@ public final class FloatImage {
     /** The value at (x, y) of channel 0 = R, 1 = G, 2 = B. */
     public float get(int x, int y, int channel) {
         if (x < 0 || x >= width || y < 0 || y >= height || channel < 0 || channel > 2) {
-            throw new IndexOutOfBoundsException("(" + x + "," + y + "," + channel + ") outside " + width + "x" + height);
+            throw new IndexOutOfBoundsException(
+                    "(" + x + "," + y + "," + channel + ") outside " + width + "x" + height);
         }
         return data[(y * width + x) * 3 + channel];
     }

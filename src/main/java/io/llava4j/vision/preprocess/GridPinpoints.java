@@ -14,11 +14,19 @@ import java.util.regex.Pattern;
  */
 public final class GridPinpoints {
     /** LLaVA-1.6 (CLIP-L/14-336): {@code [[336,672],[672,336],[672,672],[1008,336],[336,1008]]}. */
-    public static final List<Resolution> LLAVA_V16 = List.of(new Resolution(336, 672), new Resolution(672, 336),
-            new Resolution(672, 672), new Resolution(1008, 336), new Resolution(336, 1008));
+    public static final List<Resolution> LLAVA_V16 = List.of(
+            new Resolution(336, 672),
+            new Resolution(672, 336),
+            new Resolution(672, 672),
+            new Resolution(1008, 336),
+            new Resolution(336, 1008));
     /** LLaVA-NeXT-Interleave (SigLIP-384): the LLaVA-1.6 list scaled to 384. */
-    public static final List<Resolution> NEXT_INTERLEAVE = List.of(new Resolution(384, 768), new Resolution(768, 384),
-            new Resolution(768, 768), new Resolution(1152, 384), new Resolution(384, 1152));
+    public static final List<Resolution> NEXT_INTERLEAVE = List.of(
+            new Resolution(384, 768),
+            new Resolution(768, 384),
+            new Resolution(768, 768),
+            new Resolution(1152, 384),
+            new Resolution(384, 1152));
 
     private static final Pattern RANGE_ITEM = Pattern.compile("\\((\\d+)x(\\d+)\\)");
     private static final Pattern PAIR = Pattern.compile("[\\[(]\\s*(\\d+)\\s*,\\s*(\\d+)\\s*[\\])]");

@@ -12,8 +12,15 @@ package io.llava4j.vision.preprocess;
  * @param gridRows anyres tile rows; 0 otherwise
  * @param anyresMaxPatches N of {@code anyres_max_N}, or 0
  */
-public record ImageLayout(int originalWidth, int originalHeight, AspectMode mode, int tileSize, Resolution canvas,
-        int gridCols, int gridRows, int anyresMaxPatches) {
+public record ImageLayout(
+        int originalWidth,
+        int originalHeight,
+        AspectMode mode,
+        int tileSize,
+        Resolution canvas,
+        int gridCols,
+        int gridRows,
+        int anyresMaxPatches) {
 
     /** Model-input images: 1, or for anyres the overview plus {@code gridCols * gridRows} tiles. */
     public int imageCount() {

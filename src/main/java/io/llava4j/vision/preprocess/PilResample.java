@@ -41,11 +41,13 @@ public final class PilResample {
      * @throws IllegalArgumentException if a target side is below 1 or the box is negative, empty
      *     or outside the image (Pillow's checks)
      */
-    public static RgbImage resize(RgbImage image, int width, int height, ResampleFilter filter,
-            float x0, float y0, float x1, float y1) {
+    public static RgbImage resize(
+            RgbImage image, int width, int height, ResampleFilter filter, float x0, float y0, float x1, float y1) {
         byte[] src = new byte[image.width() * image.height() * 3];
         image.rgbBuffer().get(src);
-        return new RgbImage(width, height,
+        return new RgbImage(
+                width,
+                height,
                 resize(src, image.width(), image.height(), width, height, filter, new float[] {x0, y0, x1, y1}));
     }
 
@@ -68,7 +70,10 @@ public final class PilResample {
             throw new IllegalArgumentException("box can't be empty");
         }
         // Image.resize: same size and full box -> copy; _resize: integer box of the output size -> crop
-        if (box[0] - (int) box[0] == 0 && box[2] - box[0] == outW && box[1] - (int) box[1] == 0 && box[3] - box[1] == outH) {
+        if (box[0] - (int) box[0] == 0
+                && box[2] - box[0] == outW
+                && box[1] - (int) box[1] == 0
+                && box[3] - box[1] == outH) {
             return crop(src, inW, (int) box[0], (int) box[1], outW, outH);
         }
         return resampleInner(src, inW, inH, outW, outH, filter, box);
@@ -84,7 +89,8 @@ public final class PilResample {
     }
 
     /** {@code ImagingResampleInner}. */
-    private static byte[] resampleInner(byte[] src, int inW, int inH, int outW, int outH, ResampleFilter filter, float[] box) {
+    private static byte[] resampleInner(
+            byte[] src, int inW, int inH, int outW, int outH, ResampleFilter filter, float[] box) {
         // Pillow compares box[2] with xsize here (not with the input width); kept as written.
         boolean needHorizontal = outW != inW || box[0] != 0 || box[2] != outW;
         boolean needVertical = outH != inH || box[1] != 0 || box[3] != outH;

@@ -24,12 +24,20 @@ import java.util.Objects;
  * @param anyresMaxPatches N of {@code anyres_max_N} (OneVision: 9), else 0; affects the merge
  *     layout only, not the pixels
  */
-public record PreprocessConfig(int imageSize, int patchSize, float[] mean, float[] std, AspectMode aspectMode,
-        List<Resolution> gridPinpoints, ResampleFilter resample, int anyresMaxPatches) {
+public record PreprocessConfig(
+        int imageSize,
+        int patchSize,
+        float[] mean,
+        float[] std,
+        AspectMode aspectMode,
+        List<Resolution> gridPinpoints,
+        ResampleFilter resample,
+        int anyresMaxPatches) {
     /** OpenAI CLIP {@code image_mean}. */
     public static final float[] CLIP_MEAN = {0.48145466f, 0.4578275f, 0.40821073f};
     /** OpenAI CLIP {@code image_std}. */
     public static final float[] CLIP_STD = {0.26862954f, 0.26130258f, 0.27577711f};
+
     private static final float[] HALF = {0.5f, 0.5f, 0.5f};
 
     /** @throws Llava4jException {@code INVALID_ARGUMENT} for inconsistent values */
@@ -71,20 +79,27 @@ public record PreprocessConfig(int imageSize, int patchSize, float[] mean, float
 
     /** LLaVA-1.6 (CLIP-L/14-336, {@code anyres}, {@link GridPinpoints#LLAVA_V16}). */
     public static PreprocessConfig llava16Clip() {
-        return new PreprocessConfig(336, 14, CLIP_MEAN, CLIP_STD, AspectMode.ANYRES, GridPinpoints.LLAVA_V16,
-                ResampleFilter.BICUBIC, 0);
+        return new PreprocessConfig(
+                336, 14, CLIP_MEAN, CLIP_STD, AspectMode.ANYRES, GridPinpoints.LLAVA_V16, ResampleFilter.BICUBIC, 0);
     }
 
     /** LLaVA-NeXT-Interleave (SigLIP-so400m-14-384, {@code anyres}, mean = std = 0.5). */
     public static PreprocessConfig nextInterleaveSiglip() {
-        return new PreprocessConfig(384, 14, HALF, HALF, AspectMode.ANYRES, GridPinpoints.NEXT_INTERLEAVE,
-                ResampleFilter.BICUBIC, 0);
+        return new PreprocessConfig(
+                384, 14, HALF, HALF, AspectMode.ANYRES, GridPinpoints.NEXT_INTERLEAVE, ResampleFilter.BICUBIC, 0);
     }
 
     /** LLaVA-OneVision (SigLIP-384, {@code anyres_max_9}, pinpoints {@code (1x1),...,(6x6)}). */
     public static PreprocessConfig oneVisionSiglip() {
-        return new PreprocessConfig(384, 14, HALF, HALF, AspectMode.ANYRES, GridPinpoints.parse("(1x1),...,(6x6)", 384),
-                ResampleFilter.BICUBIC, 9);
+        return new PreprocessConfig(
+                384,
+                14,
+                HALF,
+                HALF,
+                AspectMode.ANYRES,
+                GridPinpoints.parse("(1x1),...,(6x6)", 384),
+                ResampleFilter.BICUBIC,
+                9);
     }
 
     /** A copy with another aspect mode (pinpoints kept; PAD/CROP/SQUASH ignore them). */
@@ -118,15 +133,28 @@ public record PreprocessConfig(int imageSize, int patchSize, float[] mean, float
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof PreprocessConfig p && imageSize == p.imageSize && patchSize == p.patchSize
-                && Arrays.equals(mean, p.mean) && Arrays.equals(std, p.std) && aspectMode == p.aspectMode
-                && gridPinpoints.equals(p.gridPinpoints) && resample == p.resample && anyresMaxPatches == p.anyresMaxPatches;
+        return o instanceof PreprocessConfig p
+                && imageSize == p.imageSize
+                && patchSize == p.patchSize
+                && Arrays.equals(mean, p.mean)
+                && Arrays.equals(std, p.std)
+                && aspectMode == p.aspectMode
+                && gridPinpoints.equals(p.gridPinpoints)
+                && resample == p.resample
+                && anyresMaxPatches == p.anyresMaxPatches;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(imageSize, patchSize, Arrays.hashCode(mean), Arrays.hashCode(std), aspectMode,
-                gridPinpoints, resample, anyresMaxPatches);
+        return Objects.hash(
+                imageSize,
+                patchSize,
+                Arrays.hashCode(mean),
+                Arrays.hashCode(std),
+                aspectMode,
+                gridPinpoints,
+                resample,
+                anyresMaxPatches);
     }
 
     @Override

@@ -61,7 +61,8 @@ public final class Preprocessor {
         return switch (config.aspectMode()) {
             case PAD -> {
                 int side = Math.max(w, h);
-                byte[] square = w == h ? px : paste(px, w, h, side, side, (side - w) / 2, (side - h) / 2, config.padColor());
+                byte[] square =
+                        w == h ? px : paste(px, w, h, side, side, (side - w) / 2, (side - h) / 2, config.padColor());
                 yield single(w, h, processorResize(square, side, side));
             }
             case CROP -> single(w, h, processorResize(px, w, h));
@@ -80,9 +81,17 @@ public final class Preprocessor {
         Resolution best = AnyresMath.selectBestResolution(w, h, config.gridPinpoints());
         AnyresMath.PadPlacement place = AnyresMath.resizeAndPad(w, h, best);
         // resize_and_pad_image: image.resize((nw, nh)) with PIL's default filter (BICUBIC)
-        byte[] resized = PilResample.resize(px, w, h, place.resizedWidth(), place.resizedHeight(), ResampleFilter.BICUBIC);
-        byte[] canvas = paste(resized, place.resizedWidth(), place.resizedHeight(), best.width(), best.height(),
-                place.offsetX(), place.offsetY(), new int[] {0, 0, 0});
+        byte[] resized =
+                PilResample.resize(px, w, h, place.resizedWidth(), place.resizedHeight(), ResampleFilter.BICUBIC);
+        byte[] canvas = paste(
+                resized,
+                place.resizedWidth(),
+                place.resizedHeight(),
+                best.width(),
+                best.height(),
+                place.offsetX(),
+                place.offsetY(),
+                new int[] {0, 0, 0});
         int cols = best.width() / size;
         int rows = best.height() / size;
         List<FloatImage> out = new ArrayList<>(1 + cols * rows);
@@ -92,7 +101,8 @@ public final class Preprocessor {
                 out.add(normalise(PilResample.crop(canvas, best.width(), c * size, r * size, size, size)));
             }
         }
-        ImageLayout layout = new ImageLayout(w, h, AspectMode.ANYRES, size, best, cols, rows, config.anyresMaxPatches());
+        ImageLayout layout =
+                new ImageLayout(w, h, AspectMode.ANYRES, size, best, cols, rows, config.anyresMaxPatches());
         return new PreprocessedImage(out, layout);
     }
 

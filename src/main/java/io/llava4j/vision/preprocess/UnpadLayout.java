@@ -13,8 +13,17 @@ package io.llava4j.vision.preprocess;
  * @param side feature-map side of one tile (patches per side: 24 for CLIP-L/14-336, 27 SigLIP-384)
  * @param interpolated whether {@code anyres_max_N} resizes (torch bilinear, align_corners=False)
  */
-public record UnpadLayout(int side, int fullRows, int fullCols, int rowStart, int keptRows, int colStart, int keptCols,
-        int outRows, int outCols, boolean interpolated) {
+public record UnpadLayout(
+        int side,
+        int fullRows,
+        int fullCols,
+        int rowStart,
+        int keptRows,
+        int colStart,
+        int keptCols,
+        int outRows,
+        int outCols,
+        boolean interpolated) {
 
     /**
      * Computes the layout like {@code unpad_image(tensor, image_size)} (LLaVA: {@code int()}
@@ -24,7 +33,8 @@ public record UnpadLayout(int side, int fullRows, int fullCols, int rowStart, in
      *
      * @param maxPatches N of {@code anyres_max_N}, 0 for plain anyres
      */
-    public static UnpadLayout of(int originalWidth, int originalHeight, int gridCols, int gridRows, int side, int maxPatches) {
+    public static UnpadLayout of(
+            int originalWidth, int originalHeight, int gridCols, int gridRows, int side, int maxPatches) {
         int curH = gridRows * side;
         int curW = gridCols * side;
         double originalAspect = (double) originalWidth / originalHeight;
@@ -55,7 +65,8 @@ public record UnpadLayout(int side, int fullRows, int fullCols, int rowStart, in
                 interpolated = true;
             }
         }
-        return new UnpadLayout(side, curH, curW, rowStart, keptRows, colStart, keptCols, outRows, outCols, interpolated);
+        return new UnpadLayout(
+                side, curH, curW, rowStart, keptRows, colStart, keptCols, outRows, outCols, interpolated);
     }
 
     /** Overview plus grid with newlines: {@code side^2 + outRows * (outCols + 1)}. */

@@ -16,12 +16,19 @@ class SettingsEditorTest {
     @Test
     void everyNameChangesItsSetting() {
         SamplerConfig s = BASE.sampler();
-        assertEquals(s.withTemperature(0.7), SettingsEditor.apply(BASE, "temp", "0.7").sampler());
-        assertEquals(s.withTemperature(0.7), SettingsEditor.apply(BASE, "Temperature", " 0.7 ").sampler());
+        assertEquals(
+                s.withTemperature(0.7),
+                SettingsEditor.apply(BASE, "temp", "0.7").sampler());
+        assertEquals(
+                s.withTemperature(0.7),
+                SettingsEditor.apply(BASE, "Temperature", " 0.7 ").sampler());
         assertEquals(s.withTopK(5), SettingsEditor.apply(BASE, "top-k", "5").sampler());
         assertEquals(s.withTopP(0.9), SettingsEditor.apply(BASE, "top-p", "0.9").sampler());
-        assertEquals(s.withMinP(0.05), SettingsEditor.apply(BASE, "min-p", "0.05").sampler());
-        assertEquals(s.withRepeatPenalty(1.1), SettingsEditor.apply(BASE, "repeat-penalty", "1.1").sampler());
+        assertEquals(
+                s.withMinP(0.05), SettingsEditor.apply(BASE, "min-p", "0.05").sampler());
+        assertEquals(
+                s.withRepeatPenalty(1.1),
+                SettingsEditor.apply(BASE, "repeat-penalty", "1.1").sampler());
         assertEquals(s.withSeed(-3), SettingsEditor.apply(BASE, "seed", "-3").sampler());
         assertEquals(64, SettingsEditor.apply(BASE, "max-tokens", "64").maxTokens());
         assertEquals(7, SettingsEditor.NAMES.size());

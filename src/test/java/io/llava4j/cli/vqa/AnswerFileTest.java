@@ -16,8 +16,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Resuming an answers file: what counts as answered, and how an interrupted last line is repaired. */
 class AnswerFileTest {
-    private static final String A1 = "{\"question_id\":1,\"prompt\":\"p\",\"text\":\"t\",\"answer_id\":\"AAA\",\"model_id\":\"m\",\"metadata\":{}}";
-    private static final String A2 = "{\"question_id\":\"two\",\"prompt\":\"p\",\"text\":\"ü \\\"q\\\"\",\"answer_id\":\"BBB\",\"model_id\":\"m\",\"metadata\":{}}";
+    private static final String A1 =
+            "{\"question_id\":1,\"prompt\":\"p\",\"text\":\"t\",\"answer_id\":\"AAA\",\"model_id\":\"m\",\"metadata\":{}}";
+    private static final String A2 =
+            "{\"question_id\":\"two\",\"prompt\":\"p\",\"text\":\"ü \\\"q\\\"\",\"answer_id\":\"BBB\",\"model_id\":\"m\",\"metadata\":{}}";
 
     @TempDir
     Path dir;
@@ -37,8 +39,13 @@ class AnswerFileTest {
             f.append(new QuestionId("3", false), "Why \"so\"?\n", "Bécause", "CCC", "model");
         }
         List<String> lines = Files.readAllLines(p, StandardCharsets.UTF_8);
-        assertEquals(List.of(A1, A2, "{\"question_id\":3,\"prompt\":\"Why \\\"so\\\"?\\n\",\"text\":\"Bécause\","
-                + "\"answer_id\":\"CCC\",\"model_id\":\"model\",\"metadata\":{}}"), lines);
+        assertEquals(
+                List.of(
+                        A1,
+                        A2,
+                        "{\"question_id\":3,\"prompt\":\"Why \\\"so\\\"?\\n\",\"text\":\"Bécause\","
+                                + "\"answer_id\":\"CCC\",\"model_id\":\"model\",\"metadata\":{}}"),
+                lines);
     }
 
     @Test

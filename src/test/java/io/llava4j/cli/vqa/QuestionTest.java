@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
 class QuestionTest {
     @Test
     void parsesLlavaBenchLines() {
-        Question q = Question.parse("{\"question_id\": 0, \"image\": \"001.jpg\", \"text\": \"What is the name of this famous"
-                + " sight in the photo?\", \"category\": \"conv\", \"extra\": {\"a\": [1, 2]}}");
+        Question q = Question.parse(
+                "{\"question_id\": 0, \"image\": \"001.jpg\", \"text\": \"What is the name of this famous"
+                        + " sight in the photo?\", \"category\": \"conv\", \"extra\": {\"a\": [1, 2]}}");
         assertEquals(new QuestionId("0", false), q.id());
         assertEquals("001.jpg", q.image());
         assertTrue(q.text().startsWith("What is the name"));

@@ -54,6 +54,7 @@ class ConvertQ8Test {
         // 2 heads of size 4, one column: rows h0 [a0 a1 b0 b1] -> [a0 b0 a1 b1]
         float[] rows = {0, 1, 2, 3, 10, 11, 12, 13};
         assertArrayEquals(new float[] {0, 2, 1, 3, 10, 12, 11, 13}, TensorEncoding.permute(rows, 8, 1, 2));
-        assertArrayEquals(new float[] {1, 4, 2, 5, 3, 6}, TensorEncoding.transpose(new float[] {1, 2, 3, 4, 5, 6}, 2, 3));
+        assertArrayEquals(
+                new float[] {1, 4, 2, 5, 3, 6}, TensorEncoding.transpose(new float[] {1, 2, 3, 4, 5, 6}, 2, 3));
     }
 }

@@ -53,12 +53,17 @@ class AnyresReferenceTest {
             for (int i = 0; i < 400; i++) {
                 int w = 1 + rnd.nextInt(i % 2 == 0 ? 4000 : 400);
                 int h = 1 + rnd.nextInt(i % 3 == 0 ? 4000 : 400);
-                assertEquals(NaiveAnyres.selectBest(w, h, cfg.gridPinpoints()),
-                        AnyresMath.selectBestResolution(w, h, cfg.gridPinpoints()), fam + " " + w + "x" + h);
+                assertEquals(
+                        NaiveAnyres.selectBest(w, h, cfg.gridPinpoints()),
+                        AnyresMath.selectBestResolution(w, h, cfg.gridPinpoints()),
+                        fam + " " + w + "x" + h);
                 Resolution g = AnyresMath.gridShape(w, h, cfg.gridPinpoints(), cfg.imageSize());
                 UnpadLayout u = UnpadLayout.of(w, h, g.width(), g.height(), side, cfg.anyresMaxPatches());
-                int[] sim = NaiveAnyres.simulateMerge(w, h, cfg.gridPinpoints(), cfg.imageSize(), side, cfg.anyresMaxPatches());
-                assertArrayEquals(sim, new int[] {u.rowStart(), u.keptRows(), u.colStart(), u.keptCols(), u.tokenCount()},
+                int[] sim = NaiveAnyres.simulateMerge(
+                        w, h, cfg.gridPinpoints(), cfg.imageSize(), side, cfg.anyresMaxPatches());
+                assertArrayEquals(
+                        sim,
+                        new int[] {u.rowStart(), u.keptRows(), u.colStart(), u.keptCols(), u.tokenCount()},
                         fam + " " + w + "x" + h);
             }
         }
@@ -67,9 +72,20 @@ class AnyresReferenceTest {
     /** Pixels: the production tiles equal the naive per-pixel construction exactly, tiny images included. */
     @Test
     void tilesMatchNaiveConstruction() {
-        PreprocessConfig tiny = new PreprocessConfig(28, 14, PreprocessConfig.CLIP_MEAN, PreprocessConfig.CLIP_STD,
-                AspectMode.ANYRES, List.of(new Resolution(28, 56), new Resolution(56, 28), new Resolution(56, 56),
-                        new Resolution(84, 28), new Resolution(28, 84)), ResampleFilter.BICUBIC, 0);
+        PreprocessConfig tiny = new PreprocessConfig(
+                28,
+                14,
+                PreprocessConfig.CLIP_MEAN,
+                PreprocessConfig.CLIP_STD,
+                AspectMode.ANYRES,
+                List.of(
+                        new Resolution(28, 56),
+                        new Resolution(56, 28),
+                        new Resolution(56, 56),
+                        new Resolution(84, 28),
+                        new Resolution(28, 84)),
+                ResampleFilter.BICUBIC,
+                0);
         int[][] sizes = {{1, 1}, {3, 2}, {20, 13}, {28, 28}, {61, 47}, {200, 30}, {30, 200}, {57, 56}};
         for (PreprocessConfig cfg : new PreprocessConfig[] {tiny, PreprocessConfig.llava16Clip()}) {
             for (int[] s : sizes) {

@@ -30,16 +30,28 @@ class AnyresTokenCountTest {
     static int tokens(String fam, int w, int h) {
         PreprocessConfig c = family(fam);
         Resolution grid = AnyresMath.gridShape(w, h, c.gridPinpoints(), c.imageSize());
-        return UnpadLayout.of(w, h, grid.width(), grid.height(), c.patchesPerSide(), c.anyresMaxPatches()).tokenCount();
+        return UnpadLayout.of(w, h, grid.width(), grid.height(), c.patchesPerSide(), c.anyresMaxPatches())
+                .tokenCount();
     }
 
     @ParameterizedTest(name = "{0} {1}x{2} -> {3}")
     @CsvSource({
-        "v16, 640, 480, 2340", "v16, 480, 640, 2352", "v16, 1920, 1080, 1948", "v16, 500, 2000, 1944",
-        "v16, 1000, 200, 1598", "v16, 336, 336, 1176", "v16, 100, 100, 1176", "v16, 300, 200, 976",
-        "v16, 200, 300, 1476", "v16, 704, 396, 1850",
-        "interleave, 640, 480, 2929", "interleave, 1920, 1080, 2379", "interleave, 384, 384, 1513",
-        "ov, 1920, 1080, 7269", "ov, 2304, 2304, 7371", "ov, 384, 384, 1485",
+        "v16, 640, 480, 2340",
+        "v16, 480, 640, 2352",
+        "v16, 1920, 1080, 1948",
+        "v16, 500, 2000, 1944",
+        "v16, 1000, 200, 1598",
+        "v16, 336, 336, 1176",
+        "v16, 100, 100, 1176",
+        "v16, 300, 200, 976",
+        "v16, 200, 300, 1476",
+        "v16, 704, 396, 1850",
+        "interleave, 640, 480, 2929",
+        "interleave, 1920, 1080, 2379",
+        "interleave, 384, 384, 1513",
+        "ov, 1920, 1080, 7269",
+        "ov, 2304, 2304, 7371",
+        "ov, 384, 384, 1485",
     })
     void workedTokenCounts(String fam, int w, int h, int expected) {
         assertEquals(expected, tokens(fam, w, h));
@@ -56,7 +68,8 @@ class AnyresTokenCountTest {
         "300, 200, 336, 672, 1, 2, 336, 225, 0, 223, 16, 24",
         "704, 396, 672, 672, 2, 2, 672, 378, 0, 147, 26, 48",
     })
-    void workedGeometryV16(int w, int h, int bw, int bh, int cols, int rows, int nw, int nh, int px, int py, int uh, int uw) {
+    void workedGeometryV16(
+            int w, int h, int bw, int bh, int cols, int rows, int nw, int nh, int px, int py, int uh, int uw) {
         Resolution best = AnyresMath.selectBestResolution(w, h, GridPinpoints.LLAVA_V16);
         assertEquals(new Resolution(bw, bh), best);
         assertEquals(new Resolution(cols, rows), AnyresMath.gridShape(w, h, GridPinpoints.LLAVA_V16, 336));
@@ -78,27 +91,34 @@ class AnyresTokenCountTest {
         assertTrue(u.interpolated());
         assertEquals(60, u.outRows());
         assertEquals(108, u.outCols());
-        assertEquals(new Resolution(1920, 1152),
-                AnyresMath.selectBestResolution(1920, 1080, PreprocessConfig.oneVisionSiglip().gridPinpoints()));
+        assertEquals(
+                new Resolution(1920, 1152),
+                AnyresMath.selectBestResolution(
+                        1920, 1080, PreprocessConfig.oneVisionSiglip().gridPinpoints()));
     }
 
     @Test
     void layoutFromThePreprocessorCountsTokens() {
-        PreprocessedImage p = new Preprocessor(PreprocessConfig.llava16Clip()).process(TestPatterns.pattern(640, 480, 1));
+        PreprocessedImage p =
+                new Preprocessor(PreprocessConfig.llava16Clip()).process(TestPatterns.pattern(640, 480, 1));
         assertEquals(5, p.images().size());
         assertEquals(2340, p.layout().tokenCount(24));
-        PreprocessedImage pad = new Preprocessor(PreprocessConfig.llava15Clip()).process(TestPatterns.pattern(640, 480, 1));
+        PreprocessedImage pad =
+                new Preprocessor(PreprocessConfig.llava15Clip()).process(TestPatterns.pattern(640, 480, 1));
         assertEquals(576, pad.layout().tokenCount(24)); // v1.5 pad, flat merge
         assertThrows(IllegalStateException.class, () -> pad.layout().unpad(24));
     }
 
     @Test
     void pinpointForms() {
-        assertEquals(GridPinpoints.LLAVA_V16,
+        assertEquals(
+                GridPinpoints.LLAVA_V16,
                 GridPinpoints.parse("[(336, 672), (672, 336), (672, 672), (1008, 336), (336, 1008)]", 336));
-        assertEquals(GridPinpoints.LLAVA_V16,
+        assertEquals(
+                GridPinpoints.LLAVA_V16,
                 GridPinpoints.parse("[[336,672],[672,336],[672,672],[1008,336],[336,1008]]", 336));
-        assertEquals(GridPinpoints.NEXT_INTERLEAVE,
+        assertEquals(
+                GridPinpoints.NEXT_INTERLEAVE,
                 GridPinpoints.fromFlat(new int[] {384, 768, 768, 384, 768, 768, 1152, 384, 384, 1152}));
         List<Resolution> ov = GridPinpoints.parse("(1x1),...,(6x6)", 384);
         assertEquals(36, ov.size());
@@ -121,14 +141,37 @@ class AnyresTokenCountTest {
         PreprocessConfig v15 = PreprocessConfig.llava15Clip();
         assertEquals(24, v15.patchesPerSide());
         assertEquals(27, PreprocessConfig.nextInterleaveSiglip().patchesPerSide());
-        assertEquals(List.of(122, 116, 104), java.util.Arrays.stream(v15.padColor()).boxed().toList());
-        assertEquals(List.of(127, 127, 127),
-                java.util.Arrays.stream(PreprocessConfig.nextInterleaveSiglip().padColor()).boxed().toList());
+        assertEquals(
+                List.of(122, 116, 104),
+                java.util.Arrays.stream(v15.padColor()).boxed().toList());
+        assertEquals(
+                List.of(127, 127, 127),
+                java.util.Arrays.stream(PreprocessConfig.nextInterleaveSiglip().padColor())
+                        .boxed()
+                        .toList());
         assertThrows(Llava4jException.class, () -> v15.withAspectMode(AspectMode.ANYRES));
-        assertThrows(Llava4jException.class, () -> new PreprocessConfig(336, 14, new float[] {0, 0, 0},
-                new float[] {1, 0, 1}, AspectMode.PAD, List.of(), ResampleFilter.BICUBIC, 0));
-        assertThrows(Llava4jException.class, () -> new PreprocessConfig(336, 14, new float[3], new float[] {1, 1, 1},
-                AspectMode.ANYRES, List.of(new Resolution(300, 600)), ResampleFilter.BICUBIC, 0));
+        assertThrows(
+                Llava4jException.class,
+                () -> new PreprocessConfig(
+                        336,
+                        14,
+                        new float[] {0, 0, 0},
+                        new float[] {1, 0, 1},
+                        AspectMode.PAD,
+                        List.of(),
+                        ResampleFilter.BICUBIC,
+                        0));
+        assertThrows(
+                Llava4jException.class,
+                () -> new PreprocessConfig(
+                        336,
+                        14,
+                        new float[3],
+                        new float[] {1, 1, 1},
+                        AspectMode.ANYRES,
+                        List.of(new Resolution(300, 600)),
+                        ResampleFilter.BICUBIC,
+                        0));
         float[] mean = v15.mean();
         mean[0] = 9;
         assertEquals(0.48145466f, v15.mean()[0]); // defensive copies

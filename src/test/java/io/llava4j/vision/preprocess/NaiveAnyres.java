@@ -26,8 +26,11 @@ final class NaiveAnyres {
             long eff = Math.min((long) (int) (w * scale) * (long) (int) (h * scale), (long) w * h);
             c.add(new Cand(i, eff, (long) p.width() * p.height() - eff));
         }
-        Cand best = c.stream().min(Comparator.comparingLong((Cand x) -> -x.effective())
-                .thenComparingLong(Cand::wasted).thenComparingInt(Cand::index)).orElseThrow();
+        Cand best = c.stream()
+                .min(Comparator.comparingLong((Cand x) -> -x.effective())
+                        .thenComparingLong(Cand::wasted)
+                        .thenComparingInt(Cand::index))
+                .orElseThrow();
         return pins.get(best.index());
     }
 

@@ -36,10 +36,18 @@ class PilResampleTest {
             out = PilResample.resize(src, dw, dh, filter);
         } else {
             String[] b = c[6].split(",");
-            out = PilResample.resize(src, dw, dh, filter, Float.parseFloat(b[0]), Float.parseFloat(b[1]),
-                    Float.parseFloat(b[2]), Float.parseFloat(b[3]));
+            out = PilResample.resize(
+                    src,
+                    dw,
+                    dh,
+                    filter,
+                    Float.parseFloat(b[0]),
+                    Float.parseFloat(b[1]),
+                    Float.parseFloat(b[2]),
+                    Float.parseFloat(b[3]));
         }
-        String what = w + "x" + h + " -> " + dw + "x" + dh + " " + filter + " box " + c[6] + " vs Pillow " + PilFixtures.pillowVersion();
+        String what = w + "x" + h + " -> " + dw + "x" + dh + " " + filter + " box " + c[6] + " vs Pillow "
+                + PilFixtures.pillowVersion();
         if (!c[8].equals("-")) {
             byte[] expected = PilFixtures.bytes("resize/" + c[8]);
             assertEquals(0, maxAbsDiff(expected, out.rgb()), what + ": max abs diff");
@@ -77,9 +85,15 @@ class PilResampleTest {
     void rejectsWhatPillowRejects() {
         RgbImage src = TestPatterns.pattern(4, 4, 1);
         assertThrows(IllegalArgumentException.class, () -> PilResample.resize(src, 0, 3, ResampleFilter.BICUBIC));
-        assertThrows(IllegalArgumentException.class, () -> PilResample.resize(src, 2, 2, ResampleFilter.BICUBIC, -1, 0, 4, 4));
-        assertThrows(IllegalArgumentException.class, () -> PilResample.resize(src, 2, 2, ResampleFilter.BICUBIC, 0, 0, 5, 4));
-        assertThrows(IllegalArgumentException.class, () -> PilResample.resize(src, 2, 2, ResampleFilter.BICUBIC, 3, 0, 2, 4));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> PilResample.resize(src, 2, 2, ResampleFilter.BICUBIC, -1, 0, 4, 4));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> PilResample.resize(src, 2, 2, ResampleFilter.BICUBIC, 0, 0, 5, 4));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> PilResample.resize(src, 2, 2, ResampleFilter.BICUBIC, 3, 0, 2, 4));
         assertEquals(ResampleFilter.BICUBIC, ResampleFilter.fromPilCode(3));
         assertThrows(IllegalArgumentException.class, () -> ResampleFilter.fromPilCode(0));
     }

@@ -34,9 +34,15 @@ class PreprocessorPillowTest {
         boolean clip = processor.equals("clip");
         List<Resolution> pinpoints = pins.equals("-") ? List.of() : parsePins(pins, size);
         AspectMode aspect = AspectMode.valueOf(mode.toUpperCase(Locale.ROOT));
-        return new PreprocessConfig(size, 14, clip ? PreprocessConfig.CLIP_MEAN : new float[] {0.5f, 0.5f, 0.5f},
-                clip ? PreprocessConfig.CLIP_STD : new float[] {0.5f, 0.5f, 0.5f}, aspect, pinpoints,
-                ResampleFilter.BICUBIC, 0);
+        return new PreprocessConfig(
+                size,
+                14,
+                clip ? PreprocessConfig.CLIP_MEAN : new float[] {0.5f, 0.5f, 0.5f},
+                clip ? PreprocessConfig.CLIP_STD : new float[] {0.5f, 0.5f, 0.5f},
+                aspect,
+                pinpoints,
+                ResampleFilter.BICUBIC,
+                0);
     }
 
     static List<Resolution> parsePins(String text, int size) {
@@ -63,7 +69,8 @@ class PreprocessorPillowTest {
         assertEquals(result.layout().imageCount(), result.images().size());
 
         FloatBuffer expected = ByteBuffer.wrap(PilFixtures.bytes("pipeline/" + name + ".f32"))
-                .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .asFloatBuffer();
         float[] std = config.std();
         String[] shas = c[10].split(",");
         for (int i = 0; i < result.images().size(); i++) {
@@ -90,10 +97,12 @@ class PreprocessorPillowTest {
     /** Every 8-bit level through rescale + normalize equals numpy's float32 result exactly. */
     @Test
     void normalisationEqualsNumpyForAllLevels() {
-        FloatBuffer table = ByteBuffer.wrap(PilFixtures.bytes("pipeline/levels.f32")).order(ByteOrder.LITTLE_ENDIAN)
+        FloatBuffer table = ByteBuffer.wrap(PilFixtures.bytes("pipeline/levels.f32"))
+                .order(ByteOrder.LITTLE_ENDIAN)
                 .asFloatBuffer();
         for (PreprocessConfig config : new PreprocessConfig[] {
-            PreprocessConfig.llava15Clip(), PreprocessConfig.nextInterleaveSiglip().withAspectMode(AspectMode.SQUASH)
+            PreprocessConfig.llava15Clip(),
+            PreprocessConfig.nextInterleaveSiglip().withAspectMode(AspectMode.SQUASH)
         }) {
             float[] expected = new float[256 * 3];
             table.get(expected);
@@ -103,7 +112,9 @@ class PreprocessorPillowTest {
             }
             // a square image already at the side goes through resize/crop unchanged
             FloatImage out = new Preprocessor(config.withAspectMode(AspectMode.SQUASH))
-                    .process(new RgbImage(config.imageSize(), config.imageSize(), ramp)).images().get(0);
+                    .process(new RgbImage(config.imageSize(), config.imageSize(), ramp))
+                    .images()
+                    .get(0);
             float[] got = new float[256 * 3];
             out.buffer().get(got);
             assertArrayEquals(expected, got, config.toString());

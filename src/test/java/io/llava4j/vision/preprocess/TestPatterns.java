@@ -19,7 +19,8 @@ final class TestPatterns {
                     long hsh = ((x * 73856093L) ^ (y * 19349663L) ^ (c * 83492791L) ^ seedMix) & 0xFFFFFFFFL;
                     hsh = (hsh * 2246822519L) & 0xFFFFFFFFL;
                     hsh ^= hsh >>> 13;
-                    int grad = ((x * 255) / Math.max(w - 1, 1) * (c + 1) + (y * 255) / Math.max(h - 1, 1) * (3 - c)) / 4;
+                    int grad =
+                            ((x * 255) / Math.max(w - 1, 1) * (c + 1) + (y * 255) / Math.max(h - 1, 1) * (3 - c)) / 4;
                     int v = Math.max(0, Math.min(255, grad + (int) (hsh & 63) - 32));
                     if (((x / 8 + y / 8 + seed) % 5) == 0) {
                         v = (x / 8) % 2 == 1 ? 255 : 0;

@@ -138,7 +138,9 @@ public final class Arith {
      * f32 errors, off by up to {@code min(n, 4 sqrt(n)) u abs} (see the class comment).
      */
     double sum(double value, double abs, int n) {
-        return errors == null ? value : value + (2 * errors.nextDouble() - 1) * Math.min(n, 4 * Math.sqrt(n)) * U32 * abs;
+        return errors == null
+                ? value
+                : value + (2 * errors.nextDouble() - 1) * Math.min(n, 4 * Math.sqrt(n)) * U32 * abs;
     }
 
     /** The f32 result of an elementwise function (exp, erf, a division): a few ulps. */
@@ -168,8 +170,14 @@ public final class Arith {
 
     @Override
     public String toString() {
-        return (ggml ? "ggml roundings, " + attention.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
-                + " attention" : "exact") + (errors != null ? ", with f32 errors" : "");
+        return (ggml
+                        ? "ggml roundings, "
+                                + attention
+                                        .name()
+                                        .toLowerCase(java.util.Locale.ROOT)
+                                        .replace('_', ' ') + " attention"
+                        : "exact")
+                + (errors != null ? ", with f32 errors" : "");
     }
 
     /**

@@ -85,8 +85,8 @@ public final class ClipReference {
         this.depth = depth;
         int stored = f.getInt("clip.vision.block_count");
         if (depth < 2 || stored < depth - 1) {
-            throw new IllegalArgumentException(f.path() + ": hidden_states[-2] of a " + depth
-                    + "-layer model needs " + (depth - 1) + " blocks, the file has " + stored);
+            throw new IllegalArgumentException(f.path() + ": hidden_states[-2] of a " + depth + "-layer model needs "
+                    + (depth - 1) + " blocks, the file has " + stored);
         }
         int n = (imageSize / patch) * (imageSize / patch);
         this.patchKernel = read(f, "v.patch_embd.weight", patch, patch, 3, width);
@@ -169,7 +169,8 @@ public final class ClipReference {
      */
     public double[][] hiddenState(float[] hwc, int layer, Arith arith) {
         if (hwc.length != imageSize * imageSize * 3) {
-            throw new IllegalArgumentException("expected " + imageSize + "x" + imageSize + "x3 values, got " + hwc.length);
+            throw new IllegalArgumentException(
+                    "expected " + imageSize + "x" + imageSize + "x3 values, got " + hwc.length);
         }
         if (layer < 0 || layer > blocks.size()) {
             throw new IllegalArgumentException("layer " + layer + " outside 0.." + blocks.size());
@@ -256,8 +257,8 @@ public final class ClipReference {
 
     /** A tensor's floats after checking its ggml shape ({@code ne0} first). */
     static float[] read(GgufFile f, String name, long... dims) {
-        GgufTensorInfo t = f.findTensor(name).orElseThrow(() ->
-                new IllegalArgumentException(f.path() + ": tensor " + name + " is missing"));
+        GgufTensorInfo t = f.findTensor(name)
+                .orElseThrow(() -> new IllegalArgumentException(f.path() + ": tensor " + name + " is missing"));
         if (!java.util.Arrays.equals(trim(t.dims()), dims)) {
             throw new IllegalArgumentException(f.path() + ": tensor " + name + " has shape "
                     + java.util.Arrays.toString(t.dims()) + ", expected " + java.util.Arrays.toString(dims));

@@ -1,10 +1,10 @@
 package io.llava4j.examples.desktop;
 
 import io.llava4j.conversation.Chat;
-import io.llava4j.image.ChatImage;
 import io.llava4j.conversation.GenerationResult;
 import io.llava4j.conversation.LlavaModel;
 import io.llava4j.demo.DemoModel;
+import io.llava4j.image.ChatImage;
 import io.llava4j.synthetic.SyntheticModels;
 import java.awt.BorderLayout;
 import java.awt.Dimension;
@@ -53,6 +53,7 @@ public final class DesktopApp {
     private boolean imageSent;
     /** One entry per question asked, completed when its answer is complete and shown. */
     final BlockingQueue<CompletableFuture<GenerationResult>> answers = new LinkedBlockingQueue<>();
+
     private volatile int pieces;
 
     /** Builds the window (call on the event thread); the caller shows it. */

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llava4j.conversation.Chat;
-import io.llava4j.image.ChatImage;
 import io.llava4j.conversation.GenerationResult;
 import io.llava4j.conversation.LlavaModel;
 import io.llava4j.demo.DemoModel;
+import io.llava4j.image.ChatImage;
 import io.llava4j.synthetic.SyntheticModels;
 import java.awt.GraphicsEnvironment;
 import java.awt.Point;
@@ -42,9 +42,10 @@ class DesktopAppTest {
         String q = "Describe the picture in one sentence.";
 
         GenerationResult expected;
-        try (LlavaModel model = LlavaModel.open(pair.lm(), pair.mmproj()); Chat chat = model.newChat()) {
+        try (LlavaModel model = LlavaModel.open(pair.lm(), pair.mmproj());
+                Chat chat = model.newChat()) {
             chat.addUser(q, List.of(ChatImage.of(picture)));
-            expected = chat.generate(piece -> { });
+            expected = chat.generate(piece -> {});
         }
         assertFalse(expected.text().isEmpty(), "the library produced no text");
 
