@@ -157,22 +157,15 @@ final class AnswerCommand implements Callable<Integer> {
         if (!modelOptions.canSee() && todo.stream().anyMatch(q -> q.image() != null)) {
             throw new ParameterException(spec.commandLine(), "the questions have images: --mmproj is needed");
         }
-        modelOptions.useDemoPairIfNoModel(err);
+        ModelOptionsMixin.ModelFiles files = modelOptions.files(err);
         String id = modelId != null
                 ? modelId
-                : withoutExtension(modelOptions.model.getFileName().toString());
+                : withoutExtension(files.model().getFileName().toString());
         int failures = 0;
         StreamingOutput loading = new StreamingOutput(spec.commandLine().getOut(), err);
-        try (LlavaModel llava = modelOptions.open(loading);
+        try (LlavaModel llava = modelOptions.open(files, loading, err, sampling.seed());
                 Chat chat = llava.newChat(modelOptions.contextOptions())) {
-            loading.clearProgress();
             chat.setSystemPrompt(modelOptions.system);
-            err.printf(
-                    Locale.ROOT,
-                    "llava4j: template %s (%s), seed %d%n",
-                    llava.template().template().name(),
-                    llava.template().reason(),
-                    sampling.seed());
             int n = 0;
             for (Question q : todo) {
                 n++;

@@ -13,7 +13,6 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
@@ -76,10 +75,10 @@ final class ChatCommand implements Callable<Integer> {
         for (String image : images) {
             first.add(ChatImage.load(image));
         }
-        modelOptions.useDemoPairIfNoModel(err);
+        ModelOptionsMixin.ModelFiles files = modelOptions.files(err);
         StreamingOutput loading = new StreamingOutput(out, err);
         try (LineSource console = openConsole(err);
-                LlavaModel llava = modelOptions.open(loading);
+                LlavaModel llava = modelOptions.open(files, loading, err, sampling.seed());
                 ChatSession session = new ChatSession(
                         llava,
                         modelOptions.contextOptions(),
@@ -89,13 +88,6 @@ final class ChatCommand implements Callable<Integer> {
                         () -> answerStream(out, err),
                         out,
                         err)) {
-            loading.clearProgress();
-            err.printf(
-                    Locale.ROOT,
-                    "llava4j: template %s (%s), seed %d%n",
-                    llava.template().template().name(),
-                    llava.template().reason(),
-                    sampling.seed());
             for (ChatImage image : first) {
                 session.attach(image);
             }

@@ -4,7 +4,6 @@ import io.llava4j.Llava4jException;
 import io.llava4j.conversation.EmbeddingCache;
 import io.llava4j.conversation.LlavaModel;
 import io.llava4j.conversation.LlavaModelBuilder;
-import io.llava4j.conversation.LoadListener;
 import io.llava4j.demo.DemoModel;
 import io.llava4j.gguf.GgmlType;
 import io.llava4j.model.ContextOptions;
@@ -40,12 +39,6 @@ final class ModelOptionsMixin {
             description = "Vision encoder + projector GGUF"
                     + " (or hf://owner/repo/file.gguf); a model name from `llava4j pull` brings its own.")
     String mmprojArg;
-
-    /** The language model file, once {@link #useDemoPairIfNoModel} resolved the arguments. */
-    Path model;
-
-    /** The mmproj file (null: text only), once resolved. */
-    Path mmproj;
 
     @Option(names = "--system", paramLabel = "TEXT", description = "System prompt (default: the template's).")
     String system;
@@ -150,68 +143,63 @@ final class ModelOptionsMixin {
     }
 
     /**
-     * Turns the arguments into files: a path as it is; a model name from {@code llava4j pull} into
-     * its files (a catalogue name gives the language model and its mmproj unless {@code --mmproj}
-     * is given; an {@code hf://} URI one file).
+     * The model files a command runs on.
+     *
+     * @param model the language model
+     * @param mmproj the vision part, null for text only
+     */
+    record ModelFiles(Path model, Path mmproj) {}
+
+    /**
+     * The files the arguments name: without {@code --model}, the demo pair (written on first use),
+     * saying loudly on stderr that its answers are gibberish; a path as it is; a model name from
+     * {@code llava4j pull} as its files (a catalogue name gives the language model and its mmproj
+     * unless {@code --mmproj} is given; an {@code hf://} URI one file).
      *
      * @throws io.llava4j.Llava4jException if a named model is not downloaded (saying how to pull it)
      */
-    private void resolveArguments() {
-        mmproj = mmprojArg == null
+    ModelFiles files(PrintWriter err) {
+        if (demo()) {
+            SyntheticModels.Pair pair = DemoModel.ensure(DemoModel.defaultCache());
+            err.println("llava4j: no --model given: running the built-in DEMO pair, a tiny LLaVA-1.5-shaped model"
+                    + " with RANDOM WEIGHTS (its answers are gibberish). For real answers pass --model and --mmproj.");
+            err.println("llava4j: demo files: " + pair.lm().getParent());
+            err.flush();
+            return new ModelFiles(pair.lm(), pair.mmproj());
+        }
+        Path mmproj = mmprojArg == null
                 ? null
                 : mmprojArg.startsWith("hf://")
                         ? ModelRef.resolveFile(mmprojArg, ModelCache.fromEnvironment())
                         : Path.of(mmprojArg);
         if (!reference()) {
-            model = Path.of(modelArg);
-        } else if (modelArg.startsWith("hf://")) {
-            model = ModelRef.resolveFile(modelArg, ModelCache.fromEnvironment());
-        } else {
-            ModelRef ref = ModelRef.resolve(modelArg);
-            model = ref.model();
-            if (mmproj == null) {
-                mmproj = ref.mmproj();
-            }
+            return new ModelFiles(Path.of(modelArg), mmproj);
         }
+        if (modelArg.startsWith("hf://")) {
+            return new ModelFiles(ModelRef.resolveFile(modelArg, ModelCache.fromEnvironment()), mmproj);
+        }
+        ModelRef ref = ModelRef.resolve(modelArg);
+        return new ModelFiles(ref.model(), mmproj != null ? mmproj : ref.mmproj());
     }
 
     /**
-     * Sets {@link #model} and {@link #mmproj}: without {@code --model}, the demo pair (written on
-     * first use), saying loudly on stderr that its answers are gibberish; otherwise the files the
-     * arguments name (see {@link #resolveArguments}).
-     */
-    void useDemoPairIfNoModel(PrintWriter err) {
-        if (!demo()) {
-            resolveArguments();
-            return;
-        }
-        SyntheticModels.Pair pair = DemoModel.ensure(DemoModel.defaultCache());
-        model = pair.lm();
-        mmproj = pair.mmproj();
-        err.println("llava4j: no --model given: running the built-in DEMO pair, a tiny LLaVA-1.5-shaped model with"
-                + " RANDOM WEIGHTS (its answers are gibberish). For real answers pass --model and --mmproj.");
-        err.println("llava4j: demo files: " + model.getParent());
-        err.flush();
-    }
-
-    /**
-     * Opens the pair; the caller closes it.
+     * Opens the pair, showing load progress, then says on stderr which template and seed the
+     * answers use: the start-up every model command shares. The caller closes the model.
      *
-     * @param onLoad told how far loading is (for a progress display)
      * @throws io.llava4j.Llava4jException if a file is missing, malformed or the two do not match
      */
-    LlavaModel open(LoadListener onLoad) {
+    LlavaModel open(ModelFiles files, StreamingOutput progress, PrintWriter err, long seed) {
         EmbeddingCache cache = imageCache != null
                 ? EmbeddingCache.onDisk(EmbeddingCache.DEFAULT_MAX_BYTES, imageCache)
                 : EmbeddingCache.inMemory(EmbeddingCache.DEFAULT_MAX_BYTES);
         if (rpc != null) {
             RpcServers.add(RpcServers.Endpoint.parseList(rpc), RpcServers.DEFAULT_TIMEOUT);
         }
-        LlavaModelBuilder builder = LlavaModel.builder(model)
-                .mmproj(mmproj)
+        LlavaModelBuilder builder = LlavaModel.builder(files.model())
+                .mmproj(files.mmproj())
                 .template(template)
                 .embeddingCache(cache)
-                .onLoad(onLoad);
+                .onLoad(progress);
         int n = gpuLayerCount();
         if (n == AUTO) {
             builder.fitGpu(contextOptions(), !mmprojOnCpu);
@@ -220,7 +208,16 @@ final class ModelOptionsMixin {
                     Backends.gpus().stream().anyMatch(d -> !d.backend().equals("RPC"));
             builder.options(ModelOptions.defaults().withGpuLayers(n)).gpuVision(n != 0 && localGpu && !mmprojOnCpu);
         }
-        return builder.open();
+        LlavaModel llava = builder.open();
+        progress.clearProgress();
+        err.printf(
+                Locale.ROOT,
+                "llava4j: template %s (%s), seed %d%n",
+                llava.template().template().name(),
+                llava.template().reason(),
+                seed);
+        err.flush();
+        return llava;
     }
 
     private static final int AUTO = -2;

@@ -80,20 +80,13 @@ final class RunCommand implements Callable<Integer> {
             err.println("llava4j: demo question \"" + prompt + "\" about "
                     + (images.isEmpty() ? "the bundled picture (a house, a tree and the sun)" : "your image"));
         }
-        modelOptions.useDemoPairIfNoModel(err);
+        ModelOptionsMixin.ModelFiles files = modelOptions.files(err);
         long t0 = System.nanoTime();
         StreamingOutput stream = new StreamingOutput(out, err);
-        try (LlavaModel llava = modelOptions.open(stream);
+        try (LlavaModel llava =
+                        modelOptions.open(files, stream, err, settings.sampler().seed());
                 Chat chat = llava.newChat(modelOptions.contextOptions())) {
-            stream.clearProgress();
             long loadMillis = (System.nanoTime() - t0) / 1_000_000;
-            err.printf(
-                    Locale.ROOT,
-                    "llava4j: template %s (%s), seed %d%n",
-                    llava.template().template().name(),
-                    llava.template().reason(),
-                    settings.sampler().seed());
-            err.flush();
             chat.setSystemPrompt(modelOptions.system);
             chat.addUser(prompt, pictures);
             GenerationResult r = chat.generate(settings, stream);
