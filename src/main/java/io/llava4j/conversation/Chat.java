@@ -13,7 +13,6 @@ import io.llava4j.template.ChatTemplate;
 import io.llava4j.template.Message;
 import io.llava4j.template.PromptLayout;
 import io.llava4j.template.Role;
-import java.io.ByteArrayOutputStream;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -124,14 +123,7 @@ public final class Chat implements AutoCloseable {
             throw new Llava4jException(
                     Code.ILLEGAL_STATE, "the previous question has no answer yet: generate, or removeLastTurn() first");
         }
-        Message m = Message.user(text, images);
-        int markers = PromptLayout.of(text).imageCount();
-        if (markers > 0 && images.isEmpty()) {
-            throw new Llava4jException(
-                    Code.INVALID_ARGUMENT,
-                    "the text has " + markers + " " + Message.IMAGE_MARKER
-                            + " markers for 0 images: give one marker per image, or none");
-        }
+        Message m = Message.user(text, images).requireOneMarkerPerImage();
         if (!images.isEmpty() && !model.canSee()) {
             throw new Llava4jException(
                     Code.INVALID_ARGUMENT,
@@ -468,12 +460,8 @@ public final class Chat implements AutoCloseable {
      * cut the text inside the tokens; then the tokens before it, or -1 if no boundary matches.
      */
     private int answerTokens(int[] sampled, int count, String text) {
-        ByteArrayOutputStream all = new ByteArrayOutputStream();
-        for (int i = 0; i < count; i++) {
-            all.writeBytes(vocab.piece(sampled[i]));
-        }
-        // as the streamer decodes: bytes that are not UTF-8 became U+FFFD in the text too
-        if (all.toString(StandardCharsets.UTF_8).equals(text)) {
+        // decoded as the streamer decodes: bytes that are not UTF-8 became U+FFFD in the text too
+        if (vocab.detokenize(Arrays.copyOf(sampled, count)).equals(text)) {
             return count;
         }
         byte[] want = text.getBytes(StandardCharsets.UTF_8);

@@ -213,7 +213,7 @@ final class ChatFile {
                 LOG.info("{} is a version 1 file: its KV state is not restored, the history is evaluated again", file);
             } else if (k != null) {
                 List<Unit> units = units(k.path("units"), origin, file);
-                int positions = positions(units);
+                int positions = Prompt.of(units).positions();
                 if (positions != k.path("positions").asInt()) {
                     throw new Llava4jException(
                             Code.INVALID_FILE,
@@ -312,14 +312,6 @@ final class ChatFile {
             }
         }
         return units;
-    }
-
-    private static int positions(List<Unit> units) {
-        long p = 0;
-        for (Unit u : units) {
-            p += u.positions();
-        }
-        return (int) Math.min(p, Integer.MAX_VALUE);
     }
 
     private static ChatImage image(JsonNode i, Path file) {

@@ -15,17 +15,24 @@ record Prompt(List<Unit> units, int positions, int imagePositions) {
         units = List.copyOf(units);
     }
 
-    /** A prompt of {@code units}, its sizes counted. */
+    /**
+     * A prompt of {@code units}, its sizes counted; a size past {@link Integer#MAX_VALUE} (units
+     * read from a file) counts as that, which no context holds.
+     */
     static Prompt of(List<Unit> units) {
-        int positions = 0;
-        int imagePositions = 0;
+        long positions = 0;
+        long imagePositions = 0;
         for (Unit u : units) {
             positions += u.positions();
             if (u instanceof Unit.Image) {
                 imagePositions += u.positions();
             }
         }
-        return new Prompt(units, positions, imagePositions);
+        return new Prompt(units, saturated(positions), saturated(imagePositions));
+    }
+
+    private static int saturated(long n) {
+        return (int) Math.min(n, Integer.MAX_VALUE);
     }
 
     /** Calls {@code sink} with every text token in order (for the sampler's penalty window). */

@@ -42,6 +42,11 @@ final class Sequence implements AutoCloseable {
     private final List<HeldImage> images = new ArrayList<>();
 
     private int held;
+    /**
+     * The prompt {@link #reuse} cut the sequence for: what is held stays a prefix of it until a
+     * token is appended or the sequence is cut otherwise (then null).
+     */
+    private Prompt reused;
 
     private record HeldImage(int start, Unit.Image image) {}
 
@@ -86,6 +91,7 @@ final class Sequence implements AutoCloseable {
         }
         int keep = Math.min(commonPrefix(prompt.units()), lastUnitStart(prompt));
         truncate(keep);
+        reused = prompt;
         return keep;
     }
 
@@ -101,8 +107,8 @@ final class Sequence implements AutoCloseable {
     void evaluate(Prompt prompt, UnaryOperator<Unit.Image> embeddings, Progress progress, BooleanSupplier cancelled) {
         List<Unit> units = prompt.units();
         int keep = held;
-        if (commonPrefix(units) < keep) {
-            throw new IllegalStateException("the sequence holds more than a prefix of the prompt: reuse() first");
+        if (prompt != reused) {
+            throw new IllegalStateException("evaluate() a prompt after reuse() made the sequence hold its prefix");
         }
         int total = prompt.positions() - keep;
         int pos = 0;
@@ -161,6 +167,7 @@ final class Sequence implements AutoCloseable {
     void append(int token) {
         ctx.decode(token);
         ids[held++] = token;
+        reused = null;
     }
 
     /** Asks a running evaluation to stop (from any thread). */
@@ -209,10 +216,7 @@ final class Sequence implements AutoCloseable {
      */
     void restore(List<Unit> units, ReadableByteChannel in, long size) {
         clear();
-        int positions = 0;
-        for (Unit u : units) {
-            positions += u.positions();
-        }
+        int positions = Prompt.of(units).positions();
         if (positions > ids.length) {
             throw new Llava4jException(
                     Code.INVALID_FILE,
@@ -278,6 +282,7 @@ final class Sequence implements AutoCloseable {
     private void truncate(int position) {
         ctx.truncate(position);
         held = position;
+        reused = null;
         images.removeIf(h -> h.start() >= position);
     }
 

@@ -44,11 +44,30 @@ public record Message(Role role, String text, List<ChatImage> images) {
                     Code.INVALID_ARGUMENT,
                     "only user messages carry images; got an assistant message with " + images.size());
         }
+        if (!images.isEmpty()) {
+            checkMarkers(text, images.size());
+        }
+    }
+
+    /**
+     * Checks that the text's markers, if any, are one per attached image: what a conversation
+     * needs, where the images travel with the message.
+     *
+     * @return this
+     * @throws Llava4jException {@link Code#INVALID_ARGUMENT} if there are markers but not one per image
+     */
+    public Message requireOneMarkerPerImage() {
+        checkMarkers(text, images.size());
+        return this;
+    }
+
+    /** The check of {@link #requireOneMarkerPerImage()}; the constructor runs it before the fields are set. */
+    private static void checkMarkers(String text, int images) {
         int markers = PromptLayout.of(text).imageCount();
-        if (markers > 0 && !images.isEmpty() && markers != images.size()) {
+        if (markers > 0 && markers != images) {
             throw new Llava4jException(
                     Code.INVALID_ARGUMENT,
-                    "the text has " + markers + " " + IMAGE_MARKER + " markers for " + images.size()
+                    "the text has " + markers + " " + IMAGE_MARKER + " markers for " + images
                             + " images: give one marker per image, or none");
         }
     }
