@@ -100,6 +100,38 @@ class ChatTest {
         }
     }
 
+    private static List<String> describe(List<io.llava4j.template.Message> turns) {
+        return turns.stream()
+                .map(m -> m.role() + " " + m.text() + " "
+                        + m.images().stream().map(ChatImage::sha256).toList())
+                .toList();
+    }
+
+    @Test
+    void anAnswerGivenAsTextJoinsTheHistoryLikeAGeneratedOne() {
+        List<io.llava4j.template.Message> generatedHistory;
+        String firstAnswer;
+        try (Chat chat = model.newChat(context())) {
+            assertThrows(Llava4jException.class, () -> chat.addAssistant("no question yet"));
+            chat.addUser("What is in the image?", List.of(image(0)));
+            firstAnswer = chat.generate(greedy(6), GenerationListener.none()).text();
+            chat.addUser("And what color is it?");
+            generatedHistory = chat.turns();
+        }
+        try (Chat chat = model.newChat(context())) {
+            chat.addUser("What is in the image?", List.of(image(0)));
+            chat.addAssistant(firstAnswer);
+            assertThrows(Llava4jException.class, () -> chat.addAssistant("twice"));
+            chat.addUser("And what color is it?");
+            // images are compared by content (ChatImage has identity equality)
+            assertEquals(describe(generatedHistory), describe(chat.turns()));
+            GenerationResult r = chat.generate(greedy(4), GenerationListener.none());
+            assertEquals(0, r.reusedPositions());
+            assertEquals(576, r.imagePositions());
+            assertEquals(Role.ASSISTANT, chat.turns().get(3).role());
+        }
+    }
+
     @Test
     void cancelDuringGenerationKeepsThePartialAnswerAndTheChatUsable() {
         try (Chat chat = model.newChat(context())) {
