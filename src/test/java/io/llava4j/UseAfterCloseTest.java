@@ -14,6 +14,7 @@ import io.llava4j.image.ChatImage;
 import io.llava4j.image.RgbImage;
 import io.llava4j.model.ContextOptions;
 import io.llava4j.model.InferenceContext;
+import io.llava4j.model.KvSequence;
 import io.llava4j.model.LanguageModel;
 import io.llava4j.model.Vocabulary;
 import io.llava4j.sampling.SamplerConfig;
@@ -102,6 +103,7 @@ class UseAfterCloseTest {
         Vocabulary vocab = lm.vocabulary();
         InferenceContext ctx = lm.newContext(small());
         ctx.decode(1);
+        KvSequence kv = ctx.sequence(0);
         ctx.close();
         lm.close();
 
@@ -117,7 +119,7 @@ class UseAfterCloseTest {
 
         Map<String, Integer> checked = new TreeMap<>();
         List<String> failures = new ArrayList<>();
-        for (Object o : List.of(lm, vocab, ctx, enc, model, chat)) {
+        for (Object o : List.of(lm, vocab, ctx, kv, enc, model, chat)) {
             int n = 0;
             for (Method m : publicInstanceMethods(o.getClass())) {
                 n++;

@@ -67,11 +67,17 @@ public final class Chat implements AutoCloseable {
     private volatile boolean cancelRequested;
     private volatile boolean closed;
 
+    /** A chat with a context of its own. */
     Chat(LlavaModel model, ContextOptions options) {
+        this(model, options, new Sequence(model.languageModel().newContext(options)));
+    }
+
+    /** A chat over {@code sequence} (its own context, or one sequence of a {@link ChatGroup}'s). */
+    Chat(LlavaModel model, ContextOptions options, Sequence sequence) {
         this.model = model;
         this.origin = model.origin();
         this.options = options;
-        this.sequence = new Sequence(model.languageModel().newContext(options));
+        this.sequence = sequence;
         this.template = model.template().template();
         this.vocab = model.languageModel().vocabulary();
         for (String text : template.stopTokenTexts()) {
@@ -199,12 +205,12 @@ public final class Chat implements AutoCloseable {
      *
      * @param withKvState also save the KV cache, so that resuming evaluates nothing again (about
      *     {@code 2 * layers * kv_width * 2} bytes per position for F16 caches, e.g. 0.5 MB per
-     *     position for a 7B LLaMA)
+     *     position for a 7B LLaMA); ignored for a chat of a {@link ChatGroup}
      * @throws Llava4jException {@code IO} if writing fails, {@code ILLEGAL_STATE} while generating
      */
     public void save(Path file, boolean withKvState) {
         idle();
-        ChatFile.write(file, origin, snapshot(), withKvState ? sequence : null);
+        ChatFile.write(file, origin, snapshot(), withKvState && sequence.savable() ? sequence : null);
     }
 
     /** KV positions this chat's cache holds (prompt, answers and images evaluated so far). */
@@ -328,6 +334,24 @@ public final class Chat implements AutoCloseable {
         Prompt prompt = prompt(rendered, images, listener);
         long t1 = System.nanoTime();
         int reused = sequence.reuse(prompt);
+        sequence.begin();
+        try {
+            return evaluateAndAnswer(settings, listener, t0, t1, rendered, images, prompt, reused);
+        } finally {
+            sequence.end();
+        }
+    }
+
+    /** The part of an answer during which the sequence decodes (between begin and end). */
+    private GenerationResult evaluateAndAnswer(
+            GenerationSettings settings,
+            GenerationListener listener,
+            long t0,
+            long t1,
+            String rendered,
+            List<ChatImage> images,
+            Prompt prompt,
+            int reused) {
         try {
             sequence.evaluate(
                     prompt, named -> embedNamed(named, images, listener), listener::onPrefill, () -> cancelRequested);

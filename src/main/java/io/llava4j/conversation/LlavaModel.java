@@ -154,6 +154,18 @@ public final class LlavaModel implements AutoCloseable {
     }
 
     /**
+     * {@code count} conversations whose KV caches share one context and decode together, one batch
+     * per step (see {@link ChatGroup}); each has {@code options.contextLength()} positions. The
+     * caller closes the group.
+     *
+     * @throws Llava4jException {@code INVALID_ARGUMENT} for a count outside 1..256
+     */
+    public ChatGroup newChatGroup(ContextOptions options, int count) {
+        checkOpen();
+        return new ChatGroup(this, options, count);
+    }
+
+    /**
      * Opens a conversation saved by {@link Chat#save} in a new chat (the caller closes it); see
      * {@link ChatFile} for the format.
      *

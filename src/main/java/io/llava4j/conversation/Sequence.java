@@ -3,6 +3,7 @@ package io.llava4j.conversation;
 import io.llava4j.Llava4jException;
 import io.llava4j.Llava4jException.Code;
 import io.llava4j.model.InferenceContext;
+import io.llava4j.model.KvSequence;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.channels.ReadableByteChannel;
@@ -25,9 +26,9 @@ import java.util.function.UnaryOperator;
  * id, or as part of an image named by its {@link EmbeddingKey}; image floats are not kept.
  *
  * <p>Images are evaluated whole: after a failure or cancel in the middle of one, the cache is cut
- * back to the last whole unit. Today each sequence has a context of its own; the units and the
- * prefix rule do not depend on that, so several sequences can share one context and one batched
- * decode step.
+ * back to the last whole unit. A sequence is one {@link KvSequence} of a context: a {@link Chat}'s
+ * has a context of its own, or shares one with the other chats of a {@link ChatGroup}; the
+ * sequences of one context decode together, one batch per step ({@link BatchedContext}).
  *
  * <p>Not thread-safe, except {@link #cancel()}: one owner (a {@link Chat}) calls it at a time.
  */
@@ -35,7 +36,13 @@ final class Sequence implements AutoCloseable {
     /** Marks a position that belongs to an image in {@link #ids}. */
     private static final int IMAGE = -1;
 
-    private final InferenceContext ctx;
+    private final BatchedContext shared;
+    private final KvSequence kv;
+    private final BatchedContext.Work work;
+    /** Whether this sequence owns (closes) the context. */
+    private final boolean owner;
+    /** The one token of {@link #append}, so that appending allocates nothing. */
+    private final int[] one = new int[1];
     /** Token id at each held position, {@link #IMAGE} inside images; sized once to the context. */
     private final int[] ids;
     /** The images held, in position order. */
@@ -57,10 +64,44 @@ final class Sequence implements AutoCloseable {
         void onPrefill(int done, int total);
     }
 
-    /** A sequence over {@code ctx}, which it owns and closes. */
+    /** A sequence over the one sequence of {@code ctx}, which it owns and closes. */
     Sequence(InferenceContext ctx) {
-        this.ctx = ctx;
-        this.ids = new int[ctx.contextLength()];
+        this(new BatchedContext(ctx), 0, true);
+    }
+
+    /**
+     * Sequence {@code index} of {@code shared}'s context; {@code owner}: this sequence closes the
+     * context.
+     */
+    Sequence(BatchedContext shared, int index, boolean owner) {
+        this.shared = shared;
+        this.kv = shared.context().sequence(index);
+        this.work = shared.newWork(kv);
+        this.owner = owner;
+        this.ids = new int[kv.capacity()];
+    }
+
+    /**
+     * Starts an evaluation ({@link #evaluate}, then sampling and {@link #append}) that ends with
+     * {@link #end()}: meanwhile other sequences of the context step together with this one. Clears
+     * an earlier {@link #cancel()}.
+     */
+    void begin() {
+        shared.resetCancel(work);
+        shared.begin();
+    }
+
+    /** Ends what {@link #begin()} started. */
+    void end() {
+        shared.end();
+    }
+
+    /**
+     * Whether {@link #save} writes a state that a chat of its own can restore: only a context of one
+     * sequence does (llama.cpp's state records the context's sequence count).
+     */
+    boolean savable() {
+        return shared.context().sequenceCount() == 1;
     }
 
     /** Positions held. */
@@ -126,6 +167,7 @@ final class Sequence implements AutoCloseable {
             if (units.get(i) instanceof Unit.Image image) {
                 evaluateImage(
                         image.embedding() != null ? image : embeddings.apply(image),
+                        i == units.size() - 1,
                         done -> progress.onPrefill(base + done, total));
                 i++;
             } else {
@@ -156,7 +198,7 @@ final class Sequence implements AutoCloseable {
      * InferenceContext#readLogits}); how a token is sampled.
      */
     int sample(ToIntFunction<FloatBuffer> sampler) {
-        return ctx.readLogits(sampler);
+        return shared.readLogits(kv, sampler);
     }
 
     /**
@@ -165,14 +207,15 @@ final class Sequence implements AutoCloseable {
      * @throws Llava4jException {@code CONTEXT_FULL} if the context is full, {@code CANCELLED}
      */
     void append(int token) {
-        ctx.decode(token);
+        one[0] = token;
+        shared.decodeTokens(work, one, 0, 1, true);
         ids[held++] = token;
         reused = null;
     }
 
-    /** Asks a running evaluation to stop (from any thread). */
+    /** Asks a running evaluation to stop (from any thread); other sequences of the context go on. */
     void cancel() {
-        ctx.cancel();
+        shared.cancel(work);
     }
 
     /** Drops everything held. */
@@ -204,7 +247,7 @@ final class Sequence implements AutoCloseable {
      * @return bytes written
      */
     long save(WritableByteChannel out) throws IOException {
-        return ctx.saveState(out);
+        return shared.exclusive(() -> kv.saveState(out));
     }
 
     /**
@@ -222,7 +265,10 @@ final class Sequence implements AutoCloseable {
                     Code.INVALID_FILE,
                     "the saved units take " + positions + " positions, more than this context's " + ids.length);
         }
-        ctx.restoreState(in, size, positions);
+        shared.exclusive(() -> {
+            kv.restoreState(in, size, positions);
+            return null;
+        });
         for (Unit u : units) {
             if (u instanceof Unit.Image image) {
                 images.add(new HeldImage(held, image.named()));
@@ -235,10 +281,12 @@ final class Sequence implements AutoCloseable {
         }
     }
 
-    /** Frees the context (idempotent). */
+    /** Frees the context if this sequence owns it (idempotent); a shared one is left to its owner. */
     @Override
     public void close() {
-        ctx.close();
+        if (owner) {
+            shared.close();
+        }
     }
 
     /** Positions of the longest prefix of {@code units} that this sequence holds. */
@@ -280,7 +328,10 @@ final class Sequence implements AutoCloseable {
     }
 
     private void truncate(int position) {
-        ctx.truncate(position);
+        shared.exclusive(() -> {
+            kv.truncate(position);
+            return null;
+        });
         held = position;
         reused = null;
         images.removeIf(h -> h.start() >= position);
@@ -289,26 +340,40 @@ final class Sequence implements AutoCloseable {
     private void evaluateTokens(int[] run, IntConsumer progress) {
         int start = held;
         try {
-            ctx.decode(run, 0, run.length, progress);
+            for (int done = 0; done < run.length; ) {
+                int n = Math.min(shared.chunk(), run.length - done);
+                shared.decodeTokens(work, run, done, n, done + n == run.length);
+                done += n;
+                progress.accept(done);
+            }
         } finally {
             // whatever llama.cpp kept is held, also after a failure or cancel
-            int done = ctx.position() - start;
+            int done = kv.position() - start;
             System.arraycopy(run, 0, ids, start, done);
             held = start + done;
         }
     }
 
-    private void evaluateImage(Unit.Image image, IntConsumer progress) {
+    private void evaluateImage(Unit.Image image, boolean last, IntConsumer progress) {
         int start = held;
+        int count = image.positions();
         try {
-            ctx.decodeEmbeddings(image.embedding().data(), 0, image.positions(), progress);
+            for (int done = 0; done < count; ) {
+                int n = Math.min(shared.chunk(), count - done);
+                shared.decodeEmbeddings(work, image.embedding().data(), done, n, last && done + n == count);
+                done += n;
+                progress.accept(done);
+            }
         } catch (RuntimeException e) {
             // never half an image
-            ctx.truncate(start);
+            shared.exclusive(() -> {
+                kv.truncate(start);
+                return null;
+            });
             throw e;
         }
         images.add(new HeldImage(start, image.named()));
-        Arrays.fill(ids, start, start + image.positions(), IMAGE);
-        held = start + image.positions();
+        Arrays.fill(ids, start, start + count, IMAGE);
+        held = start + count;
     }
 }

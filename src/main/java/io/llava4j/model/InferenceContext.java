@@ -26,12 +26,17 @@ import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
 
 /**
- * One sequence of evaluated tokens (the KV cache) over a {@link LanguageModel}: feed it tokens or
- * image embeddings, read the logits of the last position, truncate or clear.
+ * A llama.cpp context over a {@link LanguageModel}: a KV cache of one or more {@link KvSequence
+ * sequences}. Feed a sequence tokens or image embeddings, read the logits of its last position,
+ * truncate or clear it; {@link #decode(Step)} evaluates tokens of several sequences in one batch.
+ *
+ * <p>A context of one sequence (the usual case) is used through its own methods, which act on
+ * {@link #sequence(int) sequence 0}. With several, each sequence has {@link #contextLength()}
+ * positions of its own (llama.cpp's non-unified cache: one stream per sequence).
  *
  * <p>Inputs longer than the batch size are split into {@code batchSize} pieces (llama.cpp aborts
- * on larger batches); positions continue from {@link #position()}. Only the last position of a
- * call produces logits.
+ * on larger batches); positions continue from the sequence's position. Only the last position of a
+ * call produces logits, and they stay readable until the next decode of any sequence of the context.
  *
  * <p>Not thread-safe: one thread at a time (a second thread gets {@code ILLEGAL_STATE}), except
  * {@link #cancel()}, which any thread may call, also while {@link #close()} runs. {@link #close()}
@@ -57,14 +62,24 @@ public final class InferenceContext implements AutoCloseable {
     private final int vocabSize;
     private final llama_batch tokenBatch;
     private llama_batch embeddingBatch;
-    private int position;
-    private boolean hasLogits;
+    private final KvSequence[] sequences;
+    /** The {@code seq_id} slots of the two batches, wrapped once (no allocation per token). */
+    private IntPointer[] tokenSeqIds;
+
+    private IntPointer[] embeddingSeqIds;
+    /** Counts {@code llama_decode} calls: a sequence's logits are readable while this is unchanged. */
+    private long decodes;
 
     private long logitsAddress;
     private FloatBuffer logitsView;
 
-    InferenceContext(LanguageModel model, ContextOptions options) {
+    InferenceContext(LanguageModel model, ContextOptions options, int sequenceCount) {
         this.model = model;
+        if (sequenceCount < 1 || sequenceCount > MAX_SEQUENCES) {
+            throw new Llava4jException(
+                    Code.INVALID_ARGUMENT,
+                    "a context holds 1 to " + MAX_SEQUENCES + " sequences, not " + sequenceCount);
+        }
         int n = options.contextLength();
         if (n == 0) {
             n = Math.min(model.trainedContextLength(), ContextOptions.DEFAULT_MAX_CONTEXT);
@@ -79,10 +94,11 @@ public final class InferenceContext implements AutoCloseable {
                             + "'s are " + headSize + ": use an f16 or f32 KV cache");
         }
         llama_context_params params = LlamaLib.llama_context_default_params();
-        params.n_ctx(n);
+        params.n_ctx((long) n * sequenceCount > Integer.MAX_VALUE ? Integer.MAX_VALUE : n * sequenceCount);
         params.n_batch(options.batchSize());
         params.n_ubatch(options.microBatchSize());
-        params.n_seq_max(1);
+        params.n_seq_max(sequenceCount);
+        params.kv_unified(false);
         params.n_threads(options.threads());
         params.n_threads_batch(options.batchThreads());
         if (options.flashAttention() != null) {
@@ -102,7 +118,7 @@ public final class InferenceContext implements AutoCloseable {
                             + " (out of memory? see the llama.cpp log)");
         }
         this.handle = ctx;
-        this.contextLength = (int) LlamaLib.llama_n_ctx(ctx);
+        this.contextLength = (int) LlamaLib.llama_n_ctx_seq(ctx);
         this.batchSize = (int) LlamaLib.llama_n_batch(ctx);
         this.embeddingWidth = LlamaLib.llama_model_n_embd_inp(model.handle());
         this.vocabSize = LlamaLib.llama_vocab_n_tokens(LlamaLib.llama_model_get_vocab(model.handle()));
@@ -110,6 +126,35 @@ public final class InferenceContext implements AutoCloseable {
         LlamaLib.llava4j_cancel_attach(ctx, cancelFlag);
         this.tokenBatch = LlamaLib.llama_batch_init(batchSize, 0, 1);
         initSequenceIds(tokenBatch);
+        this.sequences = new KvSequence[sequenceCount];
+        for (int i = 0; i < sequenceCount; i++) {
+            sequences[i] = new KvSequence(this, i);
+        }
+    }
+
+    /** The most sequences one context holds (llama.cpp's {@code LLAMA_MAX_SEQ}). */
+    public static final int MAX_SEQUENCES = 256;
+
+    /** Number of sequences. */
+    public int sequenceCount() {
+        guard.checkOpen();
+        return sequences.length;
+    }
+
+    /** Sequence {@code index} (0 to {@link #sequenceCount()} - 1). */
+    public KvSequence sequence(int index) {
+        guard.checkOpen();
+        if (index < 0 || index >= sequences.length) {
+            throw new Llava4jException(
+                    Code.INVALID_ARGUMENT, "no sequence " + index + " (the context has " + sequences.length + ")");
+        }
+        return sequences[index];
+    }
+
+    /** A reusable batch for {@link #decode(Step)}, of up to {@link #batchSize()} tokens. */
+    public Step newStep() {
+        guard.checkOpen();
+        return new Step(batchSize);
     }
 
     /** The model this context evaluates (its methods throw {@code CLOSED} once it is closed). */
@@ -118,7 +163,7 @@ public final class InferenceContext implements AutoCloseable {
         return model;
     }
 
-    /** KV cache capacity in tokens. */
+    /** KV cache capacity of each sequence, in positions. */
     public int contextLength() {
         guard.checkOpen();
         return contextLength;
@@ -130,20 +175,21 @@ public final class InferenceContext implements AutoCloseable {
         return batchSize;
     }
 
-    /** Number of positions evaluated so far (the next token's position). */
+    /** Positions sequence 0 holds (the next token's position). */
     public int position() {
         guard.checkOpen();
-        return position;
+        return sequences[0].position;
     }
 
     /**
-     * Evaluates tokens at the next positions; the logits of the last one are then readable.
+     * Evaluates tokens at the next positions of sequence 0; the logits of the last one are then
+     * readable.
      *
      * @throws Llava4jException {@code CONTEXT_FULL} if they do not fit, {@code CANCELLED} if
      *     {@link #cancel()} was called (the batches evaluated before stay in the cache)
      */
     public void decode(int[] tokens, int offset, int count) {
-        decode(tokens, offset, count, null);
+        decode(sequences[0], tokens, offset, count, null);
     }
 
     /**
@@ -153,52 +199,20 @@ public final class InferenceContext implements AutoCloseable {
      * @param progress told the running count (of {@code count}), or null
      */
     public void decode(int[] tokens, int offset, int count, IntConsumer progress) {
-        checkRange(tokens.length, offset, count);
-        guard.enter();
-        try {
-            startCall();
-            checkFits(count);
-            for (int i = offset; i < offset + count; i++) {
-                checkToken(tokens[i]);
-            }
-            for (int done = 0; done < count; ) {
-                int n = Math.min(batchSize, count - done);
-                tokenBatch.n_tokens(n);
-                tokenBatch.token().put(tokens, offset + done, n);
-                fillPositions(tokenBatch, n, done + n == count);
-                run(tokenBatch, n, "decoding " + count + " tokens");
-                done += n;
-                if (progress != null) {
-                    progress.accept(done);
-                }
-            }
-        } finally {
-            guard.exit();
-        }
+        decode(sequences[0], tokens, offset, count, progress);
     }
 
-    /** Evaluates one token (the generation step); allocates nothing. */
+    /** Evaluates one token at the next position of sequence 0 (the generation step); allocates nothing. */
     public void decode(int token) {
-        guard.enter();
-        try {
-            startCall();
-            checkToken(token);
-            checkFits(1);
-            tokenBatch.n_tokens(1);
-            tokenBatch.token().put(0, token);
-            fillPositions(tokenBatch, 1, true);
-            run(tokenBatch, 1, "decoding a token");
-        } finally {
-            guard.exit();
-        }
+        decode(sequences[0], token);
     }
 
     /**
-     * Evaluates {@code count} input embeddings (e.g. an encoded image), each {@link
+     * Evaluates {@code count} input embeddings (e.g. an encoded image) into sequence 0, each {@link
      * LanguageModel#embeddingWidth()} floats, row after row in {@code embeddings} from {@code offset}.
      */
     public void decodeEmbeddings(float[] embeddings, int offset, int count) {
-        decodeEmbeddings(embeddings, offset, count, null);
+        decodeEmbeddings(sequences[0], embeddings, offset, count, null);
     }
 
     /**
@@ -208,26 +222,220 @@ public final class InferenceContext implements AutoCloseable {
      * @param progress told the running count (of {@code count}), or null
      */
     public void decodeEmbeddings(float[] embeddings, int offset, int count, IntConsumer progress) {
-        if (count < 0 || offset < 0 || (long) offset + (long) count * embeddingWidth > embeddings.length) {
-            throw new Llava4jException(
-                    Code.INVALID_ARGUMENT,
-                    count + " embeddings of width " + embeddingWidth + " from offset " + offset
-                            + " do not fit an array of " + embeddings.length + " floats");
-        }
+        decodeEmbeddings(sequences[0], embeddings, offset, count, progress);
+    }
+
+    /**
+     * Calls {@code reader} with the logits of the last evaluated position of sequence 0, in place:
+     * a view of llama.cpp's buffer, {@link Vocabulary#size()} floats from position 0, valid only
+     * during the call (it must not be kept). No copy and no allocation: this is how generation
+     * samples.
+     *
+     * @return what {@code reader} returns (e.g. the sampled token)
+     * @throws Llava4jException {@code ILLEGAL_STATE} if sequence 0 has no logits (nothing decoded
+     *     since its last truncate, or another sequence was decoded since)
+     */
+    public int readLogits(ToIntFunction<FloatBuffer> reader) {
+        return readLogits(sequences[0], reader);
+    }
+
+    /**
+     * A copy of the logits of the last evaluated position of sequence 0 ({@link Vocabulary#size()}
+     * floats), for inspection; {@link #readLogits} reads them in place.
+     *
+     * @throws Llava4jException {@code ILLEGAL_STATE} if sequence 0 has no logits
+     */
+    public float[] logits() {
+        return logits(sequences[0]);
+    }
+
+    /** Drops every position of sequence 0 from {@code newPosition} on. */
+    public void truncate(int newPosition) {
+        truncate(sequences[0], newPosition);
+    }
+
+    /**
+     * Writes sequence 0's KV state (llama.cpp's sequence state: positions, keys and values) to
+     * {@code out}; {@link #restoreState} on a context of the same model and the same number of
+     * sequences reads it back (into any of its sequences).
+     *
+     * @return the bytes written
+     * @throws Llava4jException {@code IO} if writing fails
+     */
+    public long saveState(WritableByteChannel out) {
+        return saveState(sequences[0], out);
+    }
+
+    /**
+     * Replaces sequence 0's KV state with one written by {@link #saveState}; it then holds {@code
+     * positions} positions, without logits (evaluate a token to get them).
+     *
+     * @param size bytes of state to read from {@code in}
+     * @param positions the positions the state holds (checked against it)
+     * @throws Llava4jException {@code INVALID_FILE} if llama.cpp refuses the state (another model,
+     *     a larger context than this one) or it does not hold {@code positions}; {@code IO} on a
+     *     read error. The sequence is empty after a failure.
+     */
+    public void restoreState(ReadableByteChannel in, long size, int positions) {
+        restoreState(sequences[0], in, size, positions);
+    }
+
+    /** Empties sequence 0. */
+    public void clear() {
+        truncate(0);
+    }
+
+    /**
+     * Evaluates the tokens of {@code step} (of one or more sequences of this context) in one
+     * {@code llama_decode} call: each token goes to the next position of its sequence, in the
+     * order added. The logits of each token added with {@code logits} are then readable through
+     * its sequence (for a sequence with several such tokens, the last one's). The step is emptied
+     * afterwards.
+     *
+     * @throws Llava4jException {@code INVALID_ARGUMENT} if a token belongs to another context or
+     *     is outside the vocabulary, {@code CONTEXT_FULL} if a sequence has no room, {@code
+     *     CANCELLED}; after a failure each sequence holds what llama.cpp kept
+     */
+    public void decode(Step step) {
         guard.enter();
         try {
             startCall();
-            checkFits(count);
-            if (embeddingBatch == null) {
-                embeddingBatch = LlamaLib.llama_batch_init(batchSize, embeddingWidth, 1);
-                initSequenceIds(embeddingBatch);
+            int n = step.size;
+            if (n == 0) {
+                return;
+            }
+            // check everything before llama.cpp sees the batch: it aborts on some bad input
+            for (int i = 0; i < n; i++) {
+                KvSequence seq = step.sequences[i];
+                if (seq.context != this) {
+                    throw new Llava4jException(Code.INVALID_ARGUMENT, "a step holds a sequence of another context");
+                }
+                checkToken(step.tokens[i]);
+                seq.pending = 0;
+            }
+            for (int i = 0; i < n; i++) {
+                KvSequence seq = step.sequences[i];
+                checkFits(seq, ++seq.pending);
+            }
+            IntPointer pos = tokenBatch.pos();
+            tokenBatch.n_tokens(n);
+            tokenBatch.token().put(step.tokens, 0, n);
+            for (int i = 0; i < n; i++) {
+                KvSequence seq = step.sequences[i];
+                seq.logitsIndex = -1;
+                seq.pending = 0;
+            }
+            for (int i = 0; i < n; i++) {
+                KvSequence seq = step.sequences[i];
+                pos.put(i, seq.position + seq.pending++);
+                tokenBatch.logits().put(i, (byte) (step.logits[i] ? 1 : 0));
+                seqIdOf(tokenBatch, i).put(0, seq.id);
+            }
+            if (cancelRequested) {
+                throw new Llava4jException(Code.CANCELLED, "decoding a step: cancelled");
+            }
+            int status = LlamaLib.llama_decode(handle, tokenBatch);
+            decodes++;
+            if (status != 0) {
+                for (int i = 0; i < n; i++) {
+                    step.sequences[i].position = keptPositions(step.sequences[i]);
+                }
+                NativeErrors.checkDecode(status, "decoding a step of " + n + " tokens");
+            }
+            for (int i = 0; i < n; i++) {
+                KvSequence seq = step.sequences[i];
+                seq.position++;
+                if (step.logits[i]) {
+                    seq.logitsIndex = i;
+                    seq.logitsDecode = decodes;
+                }
+            }
+        } finally {
+            for (int i = 0; i < step.size; i++) {
+                step.sequences[i].pending = 0;
+            }
+            step.size = 0;
+            guard.exit();
+        }
+    }
+
+    /**
+     * Tokens for one {@link #decode(Step)} call, of any sequences of one context; reusable (emptied
+     * by each decode). Adding allocates nothing. Not thread-safe.
+     */
+    public static final class Step {
+        private final KvSequence[] sequences;
+        /** The {@code seq_id} slots of the two batches, wrapped once (no allocation per token). */
+        private IntPointer[] tokenSeqIds;
+
+        private IntPointer[] embeddingSeqIds;
+        private final int[] tokens;
+        private final boolean[] logits;
+        private int size;
+
+        private Step(int capacity) {
+            sequences = new KvSequence[capacity];
+            tokens = new int[capacity];
+            logits = new boolean[capacity];
+        }
+
+        /**
+         * Adds {@code token} at the next position of {@code sequence} (after the ones added before
+         * for it).
+         *
+         * @param logits whether its logits are wanted (a sampled token's successor, the last token
+         *     of a prompt)
+         * @return false if the step is full (nothing added)
+         */
+        public boolean add(KvSequence sequence, int token, boolean logits) {
+            if (size == tokens.length) {
+                return false;
+            }
+            sequences[size] = sequence;
+            tokens[size] = token;
+            this.logits[size] = logits;
+            size++;
+            return true;
+        }
+
+        /** Tokens added. */
+        public int size() {
+            return size;
+        }
+
+        /** Tokens it can hold (the context's batch size). */
+        public int capacity() {
+            return tokens.length;
+        }
+
+        /** Empties it. */
+        public void clear() {
+            size = 0;
+        }
+    }
+
+    /** Throws {@code CLOSED} after close. */
+    void checkOpen() {
+        guard.checkOpen();
+    }
+
+    // ---- the operations of one sequence (KvSequence delegates here; one thread at a time) ----
+
+    void decode(KvSequence seq, int[] tokens, int offset, int count, IntConsumer progress) {
+        checkRange(tokens.length, offset, count);
+        guard.enter();
+        try {
+            startCall();
+            checkFits(seq, count);
+            for (int i = offset; i < offset + count; i++) {
+                checkToken(tokens[i]);
             }
             for (int done = 0; done < count; ) {
                 int n = Math.min(batchSize, count - done);
-                embeddingBatch.n_tokens(n);
-                embeddingBatch.embd().put(embeddings, offset + done * embeddingWidth, n * embeddingWidth);
-                fillPositions(embeddingBatch, n, done + n == count);
-                run(embeddingBatch, n, "decoding " + count + " embeddings");
+                tokenBatch.n_tokens(n);
+                tokenBatch.token().put(tokens, offset + done, n);
+                fillPositions(tokenBatch, seq, n, done + n == count);
+                run(tokenBatch, seq, n, "decoding " + count + " tokens");
                 done += n;
                 if (progress != null) {
                     progress.accept(done);
@@ -238,45 +446,82 @@ public final class InferenceContext implements AutoCloseable {
         }
     }
 
-    /**
-     * Calls {@code reader} with the logits of the last evaluated position, in place: a view of
-     * llama.cpp's buffer, {@link Vocabulary#size()} floats from position 0, valid only during the
-     * call (it must not be kept). No copy and no allocation: this is how generation samples.
-     *
-     * @return what {@code reader} returns (e.g. the sampled token)
-     * @throws Llava4jException {@code ILLEGAL_STATE} if nothing was decoded since the last truncate
-     */
-    public int readLogits(ToIntFunction<FloatBuffer> reader) {
+    void decode(KvSequence seq, int token) {
         guard.enter();
         try {
-            return reader.applyAsInt(logitsView());
+            startCall();
+            checkToken(token);
+            checkFits(seq, 1);
+            tokenBatch.n_tokens(1);
+            tokenBatch.token().put(0, token);
+            fillPositions(tokenBatch, seq, 1, true);
+            run(tokenBatch, seq, 1, "decoding a token");
         } finally {
             guard.exit();
         }
     }
 
-    /**
-     * A copy of the logits of the last evaluated position ({@link Vocabulary#size()} floats), for
-     * inspection; {@link #readLogits} reads them in place.
-     *
-     * @throws Llava4jException {@code ILLEGAL_STATE} if nothing was decoded since the last truncate
-     */
-    public float[] logits() {
+    void decodeEmbeddings(KvSequence seq, float[] embeddings, int offset, int count, IntConsumer progress) {
+        if (count < 0 || offset < 0 || (long) offset + (long) count * embeddingWidth > embeddings.length) {
+            throw new Llava4jException(
+                    Code.INVALID_ARGUMENT,
+                    count + " embeddings of width " + embeddingWidth + " from offset " + offset
+                            + " do not fit an array of " + embeddings.length + " floats");
+        }
+        guard.enter();
+        try {
+            startCall();
+            checkFits(seq, count);
+            if (embeddingBatch == null) {
+                embeddingBatch = LlamaLib.llama_batch_init(batchSize, embeddingWidth, 1);
+                initSequenceIds(embeddingBatch);
+            }
+            for (int done = 0; done < count; ) {
+                int n = Math.min(batchSize, count - done);
+                embeddingBatch.n_tokens(n);
+                embeddingBatch.embd().put(embeddings, offset + done * embeddingWidth, n * embeddingWidth);
+                fillPositions(embeddingBatch, seq, n, done + n == count);
+                run(embeddingBatch, seq, n, "decoding " + count + " embeddings");
+                done += n;
+                if (progress != null) {
+                    progress.accept(done);
+                }
+            }
+        } finally {
+            guard.exit();
+        }
+    }
+
+    int readLogits(KvSequence seq, ToIntFunction<FloatBuffer> reader) {
+        guard.enter();
+        try {
+            return reader.applyAsInt(logitsView(seq));
+        } finally {
+            guard.exit();
+        }
+    }
+
+    float[] logits(KvSequence seq) {
         guard.enter();
         try {
             float[] out = new float[vocabSize];
-            logitsView().get(out);
+            logitsView(seq).get(out);
             return out;
         } finally {
             guard.exit();
         }
     }
 
-    /** The view of llama.cpp's logits at position 0; the caller is inside the guard. */
-    private FloatBuffer logitsView() {
-        long address = hasLogits ? LlamaLib.llava4j_logits_address(handle, -1) : 0;
+    /** The view of llama.cpp's logits of {@code seq}'s last position; the caller is inside the guard. */
+    private FloatBuffer logitsView(KvSequence seq) {
+        long address = seq.logitsIndex >= 0 && seq.logitsDecode == decodes
+                ? LlamaLib.llava4j_logits_address(handle, seq.logitsIndex)
+                : 0;
         if (address == 0) {
-            throw new Llava4jException(Code.ILLEGAL_STATE, "no logits: decode something first");
+            throw new Llava4jException(
+                    Code.ILLEGAL_STATE,
+                    "no logits for sequence " + seq.id + ": decode something first (another sequence's"
+                            + " decode replaces them)");
         }
         if (address != logitsAddress) {
             logitsView = new FloatPointer(new RawAddress(address))
@@ -288,40 +533,32 @@ public final class InferenceContext implements AutoCloseable {
         return logitsView;
     }
 
-    /** Drops every position from {@code newPosition} on; the cache then holds the shared prefix. */
-    public void truncate(int newPosition) {
+    void truncate(KvSequence seq, int newPosition) {
         guard.enter();
         try {
-            if (newPosition < 0 || newPosition > position) {
+            if (newPosition < 0 || newPosition > seq.position) {
                 throw new Llava4jException(
                         Code.INVALID_ARGUMENT,
-                        "cannot truncate to " + newPosition + ": the context holds " + position + " positions");
+                        "cannot truncate to " + newPosition + ": the sequence holds " + seq.position + " positions");
             }
-            if (newPosition == 0) {
+            if (newPosition == 0 && sequences.length == 1) {
                 LlamaLib.llama_memory_clear(LlamaLib.llama_get_memory(handle), true);
-            } else if (!LlamaLib.llama_memory_seq_rm(LlamaLib.llama_get_memory(handle), 0, newPosition, -1)) {
+            } else if (!LlamaLib.llama_memory_seq_rm(LlamaLib.llama_get_memory(handle), seq.id, newPosition, -1)) {
                 throw new Llava4jException(Code.NATIVE, "llama.cpp could not truncate the KV cache to " + newPosition);
             }
-            position = newPosition;
-            hasLogits = false;
+            seq.position = newPosition;
+            seq.logitsIndex = -1;
         } finally {
             guard.exit();
         }
     }
 
-    /**
-     * Writes the KV cache (llama.cpp's sequence state: positions, keys and values) to {@code out};
-     * {@link #restoreState} on a context of the same model reads it back.
-     *
-     * @return the bytes written
-     * @throws Llava4jException {@code IO} if writing fails
-     */
-    public long saveState(WritableByteChannel out) {
+    long saveState(KvSequence seq, WritableByteChannel out) {
         guard.enter();
         try {
-            long size = LlamaLib.llama_state_seq_get_size(handle, 0);
+            long size = LlamaLib.llama_state_seq_get_size(handle, seq.id);
             try (BytePointer buf = new BytePointer(size)) {
-                long got = LlamaLib.llama_state_seq_get_data(handle, buf, size, 0);
+                long got = LlamaLib.llama_state_seq_get_data(handle, buf, size, seq.id);
                 if (got != size) {
                     throw new Llava4jException(Code.NATIVE, "llama.cpp wrote " + got + " of " + size + " state bytes");
                 }
@@ -342,17 +579,7 @@ public final class InferenceContext implements AutoCloseable {
         }
     }
 
-    /**
-     * Replaces the KV cache with a state written by {@link #saveState}; the context then holds
-     * {@code positions} positions, without logits (evaluate a token to get them).
-     *
-     * @param size bytes of state to read from {@code in}
-     * @param positions the positions the state holds (checked against it)
-     * @throws Llava4jException {@code INVALID_FILE} if llama.cpp refuses the state (another model,
-     *     a larger context than this one) or it does not hold {@code positions}; {@code IO} on a
-     *     read error. The cache is empty after a failure.
-     */
-    public void restoreState(ReadableByteChannel in, long size, int positions) {
+    void restoreState(KvSequence seq, ReadableByteChannel in, long size, int positions) {
         guard.enter();
         try (BytePointer buf = new BytePointer(size)) {
             for (long off = 0; off < size; ) {
@@ -368,28 +595,40 @@ public final class InferenceContext implements AutoCloseable {
                 off += n;
             }
             buf.position(0).limit(size);
-            LlamaLib.llama_memory_clear(LlamaLib.llama_get_memory(handle), true);
-            position = 0;
-            hasLogits = false;
-            if (LlamaLib.llama_state_seq_set_data(handle, buf, size, 0) == 0) {
+            forget(seq);
+            if (LlamaLib.llama_state_seq_set_data(handle, buf, size, seq.id) == 0) {
+                forget(seq);
                 throw new Llava4jException(
                         Code.INVALID_FILE,
-                        "llama.cpp refused the saved KV state (made by another"
-                                + " model, or larger than this context of " + contextLength + ")");
+                        "llama.cpp refused the saved KV state (made by another model, by a context of"
+                                + " another number of sequences, or larger than this context of " + contextLength
+                                + ")");
             }
-            int held = LlamaLib.llama_memory_seq_pos_max(LlamaLib.llama_get_memory(handle), 0) + 1;
+            int held = keptPositions(seq);
             if (held != positions) {
-                LlamaLib.llama_memory_clear(LlamaLib.llama_get_memory(handle), true);
+                forget(seq);
                 throw new Llava4jException(
                         Code.INVALID_FILE,
                         "the saved KV state holds " + held + " positions, the conversation " + positions);
             }
-            position = held;
+            seq.position = held;
         } catch (IOException e) {
             throw new Llava4jException(Code.IO, "cannot read the KV state: " + e.getMessage(), e);
         } finally {
             guard.exit();
         }
+    }
+
+    /** Empties {@code seq} in llama.cpp and here; the caller is inside the guard. */
+    private void forget(KvSequence seq) {
+        LlamaLib.llama_memory_seq_rm(LlamaLib.llama_get_memory(handle), seq.id, 0, -1);
+        seq.position = 0;
+        seq.logitsIndex = -1;
+    }
+
+    /** Positions llama.cpp holds for {@code seq}. */
+    private int keptPositions(KvSequence seq) {
+        return LlamaLib.llama_memory_seq_pos_max(LlamaLib.llama_get_memory(handle), seq.id) + 1;
     }
 
     /**
@@ -423,11 +662,6 @@ public final class InferenceContext implements AutoCloseable {
      */
     public record MemoryUse(
             long hostWeights, long hostKv, long hostCompute, long deviceWeights, long deviceKv, long deviceCompute) {}
-
-    /** Empties the KV cache. */
-    public void clear() {
-        truncate(0);
-    }
 
     /**
      * Asks a running decode to stop; it ends with a {@code CANCELLED} exception within one graph
@@ -472,26 +706,31 @@ public final class InferenceContext implements AutoCloseable {
         LlamaLib.llava4j_cancel_set(cancelFlag, 0);
     }
 
-    private void run(llama_batch batch, int n, String what) {
+    private void run(llama_batch batch, KvSequence seq, int n, String what) {
         if (cancelRequested) {
             throw new Llava4jException(Code.CANCELLED, what + ": cancelled");
         }
-        hasLogits = false;
+        seq.logitsIndex = -1;
         int status = LlamaLib.llama_decode(handle, batch);
+        decodes++;
         if (status != 0) {
             // Whatever llama.cpp kept (earlier batches, or a partial one) defines the position.
-            position = LlamaLib.llama_memory_seq_pos_max(LlamaLib.llama_get_memory(handle), 0) + 1;
+            seq.position = keptPositions(seq);
             NativeErrors.checkDecode(status, what);
         }
-        position += n;
-        hasLogits = batch.logits().get(n - 1) != 0;
+        seq.position += n;
+        if (batch.logits().get(n - 1) != 0) {
+            seq.logitsIndex = n - 1;
+            seq.logitsDecode = decodes;
+        }
     }
 
-    private void fillPositions(llama_batch batch, int n, boolean logitsForLast) {
+    private void fillPositions(llama_batch batch, KvSequence seq, int n, boolean logitsForLast) {
         IntPointer pos = batch.pos();
         for (int i = 0; i < n; i++) {
-            pos.put(i, position + i);
+            pos.put(i, seq.position + i);
             batch.logits().put(i, (byte) 0);
+            seqIdOf(batch, i).put(0, seq.id);
         }
         if (logitsForLast) {
             batch.logits().put(n - 1, (byte) 1);
@@ -499,10 +738,26 @@ public final class InferenceContext implements AutoCloseable {
     }
 
     private void initSequenceIds(llama_batch batch) {
+        if (batch == tokenBatch) {
+            tokenSeqIds = new IntPointer[batchSize];
+        } else {
+            embeddingSeqIds = new IntPointer[batchSize];
+        }
         for (int i = 0; i < batchSize; i++) {
             batch.n_seq_id().put(i, 1);
-            new IntPointer(batch.seq_id().get(i)).put(0, 0);
+            seqIdOf(batch, i).put(0, 0);
         }
+    }
+
+    /** The sequence-id slot of token {@code i} of {@code batch}, wrapped once per batch and index. */
+    private IntPointer seqIdOf(llama_batch batch, int i) {
+        IntPointer[] cache = batch == tokenBatch ? tokenSeqIds : embeddingSeqIds;
+        IntPointer p = cache[i];
+        if (p == null) {
+            p = new IntPointer(batch.seq_id().get(i));
+            cache[i] = p;
+        }
+        return p;
     }
 
     private void checkToken(int token) {
@@ -513,11 +768,11 @@ public final class InferenceContext implements AutoCloseable {
         }
     }
 
-    private void checkFits(int count) {
-        if ((long) position + count > contextLength) {
+    private void checkFits(KvSequence seq, int count) {
+        if ((long) seq.position + count > contextLength) {
             throw new Llava4jException(
                     Code.CONTEXT_FULL,
-                    count + " more positions do not fit: the context holds " + position + " of " + contextLength
+                    count + " more positions do not fit: the context holds " + seq.position + " of " + contextLength
                             + " (use a larger context)");
         }
     }

@@ -142,13 +142,25 @@ public final class LanguageModel implements AutoCloseable {
      * @throws Llava4jException {@code CLOSED} after {@link #close()}
      */
     public InferenceContext newContext(ContextOptions options) {
+        return newContext(options, 1);
+    }
+
+    /**
+     * Creates an inference context of {@code sequences} KV sequences, each of {@link
+     * ContextOptions#contextLength()} positions, decoded together through {@link
+     * InferenceContext#decode(InferenceContext.Step)}; the caller closes it.
+     *
+     * @throws Llava4jException {@code CLOSED} after {@link #close()}, {@code INVALID_ARGUMENT} for
+     *     a count outside 1..{@link InferenceContext#MAX_SEQUENCES}
+     */
+    public InferenceContext newContext(ContextOptions options, int sequences) {
         checkOpen();
         if (this.options.vocabOnly()) {
             throw new Llava4jException(Code.ILLEGAL_STATE, path + " was loaded vocabulary-only; it has no weights");
         }
         shared.acquire();
         try {
-            return new InferenceContext(this, options);
+            return new InferenceContext(this, options, sequences);
         } catch (RuntimeException e) {
             shared.release();
             throw e;
