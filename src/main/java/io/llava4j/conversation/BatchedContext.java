@@ -121,32 +121,12 @@ final class BatchedContext implements AutoCloseable {
      * @param logits whether the last token's logits are wanted
      */
     void decodeTokens(Work w, int[] tokens, int offset, int count, boolean logits) {
-        lock.lock();
-        try {
-            w.tokens = tokens;
-            w.embeddings = null;
-            w.offset = offset;
-            w.count = count;
-            w.logits = logits;
-            handOver(w);
-        } finally {
-            lock.unlock();
-        }
+        handOver(w, tokens, null, offset, count, logits);
     }
 
     /** As {@link #decodeTokens}, for {@code count} embeddings (rows) from row {@code offset}. */
     void decodeEmbeddings(Work w, float[] embeddings, int offset, int count, boolean logits) {
-        lock.lock();
-        try {
-            w.tokens = null;
-            w.embeddings = embeddings;
-            w.offset = offset;
-            w.count = count;
-            w.logits = logits;
-            handOver(w);
-        } finally {
-            lock.unlock();
-        }
+        handOver(w, null, embeddings, offset, count, logits);
     }
 
     /**
@@ -229,8 +209,23 @@ final class BatchedContext implements AutoCloseable {
         ctx.close();
     }
 
+    /** Fills {@code w}, adds it to the next step and waits until it is evaluated. */
+    private void handOver(Work w, int[] tokens, float[] embeddings, int offset, int count, boolean logits) {
+        lock.lock();
+        try {
+            w.tokens = tokens;
+            w.embeddings = embeddings;
+            w.offset = offset;
+            w.count = count;
+            w.logits = logits;
+            awaitEvaluated(w);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Adds {@code w} to the next step and waits until it is evaluated; the caller holds the lock. */
-    private void handOver(Work w) {
+    private void awaitEvaluated(Work w) {
         if (w.cancelled) {
             throw new Llava4jException(Code.CANCELLED, "cancelled");
         }
