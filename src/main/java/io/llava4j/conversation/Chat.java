@@ -60,6 +60,7 @@ public final class Chat implements AutoCloseable {
 
     private String systemPrompt;
     private GenerationSettings settings = GenerationSettings.defaults();
+    private ContextPolicy contextPolicy = ContextPolicy.FAIL;
     private GenerationResult last;
     /** The last answered prompt with its answer's tokens; null when there is none to continue from. */
     private Transcript transcript;
@@ -109,6 +110,17 @@ public final class Chat implements AutoCloseable {
     public void setSettings(GenerationSettings settings) {
         idle();
         this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    /** What {@link #generate} does when the turns do not fit the context ({@code FAIL} at first). */
+    public ContextPolicy contextPolicy() {
+        checkOpen();
+        return contextPolicy;
+    }
+
+    public void setContextPolicy(ContextPolicy policy) {
+        idle();
+        this.contextPolicy = Objects.requireNonNull(policy, "policy");
     }
 
     /** Adds a user turn without images. */
@@ -327,31 +339,57 @@ public final class Chat implements AutoCloseable {
         }
     }
 
+    /** What one answer evaluates: the rendered turns, their images, the prompt, turns dropped for it. */
+    private record Plan(String rendered, List<ChatImage> images, Prompt prompt, int droppedTurns) {}
+
     private GenerationResult run(GenerationSettings settings, GenerationListener listener) {
         long t0 = System.nanoTime();
-        String rendered = template.render(systemPrompt, turns);
-        List<ChatImage> images = allImages();
-        Prompt prompt = prompt(rendered, images, listener);
+        Plan plan = plan(settings, listener);
         long t1 = System.nanoTime();
-        int reused = sequence.reuse(prompt);
+        int reused = sequence.reuse(plan.prompt());
         sequence.begin();
         try {
-            return evaluateAndAnswer(settings, listener, t0, t1, rendered, images, prompt, reused);
+            return evaluateAndAnswer(settings, listener, t0, t1, plan, reused);
         } finally {
             sequence.end();
         }
     }
 
+    /**
+     * The prompt of the turns; with {@link ContextPolicy#DROP_OLDEST_TURNS}, the oldest question
+     * and answer pairs after the system prompt are dropped (whole, with their images; never the last
+     * question) until the prompt leaves room for {@link #answerRoom} positions.
+     */
+    private Plan plan(GenerationSettings settings, GenerationListener listener) {
+        int dropped = 0;
+        while (true) {
+            String rendered = template.render(systemPrompt, turns);
+            List<ChatImage> images = allImages();
+            Prompt prompt = prompt(rendered, images, listener);
+            boolean fits = prompt.positions() + answerRoom(settings) <= sequence.capacity();
+            if (fits || contextPolicy == ContextPolicy.FAIL || turns.size() < 3) {
+                return new Plan(rendered, images, prompt, dropped);
+            }
+            turns.subList(0, 2).clear();
+            transcript = null;
+            dropped += 2;
+        }
+    }
+
+    /**
+     * Positions an answer needs room for before {@link ContextPolicy#DROP_OLDEST_TURNS} drops turns:
+     * the answer's token limit, at most a quarter of the context.
+     */
+    private int answerRoom(GenerationSettings settings) {
+        return Math.min(settings.maxTokens(), sequence.capacity() / 4);
+    }
+
     /** The part of an answer during which the sequence decodes (between begin and end). */
     private GenerationResult evaluateAndAnswer(
-            GenerationSettings settings,
-            GenerationListener listener,
-            long t0,
-            long t1,
-            String rendered,
-            List<ChatImage> images,
-            Prompt prompt,
-            int reused) {
+            GenerationSettings settings, GenerationListener listener, long t0, long t1, Plan plan, int reused) {
+        String rendered = plan.rendered();
+        List<ChatImage> images = plan.images();
+        Prompt prompt = plan.prompt();
         try {
             sequence.evaluate(
                     prompt, named -> embedNamed(named, images, listener), listener::onPrefill, () -> cancelRequested);
@@ -370,7 +408,8 @@ public final class Chat implements AutoCloseable {
                     0,
                     millis(t1 - t0),
                     millis(t2 - t1),
-                    0);
+                    0,
+                    plan.droppedTurns());
         }
         long t2 = System.nanoTime();
         int evaluatedPositions = sequence.positions() - reused;
@@ -439,7 +478,8 @@ public final class Chat implements AutoCloseable {
                 generated,
                 millis(t1 - t0),
                 millis(t2 - t1),
-                millis(t3 - t2));
+                millis(t3 - t2),
+                plan.droppedTurns());
     }
 
     /**

@@ -13,6 +13,8 @@ package io.llava4j.conversation;
  * @param encodeMillis time spent encoding images (zero when cached)
  * @param prefillMillis time spent evaluating the prompt
  * @param generateMillis time spent generating
+ * @param droppedTurns oldest turns dropped from the chat so that the prompt fits the context ({@link
+ *     ContextPolicy#DROP_OLDEST_TURNS}), 0 otherwise
  */
 public record GenerationResult(
         String text,
@@ -24,7 +26,8 @@ public record GenerationResult(
         int generatedTokens,
         long encodeMillis,
         long prefillMillis,
-        long generateMillis) {
+        long generateMillis,
+        int droppedTurns) {
 
     /** Prompt evaluation speed in positions per second (0 when nothing was evaluated). */
     public double prefillPerSecond() {

@@ -111,6 +111,21 @@ class ChatCommandTest {
     }
 
     @Test
+    void aFullContextDropsTheOldestTurnsAndTheChatGoesOn() {
+        // one image takes 576 of the 1024 positions: the second image's question drops the first turn
+        CliRunner.Result r = f.chatPiped(
+                "/image " + f.square + "\n" + QUESTION + "\n/image " + f.square + "\nAnd now?\n/quit\n",
+                "--temp",
+                "0",
+                "-n",
+                "4",
+                "--ctx",
+                "1024");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.err().contains("[the context was full: the oldest 2 turns were dropped]"), r.err());
+    }
+
+    @Test
     void saveAndLoadResumeTheConversationWithoutEvaluatingItAgain() {
         Path saved = dir.resolve("session.chat");
         String q2 = "And what colour is it?";

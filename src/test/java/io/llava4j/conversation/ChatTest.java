@@ -133,6 +133,39 @@ class ChatTest {
     }
 
     @Test
+    void aFullContextDropsTheOldestTurnsWholeOrFailsAsThePolicySays() {
+        // 576 positions per image: two images do not fit 1024 positions, one does
+        ContextOptions small = context().withContextLength(1024);
+        try (Chat chat = model.newChat(small)) {
+            chat.addUser("What is in the image?", List.of(image(0)));
+            chat.generate(greedy(6), GenerationListener.none());
+            chat.addUser("And this one?", List.of(image(1)));
+            assertEquals(
+                    Llava4jException.Code.CONTEXT_FULL,
+                    assertThrows(Llava4jException.class, () -> chat.generate(greedy(6), GenerationListener.none()))
+                            .code());
+            assertEquals(3, chat.turns().size(), "FAIL keeps every turn");
+
+            chat.setContextPolicy(ContextPolicy.DROP_OLDEST_TURNS);
+            GenerationResult r = chat.generate(greedy(6), GenerationListener.none());
+            assertEquals(2, r.droppedTurns());
+            assertEquals(576, r.imagePositions(), "the first image went with its turn, whole");
+            assertEquals(2, chat.turns().size());
+            assertEquals("And this one?", chat.turns().get(0).text());
+            assertTrue(r.promptPositions() + 6 <= chat.capacity());
+
+            // a question that cannot fit even alone still fails, after dropping what it could
+            chat.addUser("Three more.", List.of(image(2), image(3)));
+            assertEquals(
+                    Llava4jException.Code.CONTEXT_FULL,
+                    assertThrows(Llava4jException.class, () -> chat.generate(greedy(6), GenerationListener.none()))
+                            .code());
+            assertEquals(1, chat.turns().size());
+            assertEquals("Three more.", chat.turns().get(0).text());
+        }
+    }
+
+    @Test
     void cancelDuringGenerationKeepsThePartialAnswerAndTheChatUsable() {
         try (Chat chat = model.newChat(context())) {
             chat.addUser("Describe it.", List.of(image(0)));

@@ -3,6 +3,7 @@ package io.llava4j.cli.repl;
 import io.llava4j.Llava4jException;
 import io.llava4j.Llava4jException.Code;
 import io.llava4j.conversation.Chat;
+import io.llava4j.conversation.ContextPolicy;
 import io.llava4j.conversation.FinishReason;
 import io.llava4j.conversation.GenerationResult;
 import io.llava4j.conversation.GenerationSettings;
@@ -185,6 +186,7 @@ public final class ChatSession implements AutoCloseable {
             throw new Llava4jException(Code.INVALID_ARGUMENT, "usage: /load FILE");
         }
         Chat loaded = model.resume(Path.of(file), contextOptions); // throws before the session changes
+        loaded.setContextPolicy(ContextPolicy.DROP_OLDEST_TURNS);
         chat.close();
         chat = loaded;
         settings = loaded.settings();
@@ -248,6 +250,9 @@ public final class ChatSession implements AutoCloseable {
         out.flush();
         GenerationResult r = result[0];
         stats.add(r);
+        if (r.droppedTurns() > 0) {
+            info("[the context was full: the oldest " + r.droppedTurns() + " turns were dropped]");
+        }
         if (r.finishReason() == FinishReason.CANCELLED) {
             info("[answer stopped; what was said so far stays in the conversation]");
         } else if (r.finishReason() == FinishReason.LENGTH) {
@@ -275,6 +280,7 @@ public final class ChatSession implements AutoCloseable {
     private Chat newChat() {
         Chat c = model.newChat(contextOptions);
         c.setSystemPrompt(systemPrompt);
+        c.setContextPolicy(ContextPolicy.DROP_OLDEST_TURNS);
         return c;
     }
 
