@@ -20,8 +20,10 @@ import org.eclipse.jetty.http.HttpHeader;
  * {@code chat.completion} object or, with {@code stream:true}, Server-Sent Events of
  * {@code chat.completion.chunk} objects ending in {@code data: [DONE]}.
  *
- * <p>A client that goes away cancels its completion: Jetty reports the failed connection (and a
- * streamed write to it fails), which cancels the engine's work at once and frees its sequence.
+ * <p>A streaming client that goes away cancels its completion: the next write to it fails, which
+ * cancels the engine's work and frees its sequence. A failure Jetty reports on the request cancels
+ * too; Jetty does not read an HTTP/1.1 connection while the request is answered, so a non-streamed
+ * request whose client closed is noticed only when the answer is written.
  * Errors before the first streamed byte get their HTTP status; after it, an in-band
  * {@code {"error":...}} event ends the stream.
  */
