@@ -47,4 +47,13 @@ module io.llava4j {
     // their Maven jar names (pickle-1.5.jar, metadata-extractor-2.19.0.jar).
     requires pickle;
     requires metadata.extractor;
+    // serve: Jetty's core server (modules of its own) and the Prometheus client (automatic modules
+    // named by their jars' Automatic-Module-Name).
+    requires org.eclipse.jetty.server;
+    requires org.eclipse.jetty.http;
+    requires org.eclipse.jetty.io;
+    requires org.eclipse.jetty.util;
+    requires io.prometheus.metrics.core;
+    requires io.prometheus.metrics.model;
+    requires io.prometheus.writer.text;
 }

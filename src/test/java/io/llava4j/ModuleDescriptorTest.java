@@ -47,7 +47,7 @@ class ModuleDescriptorTest {
             "io.llava4j.vision",
             "io.llava4j.vision.preprocess");
 
-    /** Internal: the JNI binding and its owners, the CLI, demo and test models, converter parts. */
+    /** Internal: the JNI binding and its owners, the CLI and its server, demo and test models, converter parts. */
     private static final Set<String> INTERNAL = Set.of(
             "io.llava4j.cli",
             "io.llava4j.cli.repl",
@@ -58,6 +58,7 @@ class ModuleDescriptorTest {
             "io.llava4j.nativeio",
             "io.llava4j.nativeio.bindings",
             "io.llava4j.nativeio.presets",
+            "io.llava4j.serve",
             "io.llava4j.synthetic");
 
     /** Packages opened for reflection, and to whom. */

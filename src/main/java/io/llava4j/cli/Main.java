@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             RunCommand.class,
             ChatCommand.class,
             AnswerCommand.class,
+            ServeCommand.class,
             ConvertCommand.class,
             QuantizeCommand.class,
             PullCommand.class,

@@ -189,6 +189,11 @@ final class ModelOptionsMixin {
      * @throws io.llava4j.Llava4jException if a file is missing, malformed or the two do not match
      */
     LlavaModel open(ModelFiles files, StreamingOutput progress, PrintWriter err, long seed) {
+        return open(files, progress, err, "seed " + seed);
+    }
+
+    /** As {@link #open(ModelFiles, StreamingOutput, PrintWriter, long)}, saying {@code seedNote} about seeds. */
+    LlavaModel open(ModelFiles files, StreamingOutput progress, PrintWriter err, String seedNote) {
         EmbeddingCache cache = imageCache != null
                 ? EmbeddingCache.onDisk(EmbeddingCache.DEFAULT_MAX_BYTES, imageCache)
                 : EmbeddingCache.inMemory(EmbeddingCache.DEFAULT_MAX_BYTES);
@@ -212,10 +217,10 @@ final class ModelOptionsMixin {
         progress.clearProgress();
         err.printf(
                 Locale.ROOT,
-                "llava4j: template %s (%s), seed %d%n",
+                "llava4j: template %s (%s), %s%n",
                 llava.template().template().name(),
                 llava.template().reason(),
-                seed);
+                seedNote);
         err.flush();
         return llava;
     }

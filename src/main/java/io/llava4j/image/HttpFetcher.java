@@ -24,10 +24,15 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Downloads an http(s) URL into memory with a size bound and a deadline for the whole response
- * (headers and body), so a slow or endless server cannot hang or exhaust the caller. Redirects are
- * followed (at most the JDK's default of 5), except from https to http.
+ * (headers and body, all redirects included), so a slow or endless server cannot hang or exhaust
+ * the caller. Redirects are followed here rather than by the HTTP client (at most 5, the JDK's own
+ * limit), except from https to http, so that the {@link UrlPolicy} sees every URL before it is
+ * requested.
  */
 final class HttpFetcher {
+    /** Redirects followed before giving up, as {@code jdk.httpclient.redirects.retrylimit}'s default. */
+    private static final int MAX_REDIRECTS = 5;
+
     /** One client (and selector thread) per connect timeout; Java 17's HttpClient cannot be closed. */
     private static final Map<Duration, HttpClient> CLIENTS = new ConcurrentHashMap<>();
 
@@ -37,15 +42,52 @@ final class HttpFetcher {
      * @throws Llava4jException {@code IO} for network errors, timeouts and non-2xx statuses;
      *     {@link ImageTooLargeException} when the body exceeds {@code options.maxEncodedBytes()}
      */
-    static byte[] fetch(URI uri, ImageLoadOptions options) {
+    static byte[] fetch(URI uri, ImageLoadOptions options, UrlPolicy policy) {
+        long deadline = System.nanoTime() + options.readTimeout().toNanos();
+        URI at = uri;
+        for (int hop = 0; ; hop++) {
+            policy.check(at);
+            HttpResponse<byte[]> response = get(uri, at, options, deadline);
+            int status = response.statusCode();
+            if (status / 100 == 2) {
+                return response.body();
+            }
+            var location = response.headers().firstValue("Location");
+            if (!isRedirect(status) || location.isEmpty()) {
+                throw new Llava4jException(Code.IO, uri + ": HTTP status " + status);
+            }
+            if (hop == MAX_REDIRECTS) {
+                throw new Llava4jException(Code.IO, uri + ": more than " + MAX_REDIRECTS + " redirects");
+            }
+            URI next;
+            try {
+                next = at.resolve(location.get());
+            } catch (IllegalArgumentException e) {
+                throw new Llava4jException(Code.IO, uri + ": malformed redirect to " + location.get(), e);
+            }
+            String scheme = String.valueOf(next.getScheme()).toLowerCase(java.util.Locale.ROOT);
+            boolean fromHttps = "https".equalsIgnoreCase(at.getScheme());
+            if (!(scheme.equals("https") || (scheme.equals("http") && !fromHttps))) {
+                throw new Llava4jException(Code.IO, uri + ": refused redirect from " + at + " to " + next);
+            }
+            at = next;
+        }
+    }
+
+    private static boolean isRedirect(int status) {
+        return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+    }
+
+    /** One request, without following redirects, answered before {@code deadline} (nanoTime). */
+    private static HttpResponse<byte[]> get(URI uri, URI at, ImageLoadOptions options, long deadline) {
         long max = options.maxEncodedBytes();
         HttpClient client = CLIENTS.computeIfAbsent(
                 options.connectTimeout(),
                 t -> HttpClient.newBuilder()
                         .connectTimeout(t)
-                        .followRedirects(HttpClient.Redirect.NORMAL)
+                        .followRedirects(HttpClient.Redirect.NEVER)
                         .build());
-        HttpRequest request = HttpRequest.newBuilder(uri)
+        HttpRequest request = HttpRequest.newBuilder(at)
                 .timeout(options.readTimeout())
                 .header("Accept", "image/*")
                 .GET()
@@ -58,11 +100,7 @@ final class HttpFetcher {
             return new LimitedBody(max, -1);
         });
         try {
-            HttpResponse<byte[]> response = future.get(options.readTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            if (response.statusCode() / 100 != 2) {
-                throw new Llava4jException(Code.IO, uri + ": HTTP status " + response.statusCode());
-            }
-            return response.body();
+            return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             future.cancel(true);
             throw new Llava4jException(

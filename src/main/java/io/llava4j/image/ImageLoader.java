@@ -33,14 +33,24 @@ import java.util.Objects;
  */
 public final class ImageLoader {
     private final ImageLoadOptions options;
+    private final UrlPolicy urlPolicy;
 
     /** A loader with {@link ImageLoadOptions#DEFAULTS}. */
     public ImageLoader() {
         this(ImageLoadOptions.DEFAULTS);
     }
 
+    /** A loader that downloads from any URL. */
     public ImageLoader(ImageLoadOptions options) {
+        this(options, UrlPolicy.ANY);
+    }
+
+    /**
+     * A loader whose downloads, and each redirect they follow, are first checked by {@code urlPolicy}.
+     */
+    public ImageLoader(ImageLoadOptions options, UrlPolicy urlPolicy) {
         this.options = Objects.requireNonNull(options, "options");
+        this.urlPolicy = Objects.requireNonNull(urlPolicy, "urlPolicy");
     }
 
     public ImageLoadOptions options() {
@@ -80,7 +90,7 @@ public final class ImageLoader {
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         switch (scheme) {
             case "http", "https" -> {
-                return decode(HttpFetcher.fetch(uri, options), uri.toString());
+                return decode(HttpFetcher.fetch(uri, options, urlPolicy), uri.toString());
             }
             case "file" -> {
                 try {

@@ -12,6 +12,8 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -82,6 +84,21 @@ class UrlLoadingTest {
         assertEquals(expected, new ImageLoader().load(base + "/rgb.png"));
         assertEquals(expected, new ImageLoader().load(base + "/chunked.png"));
         assertEquals(expected, new ImageLoader().load(base + "/moved"));
+    }
+
+    /** Guards a server's URL policy: a permitted URL must not redirect to a refused one unseen. */
+    @Test
+    void thePolicySeesEveryRedirectBeforeItIsFollowed() {
+        List<String> seen = new ArrayList<>();
+        ImageLoader guarded = new ImageLoader(ImageLoadOptions.DEFAULTS, uri -> {
+            seen.add(uri.getPath());
+            if (uri.getPath().equals("/rgb.png")) {
+                throw new Llava4jException(Code.INVALID_ARGUMENT, "refused " + uri);
+            }
+        });
+        Llava4jException e = assertThrows(Llava4jException.class, () -> guarded.load(base + "/moved"));
+        assertEquals(Code.INVALID_ARGUMENT, e.code());
+        assertEquals(List.of("/moved", "/rgb.png"), seen);
     }
 
     @Test

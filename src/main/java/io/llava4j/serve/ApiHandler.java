@@ -1,0 +1,173 @@
+package io.llava4j.serve;
+
+import io.llava4j.serve.CompletionEngine.ModelInfo;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Locale;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routes requests, checks the API key, turns failures into OpenAI-shaped errors and logs one line
+ * per request. Until {@link #ready} hands it an engine (while the model loads), {@code /health}
+ * answers 503 and the API 503 with {@code Retry-After}.
+ */
+final class ApiHandler extends Handler.Abstract {
+    private static final Logger LOG = LoggerFactory.getLogger(LlavaServer.class);
+    private static final String MODELS = "/v1/models";
+    private static final String COMPLETIONS = "/v1/chat/completions";
+
+    private final ServeConfig config;
+    private final ServerMetrics metrics;
+    private final ImageSource images;
+    private volatile CompletionEngine engine;
+    private volatile Completions completions;
+
+    ApiHandler(ServeConfig config, ServerMetrics metrics) {
+        this.config = config;
+        this.metrics = metrics;
+        this.images = new ImageSource(config.allowLocalUrls());
+    }
+
+    /** Starts answering with {@code e}. */
+    void ready(CompletionEngine e) {
+        metrics.watch(e::queued, e::active);
+        this.completions = new Completions(e, images, metrics, config.maxBodyBytes());
+        this.engine = e;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        long t0 = System.nanoTime();
+        HttpExchange ex = new HttpExchange(request, response, callback);
+        String path = Request.getPathInContext(request);
+        String method = request.getMethod();
+        try {
+            route(ex, path, method);
+        } catch (ApiError e) {
+            ex.logDetail = (ex.logDetail + " error=\"" + e.getMessage() + "\"").strip();
+            if (ex.committed()) {
+                ex.abort(e);
+            } else {
+                ex.error(e);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("{} {}: internal error", method, path, e);
+            if (ex.committed() || ex.done()) {
+                ex.abort(e);
+            } else {
+                ex.error(new ApiError(500, "server_error", null, null, "internal error: " + e, 0));
+            }
+        }
+        int status = response.getStatus();
+        metrics.request(endpoint(path), status);
+        LOG.info(
+                "{} {} {} {} {}ms",
+                method,
+                path,
+                status,
+                ex.logDetail,
+                String.format(Locale.ROOT, "%.0f", (System.nanoTime() - t0) / 1e6));
+        return true;
+    }
+
+    private void route(HttpExchange ex, String path, String method) {
+        if (path.equals("/health")) {
+            allow(ex, method, "GET");
+            boolean up = engine != null;
+            ex.json(up ? 200 : 503, OpenAiJson.status(up ? "ok" : "loading"));
+            return;
+        }
+        if (path.equals("/metrics")) {
+            allow(ex, method, "GET");
+            authorize(ex);
+            ex.send(200, ServerMetrics.contentType(), metrics.scrape());
+            return;
+        }
+        if (path.equals(MODELS) || path.startsWith(MODELS + "/")) {
+            allow(ex, method, "GET");
+            authorize(ex);
+            ModelInfo m = loaded().model();
+            if (path.equals(MODELS)) {
+                ex.json(200, OpenAiJson.models(m));
+            } else if (path.substring(MODELS.length() + 1).equals(m.id())) {
+                ex.json(200, OpenAiJson.model(m));
+            } else {
+                throw new ApiError(
+                        404,
+                        "invalid_request_error",
+                        "model_not_found",
+                        "model",
+                        "no model " + path.substring(MODELS.length() + 1),
+                        0);
+            }
+            return;
+        }
+        if (path.equals(COMPLETIONS)) {
+            allow(ex, method, "POST");
+            authorize(ex);
+            loaded();
+            completions.handle(ex);
+            return;
+        }
+        throw new ApiError(404, "invalid_request_error", null, null, "Invalid URL (" + method + " " + path + ")", 0);
+    }
+
+    private CompletionEngine loaded() {
+        CompletionEngine e = engine;
+        if (e == null) {
+            throw new ApiError(503, "server_error", "model_loading", null, "the model is still loading", 5);
+        }
+        return e;
+    }
+
+    private static void allow(HttpExchange ex, String method, String allowed) {
+        if (!method.equals(allowed)) {
+            ex.response.getHeaders().put(HttpHeader.ALLOW, allowed);
+            throw new ApiError(
+                    405,
+                    "invalid_request_error",
+                    "method_not_allowed",
+                    null,
+                    method + " is not allowed here; use " + allowed,
+                    0);
+        }
+    }
+
+    /** With an API key configured, requires {@code Authorization: Bearer <key>} (compared in constant time). */
+    private void authorize(HttpExchange ex) {
+        if (config.apiKey() == null) {
+            return;
+        }
+        String header = ex.request.getHeaders().get(HttpHeader.AUTHORIZATION);
+        String prefix = "Bearer ";
+        if (header == null || !header.regionMatches(true, 0, prefix, 0, prefix.length())) {
+            ex.response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
+            throw new ApiError(
+                    401,
+                    "invalid_request_error",
+                    "invalid_api_key",
+                    null,
+                    "no API key: send it as 'Authorization: Bearer KEY'",
+                    0);
+        }
+        byte[] given = header.substring(prefix.length()).strip().getBytes(StandardCharsets.UTF_8);
+        if (!MessageDigest.isEqual(given, config.apiKey().getBytes(StandardCharsets.UTF_8))) {
+            ex.response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
+            throw new ApiError(401, "invalid_request_error", "invalid_api_key", null, "incorrect API key", 0);
+        }
+    }
+
+    /** The metrics label of a path: the known endpoints, everything else as "other". */
+    private static String endpoint(String path) {
+        return switch (path) {
+            case "/health", "/metrics", MODELS, COMPLETIONS -> path;
+            default -> path.startsWith(MODELS + "/") ? MODELS : "other";
+        };
+    }
+}

@@ -1,0 +1,302 @@
+package io.llava4j.serve;
+
+import io.llava4j.Llava4jException;
+import io.llava4j.Llava4jException.Code;
+import io.llava4j.conversation.Chat;
+import io.llava4j.conversation.FinishReason;
+import io.llava4j.conversation.GenerationListener;
+import io.llava4j.conversation.GenerationResult;
+import io.llava4j.conversation.LlavaModel;
+import io.llava4j.image.ChatImage;
+import io.llava4j.model.ContextOptions;
+import io.llava4j.template.ChatTemplate;
+import io.llava4j.template.Message;
+import io.llava4j.template.Role;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A {@link CompletionEngine} over {@code parallel} {@link Chat}s of one model, each with its own
+ * KV cache. A request takes the free chat whose turns share the longest prefix with its history:
+ * OpenAI clients resend the whole conversation each turn, and that chat already holds it, so only
+ * the new turns are evaluated (and its images are not encoded again). Requests that find every
+ * chat busy wait in a queue of at most {@code maxQueue}; beyond that they are refused.
+ *
+ * <p>Thread-safe. Owns its chats (closed by {@link #shutdown}), not the model.
+ */
+final class ChatPool implements CompletionEngine {
+    private final ModelInfo info;
+    private final List<Slot> slots = new ArrayList<>();
+    private final int maxQueue;
+    private int waiting;
+    private int busy;
+    private boolean closing;
+    private long clock;
+
+    /** One chat and whether a request holds it. */
+    private static final class Slot {
+        final Chat chat;
+        boolean busy;
+        long lastUsed;
+        Cancellation cancellation;
+
+        Slot(Chat chat) {
+            this.chat = chat;
+        }
+    }
+
+    /**
+     * Opens {@code parallel} chats of {@code model} (each allocates a KV cache of {@code options}).
+     *
+     * @param id the model id clients name
+     * @throws Llava4jException if a context cannot be created (the chats opened so far are closed)
+     */
+    ChatPool(LlavaModel model, String id, int parallel, ContextOptions options, int maxQueue) {
+        if (parallel < 1 || maxQueue < 0) {
+            throw new IllegalArgumentException("parallel must be >= 1 and maxQueue >= 0");
+        }
+        this.maxQueue = maxQueue;
+        try {
+            for (int i = 0; i < parallel; i++) {
+                slots.add(new Slot(model.newChat(options)));
+            }
+        } catch (RuntimeException e) {
+            slots.forEach(s -> s.chat.close());
+            throw e;
+        }
+        ChatTemplate template = model.template().template();
+        Set<String> names = new HashSet<>(template.aliases());
+        names.add(template.name());
+        this.info = new ModelInfo(
+                Objects.requireNonNull(id, "id"),
+                slots.get(0).chat.capacity(),
+                System.currentTimeMillis() / 1000,
+                names,
+                model.canSee());
+    }
+
+    @Override
+    public ModelInfo model() {
+        return info;
+    }
+
+    @Override
+    public synchronized int queued() {
+        return waiting;
+    }
+
+    @Override
+    public synchronized int active() {
+        return busy;
+    }
+
+    @Override
+    public GenerationResult complete(Completion completion, GenerationListener listener, Cancellation cancellation) {
+        Slot slot = acquire(completion, cancellation);
+        try {
+            cancellation.onCancel(() -> cancelChat(slot.chat));
+            return run(slot.chat, completion, listener, cancellation);
+        } finally {
+            cancellation.onCancel(null);
+            release(slot);
+        }
+    }
+
+    private GenerationResult run(
+            Chat chat, Completion completion, GenerationListener listener, Cancellation cancellation) {
+        List<Message> history = completion.history();
+        int common = commonTurns(chat.turns(), history);
+        chat.truncate(common);
+        chat.setSystemPrompt(completion.systemPrompt());
+        for (Message m : history.subList(common, history.size())) {
+            if (m.role() == Role.USER) {
+                chat.addUser(m.text(), m.images());
+            } else {
+                chat.addAssistant(m.text());
+            }
+        }
+        if (cancellation.isCancelled()) {
+            throw new Llava4jException(Code.CANCELLED, "cancelled before generation");
+        }
+        // Chat.generate clears a cancel that came before it started: pass it on from the listener too
+        GenerationResult r = chat.generate(completion.settings(), new GenerationListener() {
+            @Override
+            public void onText(String piece) {
+                if (cancellation.isCancelled()) {
+                    cancelChat(chat);
+                    return;
+                }
+                listener.onText(piece);
+            }
+
+            @Override
+            public void onPrefill(int done, int total) {
+                if (cancellation.isCancelled()) {
+                    cancelChat(chat);
+                }
+                listener.onPrefill(done, total);
+            }
+
+            @Override
+            public void onImageEncoding(int image, int images, int done, int total) {
+                listener.onImageEncoding(image, images, done, total);
+            }
+        });
+        if (r.finishReason() == FinishReason.CANCELLED && r.generatedTokens() == 0) {
+            throw new Llava4jException(Code.CANCELLED, "cancelled while evaluating the prompt");
+        }
+        return r;
+    }
+
+    /** How many leading turns two histories share (images compared by content). */
+    static int commonTurns(List<Message> held, List<Message> wanted) {
+        int n = Math.min(held.size(), wanted.size());
+        for (int i = 0; i < n; i++) {
+            if (!sameTurn(held.get(i), wanted.get(i))) {
+                return i;
+            }
+        }
+        return n;
+    }
+
+    private static boolean sameTurn(Message a, Message b) {
+        if (a.role() != b.role()
+                || !a.text().equals(b.text())
+                || a.images().size() != b.images().size()) {
+            return false;
+        }
+        for (int i = 0; i < a.images().size(); i++) {
+            ChatImage x = a.images().get(i);
+            ChatImage y = b.images().get(i);
+            if (!x.sha256().equals(y.sha256())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private synchronized Slot acquire(Completion completion, Cancellation cancellation) {
+        checkOpen();
+        if (free() == null) {
+            if (waiting >= maxQueue) {
+                throw new QueueFullException("all " + slots.size() + " sequences are busy and " + waiting
+                        + " requests wait (--max-queue " + maxQueue + ")");
+            }
+            waiting++;
+            cancellation.onCancel(this::wakeAll);
+            try {
+                while (free() == null && !closing && !cancellation.isCancelled()) {
+                    wait();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new Llava4jException(Code.CANCELLED, "interrupted while waiting for a sequence", e);
+            } finally {
+                waiting--;
+                cancellation.onCancel(null);
+            }
+            checkOpen();
+            if (cancellation.isCancelled()) {
+                throw new Llava4jException(Code.CANCELLED, "cancelled while waiting for a sequence");
+            }
+        }
+        Slot best = null;
+        int bestCommon = -1;
+        for (Slot s : slots) {
+            if (s.busy) {
+                continue;
+            }
+            int common = sameSystem(s.chat, completion) ? commonTurns(s.chat.turns(), completion.history()) : 0;
+            // most turns in common; among equals the least recently used, to keep recent caches
+            if (common > bestCommon || (common == bestCommon && s.lastUsed < best.lastUsed)) {
+                best = s;
+                bestCommon = common;
+            }
+        }
+        best.busy = true;
+        best.cancellation = cancellation;
+        best.lastUsed = ++clock;
+        busy++;
+        return best;
+    }
+
+    private static boolean sameSystem(Chat chat, Completion completion) {
+        return Objects.equals(chat.systemPrompt(), completion.systemPrompt());
+    }
+
+    private synchronized void release(Slot slot) {
+        slot.busy = false;
+        slot.cancellation = null;
+        busy--;
+        notifyAll();
+    }
+
+    private synchronized void wakeAll() {
+        notifyAll();
+    }
+
+    private Slot free() {
+        for (Slot s : slots) {
+            if (!s.busy) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    private void checkOpen() {
+        if (closing) {
+            throw new Llava4jException(Code.CLOSED, "the server is shutting down");
+        }
+    }
+
+    private static void cancelChat(Chat chat) {
+        try {
+            chat.cancel();
+        } catch (Llava4jException e) {
+            // closed meanwhile: nothing left to stop
+        }
+    }
+
+    @Override
+    public void shutdown(long graceMillis) {
+        List<Cancellation> running = new ArrayList<>();
+        synchronized (this) {
+            closing = true;
+            notifyAll();
+            long end = System.currentTimeMillis() + graceMillis;
+            try {
+                for (long left = graceMillis; busy > 0 && left > 0; left = end - System.currentTimeMillis()) {
+                    wait(left);
+                }
+                for (Slot s : slots) {
+                    if (s.busy && s.cancellation != null) {
+                        running.add(s.cancellation);
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        running.forEach(Cancellation::cancel);
+        synchronized (this) {
+            try {
+                while (busy > 0) {
+                    wait();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            for (Slot s : slots) {
+                try {
+                    s.chat.close();
+                } catch (RuntimeException e) {
+                    // still generating after an interrupt: leave it to the model's owner
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,220 @@
+package io.llava4j.serve;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.llava4j.Llava4jException;
+import io.llava4j.conversation.FinishReason;
+import io.llava4j.conversation.GenerationListener;
+import io.llava4j.conversation.GenerationResult;
+import io.llava4j.serve.CompletionEngine.ModelInfo;
+import io.llava4j.serve.CompletionEngine.QueueFullException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Locale;
+import org.eclipse.jetty.http.HttpHeader;
+
+/**
+ * {@code POST /v1/chat/completions}: parses the request, runs it on the engine and answers with one
+ * {@code chat.completion} object or, with {@code stream:true}, Server-Sent Events of
+ * {@code chat.completion.chunk} objects ending in {@code data: [DONE]}.
+ *
+ * <p>A streaming client that goes away cancels its completion: the next write to it fails, which
+ * cancels the engine's work and frees its sequence. A failure Jetty reports on the request cancels
+ * too; Jetty does not read an HTTP/1.1 connection while the request is answered, so a non-streamed
+ * request whose client closed is noticed only when the answer is written.
+ * Errors before the first streamed byte get their HTTP status; after it, an in-band
+ * {@code {"error":...}} event ends the stream.
+ */
+final class Completions {
+    private static final SecureRandom IDS = new SecureRandom();
+    private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+    private final CompletionEngine engine;
+    private final ModelInfo model;
+    private final ChatRequestParser parser;
+    private final ServerMetrics metrics;
+    private final long maxBody;
+
+    Completions(CompletionEngine engine, ImageSource images, ServerMetrics metrics, long maxBody) {
+        this.engine = engine;
+        this.model = engine.model();
+        this.parser = new ChatRequestParser(model, images);
+        this.metrics = metrics;
+        this.maxBody = maxBody;
+    }
+
+    void handle(HttpExchange ex) {
+        String id = "chatcmpl-" + randomId();
+        long created = System.currentTimeMillis() / 1000;
+        ex.logDetail = id;
+        JsonNode body;
+        try {
+            body = OpenAiJson.MAPPER.readTree(ex.body(maxBody));
+        } catch (JsonProcessingException e) {
+            throw ApiError.badRequest("the body is not valid JSON: " + e.getOriginalMessage(), null);
+        } catch (IOException e) {
+            throw ApiError.badRequest("could not read the request body: " + e.getMessage(), null);
+        }
+        if (body == null || body.isMissingNode()) {
+            throw ApiError.badRequest("the request body is empty: send a JSON object", null);
+        }
+        ChatRequest req = parser.parse(body);
+        if (req.model() != null && !req.model().equals(model.id())) {
+            throw ApiError.badRequest(
+                    "the model '" + req.model() + "' does not exist; this server serves '" + model.id() + "'",
+                    "model",
+                    "model_not_found");
+        }
+        Cancellation cancellation = new Cancellation();
+        ex.request.addFailureListener(failure -> cancellation.cancel());
+        try {
+            run(ex, req, id, created, cancellation);
+        } finally {
+            if (cancellation.isCancelled()) {
+                metrics.cancelled();
+            }
+        }
+    }
+
+    private void run(HttpExchange ex, ChatRequest req, String id, long created, Cancellation cancellation) {
+        Stream stream = req.stream() ? new Stream(ex, id, created, req.includeUsage(), cancellation) : null;
+        GenerationResult r;
+        try {
+            r = engine.complete(req.completion(), stream != null ? stream : GenerationListener.none(), cancellation);
+        } catch (RuntimeException e) {
+            ApiError error = apiError(e, cancellation);
+            if (stream != null && ex.committed()) {
+                stream.fail(error);
+                return;
+            }
+            throw error;
+        }
+        ex.logDetail = String.format(
+                Locale.ROOT,
+                "%s model=%s prompt=%d completion=%d reused=%d encode=%dms prefill=%dms generation=%dms finish=%s",
+                id,
+                model.id(),
+                r.promptPositions(),
+                r.generatedTokens(),
+                r.reusedPositions(),
+                r.encodeMillis(),
+                r.prefillMillis(),
+                r.generateMillis(),
+                r.finishReason().name().toLowerCase(Locale.ROOT));
+        metrics.completed(r);
+        if (r.finishReason() == FinishReason.CANCELLED && cancellation.isCancelled() && stream == null) {
+            ex.abort(new IOException("the client went away"));
+            return;
+        }
+        if (stream != null) {
+            stream.finish(r);
+        } else {
+            ex.json(200, OpenAiJson.completion(id, created, model.id(), r));
+        }
+    }
+
+    /** The HTTP error for an engine failure. */
+    private ApiError apiError(RuntimeException e, Cancellation cancellation) {
+        if (e instanceof QueueFullException) {
+            return new ApiError(429, "rate_limit_exceeded", "queue_full", null, e.getMessage(), 1);
+        }
+        if (!(e instanceof Llava4jException le)) {
+            throw e;
+        }
+        return switch (le.code()) {
+            case CONTEXT_FULL -> ApiError.badRequest(le.getMessage(), "messages", "context_length_exceeded");
+            case INVALID_ARGUMENT, INVALID_FILE -> ApiError.badRequest(le.getMessage(), "messages");
+            case CANCELLED -> new ApiError(503, "server_error", "cancelled", null, le.getMessage(), 0);
+            case CLOSED -> new ApiError(503, "server_error", "shutting_down", null, "the server is shutting down", 5);
+            default -> throw le;
+        };
+    }
+
+    static String randomId() {
+        StringBuilder sb = new StringBuilder(24);
+        for (int i = 0; i < 24; i++) {
+            sb.append(ALPHABET.charAt(IDS.nextInt(ALPHABET.length())));
+        }
+        return sb.toString();
+    }
+
+    /** Sends the answer as Server-Sent Events while it is generated. */
+    private final class Stream implements GenerationListener {
+        private final HttpExchange ex;
+        private final String id;
+        private final long created;
+        private final boolean includeUsage;
+        private final Cancellation cancellation;
+        private boolean started;
+        private IOException broken;
+
+        Stream(HttpExchange ex, String id, long created, boolean includeUsage, Cancellation cancellation) {
+            this.ex = ex;
+            this.id = id;
+            this.created = created;
+            this.includeUsage = includeUsage;
+            this.cancellation = cancellation;
+        }
+
+        @Override
+        public void onText(String piece) {
+            start();
+            event(OpenAiJson.chunk(id, created, model.id(), null, piece, includeUsage));
+        }
+
+        /** Status line, headers and the first chunk (the role), once. */
+        private void start() {
+            if (started) {
+                return;
+            }
+            started = true;
+            ex.response.setStatus(200);
+            ex.response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+            ex.response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
+            // proxies such as nginx would otherwise hold the events back
+            ex.response.getHeaders().put("X-Accel-Buffering", "no");
+            event(OpenAiJson.chunk(id, created, model.id(), "assistant", "", includeUsage));
+        }
+
+        void finish(GenerationResult r) {
+            start();
+            event(OpenAiJson.finalChunk(id, created, model.id(), r, includeUsage));
+            if (includeUsage) {
+                event(OpenAiJson.usageChunk(id, created, model.id(), r));
+            }
+            done();
+        }
+
+        void fail(ApiError error) {
+            event(OpenAiJson.error(error));
+            done();
+        }
+
+        private void done() {
+            write("data: [DONE]\n\n");
+            if (broken != null) {
+                ex.abort(broken);
+            } else {
+                ex.end();
+            }
+        }
+
+        private void event(ObjectNode data) {
+            write("data: " + new String(OpenAiJson.bytes(data), StandardCharsets.UTF_8) + "\n\n");
+        }
+
+        private void write(String text) {
+            if (broken != null) {
+                return;
+            }
+            try {
+                ex.write(text.getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                broken = e;
+                cancellation.cancel();
+            }
+        }
+    }
+}
