@@ -3,6 +3,8 @@ package io.llava4j.serve;
 import io.llava4j.Llava4jException;
 import io.llava4j.Llava4jException.Code;
 import io.llava4j.conversation.Chat;
+import io.llava4j.conversation.ChatGroup;
+import io.llava4j.conversation.ContextPolicy;
 import io.llava4j.conversation.FinishReason;
 import io.llava4j.conversation.GenerationListener;
 import io.llava4j.conversation.GenerationResult;
@@ -19,8 +21,10 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * A {@link CompletionEngine} over {@code parallel} {@link Chat}s of one model, each with its own
- * KV cache. A request takes the free chat whose turns share the longest prefix with its history:
+ * A {@link CompletionEngine} over the {@code parallel} {@link Chat}s of a {@link ChatGroup}: their
+ * KV caches are sequences of one context, and the chats that answer at the same time are decoded
+ * together, one batch per step (each request runs its chat on its own thread). When a history no
+ * longer fits a sequence, its oldest turns are dropped ({@link ContextPolicy#DROP_OLDEST_TURNS}). A request takes the free chat whose turns share the longest prefix with its history:
  * OpenAI clients resend the whole conversation each turn, and that chat already holds it, so only
  * the new turns are evaluated (and its images are not encoded again). Requests that find every
  * chat busy wait in a queue of at most {@code maxQueue}; beyond that they are refused.
@@ -29,6 +33,7 @@ import java.util.Set;
  */
 final class ChatPool implements CompletionEngine {
     private final ModelInfo info;
+    private final ChatGroup group;
     private final List<Slot> slots = new ArrayList<>();
     private final int maxQueue;
     private int waiting;
@@ -49,23 +54,21 @@ final class ChatPool implements CompletionEngine {
     }
 
     /**
-     * Opens {@code parallel} chats of {@code model} (each allocates a KV cache of {@code options}).
+     * Opens a group of {@code parallel} chats of {@code model}: one context of {@code parallel}
+     * sequences of {@code options.contextLength()} positions each.
      *
      * @param id the model id clients name
-     * @throws Llava4jException if a context cannot be created (the chats opened so far are closed)
+     * @throws Llava4jException if the context cannot be created
      */
     ChatPool(LlavaModel model, String id, int parallel, ContextOptions options, int maxQueue) {
         if (parallel < 1 || maxQueue < 0) {
             throw new IllegalArgumentException("parallel must be >= 1 and maxQueue >= 0");
         }
         this.maxQueue = maxQueue;
-        try {
-            for (int i = 0; i < parallel; i++) {
-                slots.add(new Slot(model.newChat(options)));
-            }
-        } catch (RuntimeException e) {
-            slots.forEach(s -> s.chat.close());
-            throw e;
+        this.group = model.newChatGroup(options, parallel);
+        for (Chat chat : group.chats()) {
+            chat.setContextPolicy(ContextPolicy.DROP_OLDEST_TURNS);
+            slots.add(new Slot(chat));
         }
         ChatTemplate template = model.template().template();
         Set<String> names = new HashSet<>(template.aliases());
@@ -290,12 +293,10 @@ final class ChatPool implements CompletionEngine {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            for (Slot s : slots) {
-                try {
-                    s.chat.close();
-                } catch (RuntimeException e) {
-                    // still generating after an interrupt: leave it to the model's owner
-                }
+            try {
+                group.close();
+            } catch (RuntimeException e) {
+                // still generating after an interrupt: leave it to the model's owner
             }
         }
     }

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Locale;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.util.Callback;
 
 /**
  * {@code POST /v1/chat/completions}: parses the request, runs it on the engine and answers with one
@@ -21,7 +22,9 @@ import org.eclipse.jetty.http.HttpHeader;
  * {@code chat.completion.chunk} objects ending in {@code data: [DONE]}.
  *
  * <p>A streaming client that goes away cancels its completion: the next write to it fails, which
- * cancels the engine's work and frees its sequence. A failure Jetty reports on the request cancels
+ * cancels the engine's work and frees its sequence. Streamed text is queued and written
+ * asynchronously, never on the generating thread: the sequences of a model decode together, so a
+ * slow client must not hold a step back. A failure Jetty reports on the request cancels
  * too; Jetty does not read an HTTP/1.1 connection while the request is answered, so a non-streamed
  * request whose client closed is noticed only when the answer is written.
  * Errors before the first streamed byte get their HTTP status; after it, an in-band
@@ -148,7 +151,11 @@ final class Completions {
         private final boolean includeUsage;
         private final Cancellation cancellation;
         private boolean started;
-        private IOException broken;
+        /** Text waiting for the write in flight; guarded by this stream. */
+        private final StringBuilder queued = new StringBuilder();
+
+        private boolean writing;
+        private Throwable broken;
 
         Stream(HttpExchange ex, String id, long created, boolean includeUsage, Cancellation cancellation) {
             this.ex = ex;
@@ -194,8 +201,9 @@ final class Completions {
 
         private void done() {
             write("data: [DONE]\n\n");
-            if (broken != null) {
-                ex.abort(broken);
+            Throwable failure = drain();
+            if (failure != null) {
+                ex.abort(failure);
             } else {
                 ex.end();
             }
@@ -205,16 +213,69 @@ final class Completions {
             write("data: " + new String(OpenAiJson.bytes(data), StandardCharsets.UTF_8) + "\n\n");
         }
 
+        /** Queues {@code text}; starts a write unless one is in flight (its completion sends the rest). */
         private void write(String text) {
-            if (broken != null) {
-                return;
+            byte[] next;
+            synchronized (this) {
+                if (broken != null) {
+                    return;
+                }
+                queued.append(text);
+                if (writing) {
+                    return;
+                }
+                writing = true;
+                next = take();
             }
-            try {
-                ex.write(text.getBytes(StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                broken = e;
+            ex.writeAsync(next, sent);
+        }
+
+        /** What is queued, as bytes; the caller holds the lock. */
+        private byte[] take() {
+            byte[] bytes = queued.toString().getBytes(StandardCharsets.UTF_8);
+            queued.setLength(0);
+            return bytes;
+        }
+
+        /** Waits until everything queued is written or the client is gone; the failure, if any. */
+        private synchronized Throwable drain() {
+            while (writing) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return e;
+                }
+            }
+            return broken;
+        }
+
+        /** Told when a write is done: sends what was queued meanwhile, or stops on a failure. */
+        private final Callback sent = new Callback() {
+            @Override
+            public void succeeded() {
+                byte[] next;
+                synchronized (Stream.this) {
+                    if (queued.isEmpty()) {
+                        writing = false;
+                        Stream.this.notifyAll();
+                        return;
+                    }
+                    next = take();
+                }
+                ex.writeAsync(next, this);
+            }
+
+            @Override
+            public void failed(Throwable x) {
+                synchronized (Stream.this) {
+                    broken = x;
+                    writing = false;
+                    queued.setLength(0);
+                    Stream.this.notifyAll();
+                }
                 cancellation.cancel();
             }
-        }
+        };
     }
 }

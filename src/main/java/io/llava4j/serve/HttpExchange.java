@@ -8,12 +8,11 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.util.Blocker;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * One request and its response on Jetty's core API, with the blocking reads and writes the
- * handlers use (they run on Jetty's pool threads, where blocking is allowed).
+ * One request and its response on Jetty's core API: blocking reads, and writes that a streamed
+ * answer starts without waiting (handlers run on Jetty's pool threads, where blocking is allowed).
  */
 final class HttpExchange {
     final Request request;
@@ -81,15 +80,11 @@ final class HttpExchange {
     }
 
     /**
-     * Writes part of a streamed body and waits until it is sent.
-     *
-     * @throws IOException if the client is gone
+     * Starts writing part of a streamed body; {@code done} is told when it is sent or failed. One
+     * write at a time.
      */
-    void write(byte[] data) throws IOException {
-        try (Blocker.Callback blocker = Blocker.callback()) {
-            response.write(false, ByteBuffer.wrap(data), blocker);
-            blocker.block();
-        }
+    void writeAsync(byte[] data, Callback done) {
+        response.write(false, ByteBuffer.wrap(data), done);
     }
 
     /** Ends a streamed body. */

@@ -29,6 +29,7 @@ final class OpenAiJson {
         choice.put("finish_reason", finishReason(r.finishReason()));
         root.set("usage", usage(r));
         root.set("timings", timings(r));
+        root.set("llava4j", extension(r));
         return root;
     }
 
@@ -57,6 +58,7 @@ final class OpenAiJson {
         ObjectNode root = chunk(id, created, model, null, null, usageField);
         ((ObjectNode) root.get("choices").get(0)).put("finish_reason", finishReason(r.finishReason()));
         root.set("timings", timings(r));
+        root.set("llava4j", extension(r));
         return root;
     }
 
@@ -139,6 +141,14 @@ final class OpenAiJson {
         u.put("completion_tokens", r.generatedTokens());
         u.put("total_tokens", r.promptPositions() + r.generatedTokens());
         return u;
+    }
+
+    /**
+     * llava4j's own fields: {@code truncated_turns}, the oldest turns left out because the
+     * conversation no longer fit the context.
+     */
+    private static ObjectNode extension(GenerationResult r) {
+        return MAPPER.createObjectNode().put("truncated_turns", r.droppedTurns());
     }
 
     private static ObjectNode timings(GenerationResult r) {
