@@ -77,6 +77,15 @@ final class ApiHandler extends Handler.Abstract {
     }
 
     private void route(HttpExchange ex, String path, String method) {
+        if (path.equals("/") || path.equals("/index.html")) {
+            allow(ex, method, "GET");
+            // the page holds no data: the API calls it makes ask for the key
+            ex.response.getHeaders().put("Content-Security-Policy", PAGE_POLICY);
+            ex.response.getHeaders().put("X-Content-Type-Options", "nosniff");
+            ex.response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
+            ex.send(200, "text/html; charset=utf-8", WebPage.bytes());
+            return;
+        }
         if (path.equals("/health")) {
             allow(ex, method, "GET");
             boolean up = engine != null;
@@ -163,10 +172,16 @@ final class ApiHandler extends Handler.Abstract {
         }
     }
 
+    /** The page loads nothing from elsewhere: its own inline script and style, images as data URIs. */
+    private static final String PAGE_POLICY = "default-src 'none'; connect-src 'self'; img-src 'self' data: blob:;"
+            + " style-src 'unsafe-inline'; script-src 'unsafe-inline'; base-uri 'none'; form-action 'none';"
+            + " frame-ancestors 'none'";
+
     /** The metrics label of a path: the known endpoints, everything else as "other". */
     private static String endpoint(String path) {
         return switch (path) {
             case "/health", "/metrics", MODELS, COMPLETIONS -> path;
+            case "/", "/index.html" -> "/";
             default -> path.startsWith(MODELS + "/") ? MODELS : "other";
         };
     }
