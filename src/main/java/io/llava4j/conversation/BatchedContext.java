@@ -43,7 +43,7 @@ final class BatchedContext implements AutoCloseable {
     private final List<Work> round = new ArrayList<>();
 
     /** Sequences between {@link #begin} and {@link #end}: a step waits for work from each. */
-    private int active;
+    private volatile int active;
     /** A step (or an exclusive call) is using the context. */
     private boolean busy;
     /** Steps evaluated, and pieces of work evaluated in them (for tests and statistics). */
@@ -84,9 +84,13 @@ final class BatchedContext implements AutoCloseable {
         return ctx;
     }
 
-    /** The largest prompt chunk one sequence hands over at a time. */
+    /**
+     * The largest prompt chunk one sequence hands over now: a whole batch when it decodes alone;
+     * while others generate, an eighth of one (64 of 512 positions), so that a long prompt or image
+     * delays their next token by a short step rather than a full batch.
+     */
     int chunk() {
-        return chunk;
+        return active > 1 ? Math.max(16, chunk / 8) : chunk;
     }
 
     Work newWork(KvSequence kv) {

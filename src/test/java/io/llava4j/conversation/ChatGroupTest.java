@@ -130,6 +130,21 @@ class ChatGroupTest {
     }
 
     @Test
+    void aPromptIsEvaluatedInSmallChunksWhileOthersGenerate() {
+        try (ChatGroup group = model.newChatGroup(context(), 3)) {
+            BatchedContext shared = group.batched();
+            int alone = shared.chunk();
+            assertEquals(512 - 3 + 1, alone, "a whole batch, less one token for each other sequence");
+            shared.begin();
+            shared.begin();
+            assertEquals(alone / 8, shared.chunk(), "an eighth while another sequence decodes");
+            shared.end();
+            shared.end();
+            assertEquals(alone, shared.chunk());
+        }
+    }
+
+    @Test
     void closingTheGroupClosesItsChats() {
         ChatGroup group = model.newChatGroup(context(), 2);
         Chat chat = group.chats().get(1);
