@@ -63,6 +63,9 @@ final class BatchedContext implements AutoCloseable {
         int count;
         boolean logits;
         boolean done;
+        /** In the step being evaluated: a cancel then waits for it (llama.cpp is reading its data). */
+        boolean taken;
+
         boolean cancelled;
         RuntimeException failure;
 
@@ -238,7 +241,7 @@ final class BatchedContext implements AutoCloseable {
         pending.add(w);
         try {
             while (!w.done) {
-                if (w.cancelled) {
+                if (w.cancelled && !w.taken) {
                     pending.remove(w);
                     changed.signalAll();
                     throw new Llava4jException(Code.CANCELLED, "cancelled");
@@ -286,6 +289,9 @@ final class BatchedContext implements AutoCloseable {
                 }
             }
         }
+        for (Work w : round) {
+            w.taken = true;
+        }
         busy = true;
         lock.unlock();
         // a failure belongs to the image chunk that caused it, or to every token chunk of the batch
@@ -320,6 +326,7 @@ final class BatchedContext implements AutoCloseable {
                 w.failure = batchFailure;
             }
             w.done = true;
+            w.taken = false;
             pending.remove(w);
         }
         round.clear();
