@@ -144,6 +144,64 @@ class ChatGroupTest {
         }
     }
 
+    /**
+     * Three chats generating and a fourth thread cancelling them at random: every call returns or
+     * throws CANCELLED, and afterwards each chat's cache holds exactly what its turns say (a
+     * follow-up answers as a fresh chat evaluating those turns from nothing).
+     */
+    @Test
+    void randomCancelsNeverLeaveACacheOutOfStep() throws Exception {
+        int chats = 3;
+        ExecutorService pool = Executors.newFixedThreadPool(chats + 1);
+        java.util.Random random = new java.util.Random(5);
+        try (ChatGroup group = model.newChatGroup(context(), chats)) {
+            java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+            List<Future<?>> workers = new ArrayList<>();
+            for (int c = 0; c < chats; c++) {
+                Chat chat = group.chats().get(c);
+                int id = c;
+                workers.add(pool.submit(() -> {
+                    for (int round = 0; round < 4; round++) {
+                        chat.addUser("Round " + round + " of chat " + id + ": say something.");
+                        GenerationResult r = chat.generate(greedy(6 + 3 * round), GenerationListener.none());
+                        if (chat.turns().get(chat.turns().size() - 1).role() == io.llava4j.template.Role.USER) {
+                            chat.removeLastTurn(); // cancelled before the answer began
+                        }
+                        assertTrue(r.finishReason() != null);
+                    }
+                    return null;
+                }));
+            }
+            Future<?> canceller = pool.submit(() -> {
+                while (running.get()) {
+                    group.chats().get(random.nextInt(chats)).cancel();
+                    Thread.sleep(random.nextInt(40));
+                }
+                return null;
+            });
+            for (Future<?> w : workers) {
+                w.get(120, TimeUnit.SECONDS);
+            }
+            running.set(false);
+            canceller.get(10, TimeUnit.SECONDS);
+
+            for (Chat chat : group.chats()) {
+                ChatFile.Snapshot turns = chat.snapshot();
+                chat.addUser("And now?");
+                String continued =
+                        chat.generate(greedy(6), GenerationListener.none()).text();
+                try (Chat fresh = model.newChat(context())) {
+                    fresh.restore(turns, null);
+                    fresh.addUser("And now?");
+                    assertEquals(
+                            fresh.generate(greedy(6), GenerationListener.none()).text(), continued);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void closingTheGroupClosesItsChats() {
         ChatGroup group = model.newChatGroup(context(), 2);
