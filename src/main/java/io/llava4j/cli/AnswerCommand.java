@@ -3,20 +3,19 @@ package io.llava4j.cli;
 import io.llava4j.Llava4jException;
 import io.llava4j.Llava4jException.Code;
 import io.llava4j.cli.vqa.AnswerFile;
+import io.llava4j.cli.vqa.Chunks;
 import io.llava4j.cli.vqa.Question;
 import io.llava4j.cli.vqa.QuestionId;
-import io.llava4j.cli.vqa.ShortUuid;
 import io.llava4j.conversation.Chat;
-import io.llava4j.conversation.GenerationListener;
-import io.llava4j.conversation.GenerationResult;
+import io.llava4j.conversation.ChatGroup;
 import io.llava4j.conversation.GenerationSettings;
 import io.llava4j.conversation.LlavaModel;
-import io.llava4j.image.ChatImage;
+import io.llava4j.model.ContextOptions;
+import io.llava4j.model.InferenceContext;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -37,6 +36,16 @@ import picocli.CommandLine.Spec;
  * each answer is appended and flushed at once, and a later run with the same {@code --answers}
  * skips the questions already there, so an interrupted run resumes where it stopped.
  *
+ * <p>{@code --num-chunks}/{@code --chunk-idx} answer one chunk of the questions, cut as LLaVA's
+ * {@code model_vqa_loader.py} cuts them ({@link Chunks}), so that a job scheduler spreads an
+ * evaluation over machines; {@code answer merge} ({@link AnswerMergeCommand}) joins the chunks'
+ * answers files. {@code --parallel} answers several questions at once on the chats of one {@link
+ * io.llava4j.conversation.ChatGroup} ({@link AnswerRunner}).
+ *
+ * <p>{@code --questions} and {@code --answers} are required, but checked here rather than by
+ * picocli: picocli checks a command's required options also when one of its subcommands runs, and
+ * {@code answer merge} has no questions to answer.
+ *
  * <p>Exit codes: 0 when every question is answered (or {@code --limit} was reached), 1 if a
  * question could not be answered (bad line, missing image: reported, the others still answered),
  * 2 for usage errors.
@@ -45,12 +54,19 @@ import picocli.CommandLine.Spec;
         name = "answer",
         mixinStandardHelpOptions = true,
         sortOptions = false,
+        subcommands = AnswerMergeCommand.class,
+        customSynopsis = {
+            "llava4j answer --questions FILE.jsonl --answers OUT.jsonl [OPTIONS]",
+            "   or: llava4j answer merge --answers OUT.jsonl [--questions FILE.jsonl] CHUNK.jsonl..."
+        },
         description = {
             "Answer a JSONL question file like LLaVA's model_vqa.py.",
             "Reads {\"question_id\", \"image\", \"text\"} lines; appends {\"question_id\", \"prompt\", \"text\","
                     + " \"answer_id\", \"model_id\", \"metadata\"} lines to --answers.",
             "Prompt = \"<image>\\n\" + text (no image for a question without one). Resumable: questions"
-                    + " already in --answers are skipped."
+                    + " already in --answers are skipped.",
+            "Spread an evaluation over jobs with --num-chunks/--chunk-idx, then join the jobs' files with"
+                    + " `answer merge`."
         })
 final class AnswerCommand implements Callable<Integer> {
     @Spec
@@ -58,9 +74,8 @@ final class AnswerCommand implements Callable<Integer> {
 
     @Option(
             names = "--questions",
-            required = true,
             paramLabel = "FILE.jsonl",
-            description = "Question file, one JSON object a line.")
+            description = "Question file, one JSON object a line (required).")
     Path questions;
 
     @Option(
@@ -71,10 +86,35 @@ final class AnswerCommand implements Callable<Integer> {
 
     @Option(
             names = "--answers",
-            required = true,
             paramLabel = "OUT.jsonl",
-            description = "Answers file; created, or resumed if it exists.")
+            description = "Answers file; created, or resumed if it exists (required).")
     Path answers;
+
+    @Option(
+            names = "--num-chunks",
+            paramLabel = "N",
+            defaultValue = "1",
+            description = "Cut the questions into N chunks as LLaVA's model_vqa_loader.py does (ceil(questions / N)"
+                    + " each; fewer when they do not spread that far) and answer only chunk --chunk-idx"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int numChunks;
+
+    @Option(
+            names = "--chunk-idx",
+            paramLabel = "K",
+            defaultValue = "0",
+            description = "Which chunk to answer, 0 to N-1 (default: ${DEFAULT-VALUE}). A chunk beyond the last"
+                    + " (5 questions in 4 chunks: 2, 2, 1) is empty: an empty answers file is written.")
+    int chunkIdx;
+
+    @Option(
+            names = "--parallel",
+            paramLabel = "N",
+            defaultValue = "1",
+            description = "Answer N questions at once, decoded together in one batch per step (default:"
+                    + " ${DEFAULT-VALUE}). The KV cache holds N x --ctx positions: size --ctx to one question."
+                    + " Answers are written in question order.")
+    int parallel;
 
     @Option(
             names = "--model-id",
@@ -97,9 +137,26 @@ final class AnswerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
+        if (questions == null || answers == null) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "Missing required options: --questions and --answers (or `answer merge` to join answers files)");
+        }
         modelOptions.validate(spec.commandLine(), false);
         if (limit != null && limit < 0) {
             throw new ParameterException(spec.commandLine(), "--limit must be >= 0");
+        }
+        if (parallel < 1 || parallel > InferenceContext.MAX_SEQUENCES) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--parallel must be 1 to " + InferenceContext.MAX_SEQUENCES + ", not " + parallel);
+        }
+        try {
+            Chunks.check(numChunks, chunkIdx);
+        } catch (Llava4jException e) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--num-chunks " + numChunks + " --chunk-idx " + chunkIdx + ": " + e.getMessage());
         }
         GenerationSettings settings = sampling.settings();
         Path folder =
@@ -107,10 +164,20 @@ final class AnswerCommand implements Callable<Integer> {
         int failures = 0;
         List<Question> all = new ArrayList<>();
         List<String> lines = readLines(questions);
+        // chunks are cut from the question lines, as model_vqa_loader cuts its list of json.loads of
+        // each line (blank lines, which it cannot read, count for nothing); a bad line takes its place
+        // in its chunk and is reported by that chunk's job only
+        List<Integer> lineIndexes = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).isBlank()) {
-                continue;
+            if (!lines.get(i).isBlank()) {
+                lineIndexes.add(i);
             }
+        }
+        List<Integer> chunk = Chunks.of(lineIndexes, numChunks, chunkIdx);
+        if (numChunks > 1) {
+            err.println(chunkSummary(lineIndexes.size(), chunk.size()));
+        }
+        for (int i : chunk) {
             try {
                 all.add(Question.parse(lines.get(i)));
             } catch (Llava4jException e) {
@@ -161,49 +228,54 @@ final class AnswerCommand implements Callable<Integer> {
         String id = modelId != null
                 ? modelId
                 : withoutExtension(files.model().getFileName().toString());
-        int failures = 0;
+        AnswerRunner runner = new AnswerRunner(todo, folder, settings, out, id, err);
+        int chats = Math.min(parallel, todo.size());
         StreamingOutput loading = new StreamingOutput(spec.commandLine().getOut(), err);
-        try (LlavaModel llava = modelOptions.open(files, loading, err, sampling.seed());
-                Chat chat = llava.newChat(modelOptions.contextOptions())) {
-            chat.setSystemPrompt(modelOptions.system);
-            int n = 0;
-            for (Question q : todo) {
-                n++;
-                GenerationResult r;
-                try {
-                    r = answer(chat, q, folder, settings);
-                } catch (Llava4jException | InvalidPathException e) {
-                    failures++;
-                    err.println("error: question " + q.id() + ": " + e.getMessage());
-                    err.flush();
-                    continue;
+        try (LlavaModel llava = modelOptions.open(files, loading, err, sampling.seed())) {
+            ContextOptions options = modelOptions.contextOptions();
+            if (chats == 1) {
+                try (Chat chat = llava.newChat(options)) {
+                    chat.setSystemPrompt(modelOptions.system);
+                    return runner.run(List.of(chat));
                 }
-                // outside the catch: if the answers file cannot be written, every further answer would be lost
-                out.append(q.id(), q.text(), r.text().strip(), ShortUuid.next(), id);
+            }
+            try (ChatGroup group = llava.newChatGroup(options, chats)) {
+                for (Chat chat : group.chats()) {
+                    chat.setSystemPrompt(modelOptions.system);
+                }
                 err.printf(
                         Locale.ROOT,
-                        "llava4j: [%d/%d] question %s: %d tokens, %s%n",
-                        n,
-                        todo.size(),
-                        q.id(),
-                        r.generatedTokens(),
-                        r.finishReason().name().toLowerCase(Locale.ROOT));
+                        "llava4j: answering %d questions at once (%d KV positions each)%n",
+                        chats,
+                        options.contextLength());
                 err.flush();
+                return runner.run(group.chats());
             }
         }
-        return failures;
     }
 
-    /**
-     * Answers one question in a fresh conversation, as model_vqa.py builds a new one for each: the
-     * chat is cleared first (also of a question that failed), and only the KV cache of the common
-     * prefix (the system prompt) is reused, which changes no answer.
-     */
-    private static GenerationResult answer(Chat chat, Question q, Path folder, GenerationSettings settings) {
-        chat.clear();
-        List<ChatImage> images = q.image() == null ? List.of() : List.of(ChatImage.of(folder.resolve(q.image())));
-        chat.addUser(q.text(), images);
-        return chat.generate(settings, GenerationListener.none());
+    /** Which questions chunk {@code --chunk-idx} holds, or that it is empty. */
+    private String chunkSummary(int count, int size) {
+        int full = Chunks.size(count, numChunks);
+        if (size == 0) {
+            return String.format(
+                    Locale.ROOT,
+                    "llava4j: chunk %d of %d is empty: %d questions make %d chunks of up to %d (an empty answers file"
+                            + " is written)",
+                    chunkIdx,
+                    numChunks,
+                    count,
+                    full == 0 ? 0 : (count + full - 1) / full,
+                    full);
+        }
+        return String.format(
+                Locale.ROOT,
+                "llava4j: chunk %d of %d: questions %d to %d of %d",
+                chunkIdx,
+                numChunks,
+                chunkIdx * full + 1,
+                chunkIdx * full + size,
+                count);
     }
 
     private static List<String> readLines(Path file) {

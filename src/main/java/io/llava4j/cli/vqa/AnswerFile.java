@@ -96,9 +96,27 @@ public final class AnswerFile implements AutoCloseable {
 
     /** Reads one line's question_id and answer_id into {@code into}; false if it is not an answer line. */
     private static boolean read(String line, Map<QuestionId, String> into) {
+        Ids ids = ids(line);
+        if (ids == null) {
+            return false;
+        }
+        into.put(ids.questionId(), ids.answerId());
+        return true;
+    }
+
+    /**
+     * The ids of an answer line.
+     *
+     * @param questionId the question answered
+     * @param answerId the answer's id, "" if the line has none
+     */
+    record Ids(QuestionId questionId, String answerId) {}
+
+    /** The ids of one line: null if it is not one JSON object with a question_id. */
+    static Ids ids(String line) {
         try (JsonParser p = JSON.createParser(line)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
-                return false;
+                return null;
             }
             QuestionId id = null;
             String answerId = "";
@@ -114,12 +132,11 @@ public final class AnswerFile implements AutoCloseable {
                 }
             }
             if (id == null || p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null) {
-                return false;
+                return null;
             }
-            into.put(id, answerId);
-            return true;
+            return new Ids(id, answerId);
         } catch (JsonProcessingException e) {
-            return false;
+            return null;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
