@@ -5,6 +5,7 @@ import io.llava4j.serve.LlavaServer;
 import io.llava4j.serve.ModelServer;
 import io.llava4j.serve.ServeConfig;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -114,7 +115,7 @@ final class ServeCommand implements Callable<Integer> {
         ModelOptionsMixin.ModelFiles files = modelOptions.files(err);
         String id = alias != null ? alias : modelId(files.model().getFileName().toString());
 
-        LlavaServer server = LlavaServer.start(config);
+        LlavaServer server = LlavaServer.start(config, List.of(id));
         StreamingOutput progress = new StreamingOutput(out, err);
         LlavaModel model;
         try {
