@@ -167,12 +167,25 @@ final class ModelOptionsMixin {
             err.flush();
             return new ModelFiles(pair.lm(), pair.mmproj());
         }
+        return resolve(modelArg, mmprojArg);
+    }
+
+    /**
+     * The files a {@code --model} and {@code --mmproj} argument name (no demo pair): a path as it
+     * is; an {@code hf://} URI as its downloaded file; a catalogue name as its language model and,
+     * unless {@code mmprojArg} is given, its mmproj. {@code serve --serve} resolves its extra models
+     * here too.
+     *
+     * @param mmprojArg null for none (or the catalogue entry's)
+     * @throws io.llava4j.Llava4jException if a named model is not downloaded (saying how to pull it)
+     */
+    static ModelFiles resolve(String modelArg, String mmprojArg) {
         Path mmproj = mmprojArg == null
                 ? null
                 : mmprojArg.startsWith("hf://")
                         ? ModelRef.resolveFile(mmprojArg, ModelCache.fromEnvironment())
                         : Path.of(mmprojArg);
-        if (!reference()) {
+        if (!ModelRef.isReference(modelArg)) {
             return new ModelFiles(Path.of(modelArg), mmproj);
         }
         if (modelArg.startsWith("hf://")) {

@@ -5,6 +5,10 @@ import io.llava4j.serve.LlavaServer;
 import io.llava4j.serve.ModelServer;
 import io.llava4j.serve.ServeConfig;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,19 +18,22 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code llava4j serve}: the OpenAI-compatible HTTP server. It listens before the model is loaded
- * ({@code /health} says 503 meanwhile), prints one {@code listening on http://HOST:PORT} line on
- * stdout once it answers, and on SIGINT or SIGTERM lets running answers finish (for a grace
- * period, then cancels them), frees the chats and closes the model.
+ * {@code llava4j serve}: the OpenAI-compatible HTTP server, for one model ({@code --model}) or
+ * several ({@code --serve}, each under its own id). It listens before the models are loaded, one
+ * after the other ({@code /health} says 503 meanwhile), prints one
+ * {@code listening on http://HOST:PORT} line on stdout once every model answers, and on SIGINT or
+ * SIGTERM lets running answers finish (for a grace period, then cancels them), frees every model's
+ * chats and then closes the models.
  */
 @Command(
         name = "serve",
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
-            "Serve the model over HTTP with OpenAI's Chat Completions API (images included).",
+            "Serve one or several models over HTTP with OpenAI's Chat Completions API (images included).",
             "Endpoints: POST /v1/chat/completions, GET /v1/models, GET /health, GET /metrics.",
-            "Without --model it serves the built-in demo pair with random weights."
+            "Several models: --model for the first, --serve for each further one; requests pick one by its id.",
+            "Without --model or --serve it serves the built-in demo pair with random weights."
         })
 final class ServeCommand implements Callable<Integer> {
     /** The environment variable that holds the API key when --api-key is not given. */
@@ -91,8 +98,22 @@ final class ServeCommand implements Callable<Integer> {
     @Option(
             names = "--alias",
             paramLabel = "NAME",
-            description = "The model id clients send (default: the language model's file name without .gguf).")
+            description = "The --model's id, which clients send (default: the language model's file name without"
+                    + " .gguf).")
     String alias;
+
+    @Option(
+            names = "--serve",
+            paramLabel = "LM[,MM][,alias=ID]",
+            converter = ServedModelArg.Converter.class,
+            description = "Serve one more model: its language model (a file, an hf:// URI or a name downloaded with"
+                    + " `llava4j pull`), its mmproj, and the id clients send (default: the file name without"
+                    + " .gguf). Repeatable. Every model gets the same --parallel, --ctx, --threads, --kv-type,"
+                    + " --gpu-layers and --max-queue; they load one after the other.")
+    List<ServedModelArg> more = new ArrayList<>();
+
+    /** A model to serve: its id and files. */
+    record Served(String id, ModelOptionsMixin.ModelFiles files) {}
 
     @Override
     public Integer call() throws Exception {
@@ -109,38 +130,119 @@ final class ServeCommand implements Callable<Integer> {
         if (parallel < 1 || maxQueue < 0) {
             throw new ParameterException(spec.commandLine(), "--parallel must be >= 1 and --max-queue >= 0");
         }
+        if (alias != null && modelOptions.demo() && !more.isEmpty()) {
+            throw new ParameterException(
+                    spec.commandLine(), "--alias names the --model's id; give a --serve model its id with alias=ID");
+        }
         String key = apiKey != null ? apiKey : System.getenv(API_KEY_ENV);
         ServeConfig config = new ServeConfig(host, port, key, bodyLimit, allowLocalUrls);
-        ModelOptionsMixin.ModelFiles files = modelOptions.files(err);
-        String id = alias != null ? alias : modelId(files.model().getFileName().toString());
+        List<Served> served = served(err);
 
-        LlavaServer server = LlavaServer.start(config);
-        StreamingOutput progress = new StreamingOutput(out, err);
-        LlavaModel model;
+        LlavaServer server =
+                LlavaServer.start(config, served.stream().map(Served::id).toList());
+        Running running = new Running(server);
+        // SIGINT and SIGTERM run shutdown hooks: finish or cancel answers, free the chats, then the models
+        Runtime.getRuntime().addShutdownHook(new Thread(running::close, "llava4j-serve-shutdown"));
         try {
-            model = modelOptions.open(files, progress, err, "seed random per request unless it sets one");
-        } catch (RuntimeException e) {
-            server.close();
-            throw e;
-        }
-        // SIGINT and SIGTERM run shutdown hooks: finish or cancel answers, free the chats, then the model
-        Thread hook = new Thread(
-                () -> {
-                    server.close();
-                    model.close();
-                },
-                "llava4j-serve-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            ModelServer.attach(server, model, id, parallel, modelOptions.contextOptions(), maxQueue);
+            StreamingOutput progress = new StreamingOutput(out, err);
+            for (Served s : served) {
+                if (served.size() > 1) {
+                    err.println("llava4j: loading " + s.id() + " (" + s.files().model() + ")");
+                    err.flush();
+                }
+                LlavaModel model =
+                        modelOptions.open(s.files(), progress, err, "seed random per request unless it sets one");
+                if (!running.serve(
+                        model,
+                        () -> ModelServer.attach(
+                                server, model, s.id(), parallel, modelOptions.contextOptions(), maxQueue))) {
+                    return 0; // stopped by a signal while loading
+                }
+            }
             out.println("listening on " + server.uri());
             out.flush();
             server.join();
         } finally {
-            server.close();
-            model.close();
+            running.close();
         }
         return 0;
+    }
+
+    /**
+     * The models to serve, in order: {@code --model}'s (the demo pair when neither {@code --model}
+     * nor {@code --serve} is given), then each {@code --serve}'s.
+     *
+     * @throws ParameterException if two models would have one id
+     */
+    private List<Served> served(PrintWriter err) {
+        List<Served> list = new ArrayList<>();
+        if (!modelOptions.demo() || more.isEmpty()) {
+            ModelOptionsMixin.ModelFiles files = modelOptions.files(err);
+            list.add(new Served(
+                    alias != null ? alias : modelId(files.model().getFileName().toString()), files));
+        }
+        for (ServedModelArg arg : more) {
+            ModelOptionsMixin.ModelFiles files = ModelOptionsMixin.resolve(arg.model(), arg.mmproj());
+            String id = arg.alias() != null
+                    ? arg.alias()
+                    : modelId(files.model().getFileName().toString());
+            list.add(new Served(id, files));
+        }
+        Map<String, Served> byId = new HashMap<>();
+        for (Served s : list) {
+            Served other = byId.putIfAbsent(s.id(), s);
+            if (other != null) {
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "two models would be served as '" + s.id() + "': "
+                                + other.files().model() + " and "
+                                + s.files().model()
+                                + "; give one another id (--alias for --model, alias=ID in --serve)");
+            }
+        }
+        return list;
+    }
+
+    /**
+     * The server and the models loaded so far, closed once: by the shutdown hook on a signal, or
+     * when {@code call} ends. Every model's chats are freed (with the server) before any model.
+     */
+    private static final class Running {
+        private final LlavaServer server;
+        private final List<LlavaModel> models = new ArrayList<>();
+        private boolean closed;
+
+        Running(LlavaServer server) {
+            this.server = server;
+        }
+
+        /**
+         * Keeps {@code model} to close it last and runs {@code attach}, both unless a signal already
+         * stopped the server (then the model is closed at once).
+         *
+         * @return false if stopped
+         */
+        synchronized boolean serve(LlavaModel model, Runnable attach) {
+            if (closed) {
+                model.close();
+                return false;
+            }
+            models.add(model);
+            attach.run();
+            return true;
+        }
+
+        synchronized void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                server.close();
+            } finally {
+                models.forEach(LlavaModel::close);
+            }
+        }
     }
 
     /** A model file's name without its {@code .gguf} extension. */

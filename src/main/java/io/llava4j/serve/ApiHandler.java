@@ -1,8 +1,8 @@
 package io.llava4j.serve;
 
-import io.llava4j.serve.CompletionEngine.ModelInfo;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.List;
 import java.util.Locale;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
@@ -13,9 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Routes requests, checks the API key, turns failures into OpenAI-shaped errors and logs one line
- * per request. Until {@link #ready} hands it an engine (while the model loads), {@code /health}
- * answers 503 and the API 503 with {@code Retry-After}.
+ * Routes requests (completions by their {@code model} field to that model's engine), checks the
+ * API key, turns failures into OpenAI-shaped errors and logs one line per request. Until
+ * {@link #add} has handed it every model's engine, {@code /health} answers 503 with the ids loaded
+ * so far; a request for a model still loading gets 503 with {@code Retry-After}.
  */
 final class ApiHandler extends Handler.Abstract {
     private static final Logger LOG = LoggerFactory.getLogger(LlavaServer.class);
@@ -25,20 +26,21 @@ final class ApiHandler extends Handler.Abstract {
     private final ServeConfig config;
     private final ServerMetrics metrics;
     private final ImageSource images;
-    private volatile CompletionEngine engine;
-    private volatile Completions completions;
+    private final ServedModels models;
+    private final Completions completions;
 
-    ApiHandler(ServeConfig config, ServerMetrics metrics) {
+    ApiHandler(ServeConfig config, ServerMetrics metrics, ServedModels models) {
         this.config = config;
         this.metrics = metrics;
+        this.models = models;
         this.images = new ImageSource(config.allowLocalUrls());
+        this.completions = new Completions(models, images, metrics, config.maxBodyBytes());
     }
 
-    /** Starts answering with {@code e}. */
-    void ready(CompletionEngine e) {
-        metrics.watch(e::queued, e::active);
-        this.completions = new Completions(e, images, metrics, config.maxBodyBytes());
-        this.engine = e;
+    /** Starts answering requests for {@code e}'s model (see {@link ServedModels#add}). */
+    void add(CompletionEngine e) {
+        models.add(e);
+        metrics.watch(e);
     }
 
     @Override
@@ -65,7 +67,7 @@ final class ApiHandler extends Handler.Abstract {
             }
         }
         int status = response.getStatus();
-        metrics.request(endpoint(path), status);
+        metrics.request(endpoint(path), ex.model, status);
         LOG.info(
                 "{} {} {} {} {}ms",
                 method,
@@ -88,8 +90,10 @@ final class ApiHandler extends Handler.Abstract {
         }
         if (path.equals("/health")) {
             allow(ex, method, "GET");
-            boolean up = engine != null;
-            ex.json(up ? 200 : 503, OpenAiJson.status(up ? "ok" : "loading"));
+            boolean up = models.allLoaded();
+            List<String> loaded =
+                    models.loaded().stream().map(e -> e.model().id()).toList();
+            ex.json(up ? 200 : 503, OpenAiJson.status(up ? "ok" : "loading", loaded));
             return;
         }
         if (path.equals("/metrics")) {
@@ -101,38 +105,36 @@ final class ApiHandler extends Handler.Abstract {
         if (path.equals(MODELS) || path.startsWith(MODELS + "/")) {
             allow(ex, method, "GET");
             authorize(ex);
-            ModelInfo m = loaded().model();
+            List<CompletionEngine> loaded = models.loaded();
             if (path.equals(MODELS)) {
-                ex.json(200, OpenAiJson.models(m));
-            } else if (path.substring(MODELS.length() + 1).equals(m.id())) {
-                ex.json(200, OpenAiJson.model(m));
-            } else {
-                throw new ApiError(
-                        404,
-                        "invalid_request_error",
-                        "model_not_found",
-                        "model",
-                        "no model " + path.substring(MODELS.length() + 1),
-                        0);
+                if (loaded.isEmpty()) {
+                    throw ServedModels.loading(null);
+                }
+                ex.json(
+                        200,
+                        OpenAiJson.models(
+                                loaded.stream().map(CompletionEngine::model).toList()));
+                return;
             }
-            return;
+            String id = path.substring(MODELS.length() + 1);
+            for (CompletionEngine e : loaded) {
+                if (e.model().id().equals(id)) {
+                    ex.json(200, OpenAiJson.model(e.model()));
+                    return;
+                }
+            }
+            if (models.ids().contains(id)) {
+                throw ServedModels.loading(id);
+            }
+            throw new ApiError(404, "invalid_request_error", "model_not_found", "model", "no model " + id, 0);
         }
         if (path.equals(COMPLETIONS)) {
             allow(ex, method, "POST");
             authorize(ex);
-            loaded();
             completions.handle(ex);
             return;
         }
         throw new ApiError(404, "invalid_request_error", null, null, "Invalid URL (" + method + " " + path + ")", 0);
-    }
-
-    private CompletionEngine loaded() {
-        CompletionEngine e = engine;
-        if (e == null) {
-            throw new ApiError(503, "server_error", "model_loading", null, "the model is still loading", 5);
-        }
-        return e;
     }
 
     private static void allow(HttpExchange ex, String method, String allowed) {

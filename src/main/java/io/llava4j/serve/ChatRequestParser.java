@@ -42,11 +42,25 @@ final class ChatRequestParser {
         this.images = images;
     }
 
+    /**
+     * The {@code model} field: which served model is to answer, read before the body is parsed
+     * for that model.
+     *
+     * @return null when absent
+     * @throws ApiError 400 if the body is not an object or {@code model} not a string
+     */
+    static String model(JsonNode body) {
+        if (!body.isObject()) {
+            throw ApiError.badRequest("the request body must be a JSON object", null);
+        }
+        return optionalString(body, "model");
+    }
+
+    /** The request, for this parser's model (the caller routed it by {@link #model}). */
     ChatRequest parse(JsonNode body) {
         if (!body.isObject()) {
             throw ApiError.badRequest("the request body must be a JSON object", null);
         }
-        String modelName = optionalString(body, "model");
         long n = integer(body, "n", 1);
         if (n != 1) {
             throw ApiError.badRequest("only n=1 is supported, got " + n, "n");
@@ -65,7 +79,7 @@ final class ChatRequestParser {
         List<String> system = new ArrayList<>();
         List<Message> history = messages(body.get("messages"), system);
         String systemPrompt = system.isEmpty() ? null : String.join("\n", system);
-        return new ChatRequest(modelName, new Completion(systemPrompt, history, settings(body)), stream, includeUsage);
+        return new ChatRequest(new Completion(systemPrompt, history, settings(body)), stream, includeUsage);
     }
 
     private List<Message> messages(JsonNode messages, List<String> system) {

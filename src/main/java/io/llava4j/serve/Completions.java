@@ -17,7 +17,8 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * {@code POST /v1/chat/completions}: parses the request, runs it on the engine and answers with one
+ * {@code POST /v1/chat/completions}: parses the request, runs it on the engine of the model it
+ * names and answers with one
  * {@code chat.completion} object or, with {@code stream:true}, Server-Sent Events of
  * {@code chat.completion.chunk} objects ending in {@code data: [DONE]}.
  *
@@ -34,16 +35,14 @@ final class Completions {
     private static final SecureRandom IDS = new SecureRandom();
     private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
-    private final CompletionEngine engine;
-    private final ModelInfo model;
-    private final ChatRequestParser parser;
+    private final ServedModels models;
+    private final ImageSource images;
     private final ServerMetrics metrics;
     private final long maxBody;
 
-    Completions(CompletionEngine engine, ImageSource images, ServerMetrics metrics, long maxBody) {
-        this.engine = engine;
-        this.model = engine.model();
-        this.parser = new ChatRequestParser(model, images);
+    Completions(ServedModels models, ImageSource images, ServerMetrics metrics, long maxBody) {
+        this.models = models;
+        this.images = images;
         this.metrics = metrics;
         this.maxBody = maxBody;
     }
@@ -63,26 +62,30 @@ final class Completions {
         if (body == null || body.isMissingNode()) {
             throw ApiError.badRequest("the request body is empty: send a JSON object", null);
         }
-        ChatRequest req = parser.parse(body);
-        if (req.model() != null && !req.model().equals(model.id())) {
-            throw ApiError.badRequest(
-                    "the model '" + req.model() + "' does not exist; this server serves '" + model.id() + "'",
-                    "model",
-                    "model_not_found");
-        }
+        CompletionEngine engine = models.route(ChatRequestParser.model(body));
+        ModelInfo model = engine.model();
+        ex.model = model.id();
+        ChatRequest req = new ChatRequestParser(model, images).parse(body);
         Cancellation cancellation = new Cancellation();
         ex.request.addFailureListener(failure -> cancellation.cancel());
         try {
-            run(ex, req, id, created, cancellation);
+            run(ex, engine, req, id, created, cancellation);
         } finally {
             if (cancellation.isCancelled()) {
-                metrics.cancelled();
+                metrics.cancelled(model.id());
             }
         }
     }
 
-    private void run(HttpExchange ex, ChatRequest req, String id, long created, Cancellation cancellation) {
-        Stream stream = req.stream() ? new Stream(ex, id, created, req.includeUsage(), cancellation) : null;
+    private void run(
+            HttpExchange ex,
+            CompletionEngine engine,
+            ChatRequest req,
+            String id,
+            long created,
+            Cancellation cancellation) {
+        String model = engine.model().id();
+        Stream stream = req.stream() ? new Stream(ex, id, created, model, req.includeUsage(), cancellation) : null;
         GenerationResult r;
         try {
             r = engine.complete(req.completion(), stream != null ? stream : GenerationListener.none(), cancellation);
@@ -98,7 +101,7 @@ final class Completions {
                 Locale.ROOT,
                 "%s model=%s prompt=%d completion=%d reused=%d encode=%dms prefill=%dms generation=%dms finish=%s",
                 id,
-                model.id(),
+                model,
                 r.promptPositions(),
                 r.generatedTokens(),
                 r.reusedPositions(),
@@ -106,7 +109,7 @@ final class Completions {
                 r.prefillMillis(),
                 r.generateMillis(),
                 r.finishReason().name().toLowerCase(Locale.ROOT));
-        metrics.completed(r);
+        metrics.completed(model, r);
         if (r.finishReason() == FinishReason.CANCELLED && cancellation.isCancelled() && stream == null) {
             ex.abort(new IOException("the client went away"));
             return;
@@ -114,7 +117,7 @@ final class Completions {
         if (stream != null) {
             stream.finish(r);
         } else {
-            ex.json(200, OpenAiJson.completion(id, created, model.id(), r));
+            ex.json(200, OpenAiJson.completion(id, created, model, r));
         }
     }
 
@@ -148,6 +151,7 @@ final class Completions {
         private final HttpExchange ex;
         private final String id;
         private final long created;
+        private final String model;
         private final boolean includeUsage;
         private final Cancellation cancellation;
         private boolean started;
@@ -157,10 +161,17 @@ final class Completions {
         private boolean writing;
         private Throwable broken;
 
-        Stream(HttpExchange ex, String id, long created, boolean includeUsage, Cancellation cancellation) {
+        Stream(
+                HttpExchange ex,
+                String id,
+                long created,
+                String model,
+                boolean includeUsage,
+                Cancellation cancellation) {
             this.ex = ex;
             this.id = id;
             this.created = created;
+            this.model = model;
             this.includeUsage = includeUsage;
             this.cancellation = cancellation;
         }
@@ -168,7 +179,7 @@ final class Completions {
         @Override
         public void onText(String piece) {
             start();
-            event(OpenAiJson.chunk(id, created, model.id(), null, piece, includeUsage));
+            event(OpenAiJson.chunk(id, created, model, null, piece, includeUsage));
         }
 
         /** Status line, headers and the first chunk (the role), once. */
@@ -182,14 +193,14 @@ final class Completions {
             ex.response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
             // proxies such as nginx would otherwise hold the events back
             ex.response.getHeaders().put("X-Accel-Buffering", "no");
-            event(OpenAiJson.chunk(id, created, model.id(), "assistant", "", includeUsage));
+            event(OpenAiJson.chunk(id, created, model, "assistant", "", includeUsage));
         }
 
         void finish(GenerationResult r) {
             start();
-            event(OpenAiJson.finalChunk(id, created, model.id(), r, includeUsage));
+            event(OpenAiJson.finalChunk(id, created, model, r, includeUsage));
             if (includeUsage) {
-                event(OpenAiJson.usageChunk(id, created, model.id(), r));
+                event(OpenAiJson.usageChunk(id, created, model, r));
             }
             done();
         }

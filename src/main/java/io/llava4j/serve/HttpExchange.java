@@ -21,6 +21,8 @@ final class HttpExchange {
     private boolean done;
     /** What the request log line says about this exchange beyond method, path and status. */
     String logDetail = "";
+    /** The served model the request went to, for the metrics; empty when none. */
+    String model = "";
 
     HttpExchange(Request request, Response response, Callback callback) {
         this.request = request;

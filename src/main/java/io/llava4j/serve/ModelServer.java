@@ -3,22 +3,31 @@ package io.llava4j.serve;
 import io.llava4j.conversation.LlavaModel;
 import io.llava4j.model.ContextOptions;
 
-/** Puts a model behind a started {@link LlavaServer}: the public entry point of the engine choice. */
+/**
+ * Puts models behind a started {@link LlavaServer}: the public entry point of the engine choice.
+ * A server started with several ids gets one {@link #attach} per id, usually each right after its
+ * model is loaded (loading the next one then sees the memory this one's chats took).
+ */
 public final class ModelServer {
     private ModelServer() {}
 
     /**
-     * Opens {@code parallel} chats of {@code model} and starts answering with them; the server owns
-     * them from then on (its {@link LlavaServer#close()} frees them), the caller keeps the model and
-     * closes it after the server.
+     * Opens {@code parallel} chats of {@code model} and starts answering requests for {@code id}
+     * with them; the server owns them from then on (its {@link LlavaServer#close()} frees them),
+     * the caller keeps the model and closes it after the server.
      *
-     * @param id the model id clients send
+     * @param id the model id clients send: one of {@link LlavaServer#modelIds()}
      * @param options each chat's context (its length is the context clients see)
-     * @param maxQueue requests that may wait for a free chat; more get 429
-     * @throws io.llava4j.Llava4jException if a chat's context cannot be created
+     * @param maxQueue requests that may wait for a free chat of this model; more get 429
+     * @throws IllegalArgumentException if the server was not started with {@code id}, or already serves it
+     * @throws io.llava4j.Llava4jException if a chat's context cannot be created, {@code CLOSED} (the
+     *     chats freed again) if the server is closing
      */
     public static void attach(
             LlavaServer server, LlavaModel model, String id, int parallel, ContextOptions options, int maxQueue) {
-        server.ready(new ChatPool(model, id, parallel, options, maxQueue));
+        if (!server.modelIds().contains(id)) {
+            throw new IllegalArgumentException("'" + id + "' is none of the server's ids " + server.modelIds());
+        }
+        server.add(new ChatPool(model, id, parallel, options, maxQueue));
     }
 }

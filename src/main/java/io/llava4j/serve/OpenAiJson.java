@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llava4j.conversation.FinishReason;
 import io.llava4j.conversation.GenerationResult;
 import io.llava4j.serve.CompletionEngine.ModelInfo;
+import java.util.List;
 
 /**
  * The response bodies, in the shapes of OpenAI's API reference ({@code chat.completion},
@@ -82,10 +83,11 @@ final class OpenAiJson {
     }
 
     /** {@code GET /v1/models}. */
-    static ObjectNode models(ModelInfo m) {
+    static ObjectNode models(List<ModelInfo> models) {
         ObjectNode root = MAPPER.createObjectNode();
         root.put("object", "list");
-        root.putArray("data").add(model(m));
+        ArrayNode data = root.putArray("data");
+        models.forEach(m -> data.add(model(m)));
         return root;
     }
 
@@ -104,8 +106,12 @@ final class OpenAiJson {
         return o;
     }
 
-    static ObjectNode status(String status) {
-        return MAPPER.createObjectNode().put("status", status);
+    /** {@code GET /health}: {@code ok} or {@code loading}, and the ids of the models loaded so far. */
+    static ObjectNode status(String status, List<String> loaded) {
+        ObjectNode root = MAPPER.createObjectNode().put("status", status);
+        ArrayNode ids = root.putArray("loaded");
+        loaded.forEach(ids::add);
+        return root;
     }
 
     static String finishReason(FinishReason reason) {

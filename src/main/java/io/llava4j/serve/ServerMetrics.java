@@ -9,11 +9,14 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.function.IntSupplier;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The server's Prometheus metrics, in a registry of its own (several servers in one JVM, as in
- * tests, do not share counters).
+ * tests, do not share counters). The figures of completions carry a {@code model} label, the
+ * served model's id; {@code llava4j_requests_total} too, empty for requests that name no served
+ * model (the page, {@code /health}, a request refused before it was routed).
  */
 final class ServerMetrics {
     private static final double[] SECONDS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120};
@@ -21,28 +24,35 @@ final class ServerMetrics {
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final Counter requests = Counter.builder()
             .name("llava4j_requests_total")
-            .help("HTTP requests answered, by endpoint and status code")
-            .labelNames("endpoint", "status")
+            .help("HTTP requests answered, by endpoint, model and status code")
+            .labelNames("endpoint", "model", "status")
             .register(registry);
     private final Counter promptTokens = Counter.builder()
             .name("llava4j_prompt_tokens_total")
             .help("Prompt positions of answered completions (text tokens and image embeddings)")
+            .labelNames("model")
             .register(registry);
     private final Counter completionTokens = Counter.builder()
             .name("llava4j_completion_tokens_total")
             .help("Tokens generated")
+            .labelNames("model")
             .register(registry);
     private final Counter reusedPositions = Counter.builder()
             .name("llava4j_reused_positions_total")
             .help("Prompt positions found in a KV cache and not evaluated again")
+            .labelNames("model")
             .register(registry);
     private final Counter cancelled = Counter.builder()
             .name("llava4j_cancelled_total")
             .help("Completions cancelled: the client went away, or the server shut down")
+            .labelNames("model")
             .register(registry);
     private final Histogram encode = seconds("llava4j_encode_seconds", "Image encoding time per completion");
     private final Histogram prefill = seconds("llava4j_prefill_seconds", "Prompt evaluation time per completion");
     private final Histogram generation = seconds("llava4j_generation_seconds", "Generation time per completion");
+
+    /** The engines whose queue and active requests the gauges read when scraped. */
+    private final List<CompletionEngine> engines = new CopyOnWriteArrayList<>();
 
     private Histogram seconds(String name, String help) {
         return Histogram.builder()
@@ -50,38 +60,58 @@ final class ServerMetrics {
                 .help(help)
                 .classicOnly()
                 .classicUpperBounds(SECONDS)
+                .labelNames("model")
                 .register(registry);
     }
 
-    /** Adds gauges that read the engine's queue and active requests when scraped. */
-    void watch(IntSupplier queued, IntSupplier active) {
+    ServerMetrics() {
         GaugeWithCallback.builder()
                 .name("llava4j_queue_length")
                 .help("Requests waiting for a free sequence")
-                .callback(cb -> cb.call(queued.getAsInt()))
+                .labelNames("model")
+                .callback(
+                        cb -> engines.forEach(e -> cb.call(e.queued(), e.model().id())))
                 .register(registry);
         GaugeWithCallback.builder()
                 .name("llava4j_active_requests")
                 .help("Completions being answered")
-                .callback(cb -> cb.call(active.getAsInt()))
+                .labelNames("model")
+                .callback(
+                        cb -> engines.forEach(e -> cb.call(e.active(), e.model().id())))
                 .register(registry);
     }
 
-    void request(String endpoint, int status) {
-        requests.labelValues(endpoint, Integer.toString(status)).inc();
+    /**
+     * Adds a served model: its queue and active requests are read when scraped, and its
+     * completion figures start at zero (so a model that has not answered yet shows up too).
+     */
+    void watch(CompletionEngine e) {
+        String model = e.model().id();
+        for (var metric : List.of(promptTokens, completionTokens, reusedPositions, cancelled)) {
+            metric.initLabelValues(model);
+        }
+        for (var metric : List.of(encode, prefill, generation)) {
+            metric.initLabelValues(model);
+        }
+        engines.add(e);
     }
 
-    void completed(GenerationResult r) {
-        promptTokens.inc(r.promptPositions());
-        completionTokens.inc(r.generatedTokens());
-        reusedPositions.inc(r.reusedPositions());
-        encode.observe(r.encodeMillis() / 1000.0);
-        prefill.observe(r.prefillMillis() / 1000.0);
-        generation.observe(r.generateMillis() / 1000.0);
+    /** @param model the served model the request went to; empty when none */
+    void request(String endpoint, String model, int status) {
+        requests.labelValues(endpoint, model, Integer.toString(status)).inc();
     }
 
-    void cancelled() {
-        cancelled.inc();
+    void completed(String model, GenerationResult r) {
+        promptTokens.labelValues(model).inc(r.promptPositions());
+        completionTokens.labelValues(model).inc(r.generatedTokens());
+        reusedPositions.labelValues(model).inc(r.reusedPositions());
+        encode.labelValues(model).observe(r.encodeMillis() / 1000.0);
+        prefill.labelValues(model).observe(r.prefillMillis() / 1000.0);
+        generation.labelValues(model).observe(r.generateMillis() / 1000.0);
+    }
+
+    void cancelled(String model) {
+        cancelled.labelValues(model).inc();
     }
 
     /** The text exposition format, version 0.0.4. */

@@ -2,6 +2,7 @@ package io.llava4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -40,19 +42,55 @@ class ServeCommandTest {
     }
 
     @Test
+    void aFurtherModelIsLmThenMmprojThenAnAlias() {
+        assertEquals(new ServedModelArg("b.gguf", null, null), ServedModelArg.parse("b.gguf"));
+        assertEquals(new ServedModelArg("b.gguf", "mm.gguf", "bee"), ServedModelArg.parse("b.gguf, mm.gguf,alias=bee"));
+        assertEquals(
+                new ServedModelArg("llava-1.5-7b:q5_k", null, "l7"),
+                ServedModelArg.parse("llava-1.5-7b:q5_k,alias=l7"));
+        for (String bad : List.of(
+                "", "alias=x", "a.gguf,b.gguf,c.gguf", "a.gguf,,b.gguf", "a.gguf,alias=", "a,alias=x,alias=y")) {
+            CliRunner.Result r = CliRunner.run("serve", "--serve", bad);
+            assertEquals(2, r.exitCode(), bad + ": " + r.err());
+            assertTrue(r.err().contains("--serve"), r.err());
+        }
+    }
+
+    /** Two models that would share an id are refused before anything is loaded, naming both files. */
+    @Test
+    void modelIdsMustBeUnique() {
+        String a = dir.resolve("a/lm.gguf").toString();
+        String b = dir.resolve("b/lm.gguf").toString();
+        CliRunner.Result r = CliRunner.run("serve", "-m", a, "--serve", b);
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().contains("'lm'") && r.err().contains(a) && r.err().contains(b), r.err());
+        // with an alias the two ids differ: it goes on to load the (missing) files
+        CliRunner.Result renamed = CliRunner.run("serve", "--port", "0", "-m", a, "--serve", b + ",alias=lm2");
+        assertEquals(1, renamed.exitCode(), renamed.err());
+        assertFalse(renamed.err().contains("would be served as"), renamed.err());
+
+        CliRunner.Result alias = CliRunner.run("serve", "--alias", "x", "--serve", b);
+        assertEquals(2, alias.exitCode(), alias.err());
+        assertTrue(alias.err().contains("alias=ID"), alias.err());
+    }
+
+    @Test
     void modelIdIsTheFileNameWithoutGguf() {
         assertEquals("llava-v1.5-7b.Q4_K_M", ServeCommand.modelId("llava-v1.5-7b.Q4_K_M.gguf"));
         assertEquals("model.bin", ServeCommand.modelId("model.bin"));
     }
 
     /**
-     * The real command in a child JVM: it prints the address it chose for {@code --port 0}, serves
-     * the model under {@code --alias} behind {@code --api-key}, and exits on SIGTERM after closing
-     * its chats and model (no stack trace, within the grace period).
+     * The real command in a child JVM: it prints the address it chose for {@code --port 0} once
+     * both models are loaded, serves the {@code --model} under {@code --alias} and the
+     * {@code --serve} one under its {@code alias=}, behind {@code --api-key}; each request is
+     * answered by the model it names; and it exits on SIGTERM after closing its chats and models
+     * (no stack trace, within the grace period).
      */
     @Test
-    void servesUntilSigterm() throws Exception {
+    void servesSeveralModelsUntilSigterm() throws Exception {
         TinyModels.Pair pair = TinyModels.llava15(dir.resolve("m"), 5);
+        TinyModels.Pair other = TinyModels.llava15(dir.resolve("n"), 9);
         Path err = dir.resolve("err.txt");
         Process p = new ProcessBuilder(
                         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -74,6 +112,8 @@ class ServeCommandTest {
                         "1",
                         "--alias",
                         "tiny",
+                        "--serve",
+                        other.lm() + "," + other.mmproj() + ",alias=other",
                         "--api-key",
                         "k3y")
                 .redirectError(err.toFile())
@@ -93,21 +133,28 @@ class ServeCommandTest {
                             .build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, models.statusCode(), models.body());
-            JsonNode m = new ObjectMapper().readTree(models.body()).at("/data/0");
-            assertEquals("tiny", m.get("id").asText());
-            assertEquals(512, m.get("context_length").asInt());
+            JsonNode list = new ObjectMapper().readTree(models.body()).get("data");
+            assertEquals(2, list.size(), models.body());
+            for (int i = 0; i < 2; i++) {
+                assertEquals(
+                        List.of("tiny", "other").get(i), list.get(i).get("id").asText());
+                assertEquals(512, list.get(i).get("context_length").asInt(), "--ctx applies to every model");
+            }
             HttpResponse<String> noKey = client.send(
                     HttpRequest.newBuilder(base.resolve("/v1/models")).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(401, noKey.statusCode());
-            HttpResponse<String> answer = client.send(
-                    HttpRequest.newBuilder(base.resolve("/v1/chat/completions"))
-                            .header("Authorization", "Bearer k3y")
-                            .POST(HttpRequest.BodyPublishers.ofString(
-                                    "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":3}"))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, answer.statusCode(), answer.body());
+            List<String> answers = new ArrayList<>();
+            for (String model : List.of("tiny", "other")) {
+                HttpResponse<String> answer = complete(client, base, "\"model\":\"" + model + "\",");
+                assertEquals(200, answer.statusCode(), answer.body());
+                JsonNode r = new ObjectMapper().readTree(answer.body());
+                assertEquals(model, r.get("model").asText());
+                answers.add(r.at("/choices/0/message/content").asText());
+            }
+            assertNotEquals(answers.get(0), answers.get(1), "two weights, two greedy answers");
+            assertEquals(400, complete(client, base, "").statusCode(), "which model, of two?");
 
+            assertTrue(Files.readString(err).contains("loading other"), Files.readString(err));
             p.destroy(); // SIGTERM
             assertTrue(p.waitFor(60, TimeUnit.SECONDS), "still running after SIGTERM");
             String stderr = Files.readString(err);
@@ -116,5 +163,17 @@ class ServeCommandTest {
         } finally {
             p.destroyForcibly();
         }
+    }
+
+    /** A greedy completion of "hi"; {@code model} is the field (with its comma) or empty. */
+    private static HttpResponse<String> complete(HttpClient client, URI base, String model) throws Exception {
+        return client.send(
+                HttpRequest.newBuilder(base.resolve("/v1/chat/completions"))
+                        .header("Authorization", "Bearer k3y")
+                        .POST(HttpRequest.BodyPublishers.ofString("{" + model
+                                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":6,"
+                                + "\"temperature\":0}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 }

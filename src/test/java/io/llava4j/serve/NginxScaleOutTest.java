@@ -39,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class NginxScaleOutTest {
     static final int SESSIONS = 16;
+    static final String ACTIVE = "llava4j_active_requests\\{model=\"" + ServerFixture.MODEL + "\"\\}";
 
     @TempDir
     static Path dir;
@@ -215,7 +216,10 @@ class NginxScaleOutTest {
 
     /** Completions a backend answered (its /metrics). */
     static int completions(URI backend) {
-        return (int) metric(backend, "llava4j_requests_total\\{endpoint=\"/v1/chat/completions\",status=\"200\"\\}");
+        return (int) metric(
+                backend,
+                "llava4j_requests_total\\{endpoint=\"/v1/chat/completions\",model=\"" + ServerFixture.MODEL
+                        + "\",status=\"200\"\\}");
     }
 
     static double metric(URI backend, String series) {
@@ -229,10 +233,10 @@ class NginxScaleOutTest {
 
     static Backend awaitActive(Backend a, Backend b) throws InterruptedException {
         for (int i = 0; i < 600; i++) {
-            if (metric(a.base, "llava4j_active_requests") > 0) {
+            if (metric(a.base, ACTIVE) > 0) {
                 return a;
             }
-            if (metric(b.base, "llava4j_active_requests") > 0) {
+            if (metric(b.base, ACTIVE) > 0) {
                 return b;
             }
             Thread.sleep(100);

@@ -19,6 +19,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import javax.imageio.ImageIO;
 
 /** A server on a tiny model, and the HTTP calls the serve tests make against it. */
@@ -38,10 +39,18 @@ final class ServerFixture implements AutoCloseable {
      * evaluation orders (a reused cache, one pass) are the same tokens.
      */
     ServerFixture(LlavaModel model, ServeConfig config, int parallel, int maxQueue) {
-        this.server = LlavaServer.start(config.withPort(0));
+        this(model == null ? List.of() : List.of(model), List.of(MODEL), config, parallel, maxQueue);
+    }
+
+    /**
+     * As above, for several models: {@code models.get(i)} is served as {@code ids.get(i)}; ids
+     * beyond the models' count stay loading until the test adds them.
+     */
+    ServerFixture(List<LlavaModel> models, List<String> ids, ServeConfig config, int parallel, int maxQueue) {
+        this.server = LlavaServer.start(config.withPort(0), ids);
         this.key = config.apiKey();
-        if (model != null) {
-            server.ready(new ChatPool(model, MODEL, parallel, context(), maxQueue));
+        for (int i = 0; i < models.size(); i++) {
+            server.add(new ChatPool(models.get(i), ids.get(i), parallel, context(), maxQueue));
         }
         this.base = server.uri();
     }

@@ -20,6 +20,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -93,8 +94,8 @@ class ServerLimitsTest {
     void aFullQueueIs429AndADisconnectedClientFreesItsChat() throws Exception {
         ContextOptions big =
                 ContextOptions.defaults().withContextLength(4096).withThreads(2).withKvType(GgmlType.F32);
-        LlavaServer server = LlavaServer.start(ServeConfig.defaults().withPort(0));
-        server.ready(new ChatPool(model, ServerFixture.MODEL, 1, big, 0));
+        LlavaServer server = LlavaServer.start(ServeConfig.defaults().withPort(0), List.of(ServerFixture.MODEL));
+        server.add(new ChatPool(model, ServerFixture.MODEL, 1, big, 0));
         try {
             String body = greedy("Tell me everything", 4000).put("stream", true).toString();
             Socket socket = new Socket();
@@ -122,8 +123,8 @@ class ServerLimitsTest {
 
             socket.close();
             String metrics = awaitIdle(server);
-            assertEquals(1, (int) value(metrics, "llava4j_cancelled_total"), metrics);
-            double generated = value(metrics, "llava4j_completion_tokens_total");
+            assertEquals(1, (int) value(metrics, "llava4j_cancelled_total{model=\"tiny-llava\"}"), metrics);
+            double generated = value(metrics, "llava4j_completion_tokens_total{model=\"tiny-llava\"}");
             assertTrue(generated < 3000, "cancelled early, not run to its end: " + generated + " tokens");
 
             HttpResponse<String> next = post(server, greedy("my turn", 2).toString());
@@ -149,16 +150,17 @@ class ServerLimitsTest {
                                     .GET()
                                     .build())
                     .body();
-            if (value(metrics, "llava4j_active_requests") == 0 || System.nanoTime() > deadline) {
+            if (value(metrics, "llava4j_active_requests{model=\"tiny-llava\"}") == 0 || System.nanoTime() > deadline) {
                 return metrics;
             }
             Thread.sleep(20);
         }
     }
 
-    private static double value(String metrics, String name) {
-        Matcher m = Pattern.compile("(?m)^" + name + " (\\S+)$").matcher(metrics);
-        assertTrue(m.find(), name + " in\n" + metrics);
+    private static double value(String metrics, String series) {
+        Matcher m =
+                Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(metrics);
+        assertTrue(m.find(), series + " in\n" + metrics);
         return Double.parseDouble(m.group(1));
     }
 }

@@ -285,15 +285,16 @@ class ServerTest {
         assertTrue(metrics.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
         String text = metrics.body();
         for (String series : List.of(
-                "llava4j_requests_total{endpoint=\"/v1/chat/completions\",status=\"200\"}",
-                "llava4j_prompt_tokens_total ",
-                "llava4j_completion_tokens_total ",
-                "llava4j_reused_positions_total ",
-                "llava4j_queue_length 0",
-                "llava4j_active_requests ",
-                "llava4j_encode_seconds_bucket{le=",
-                "llava4j_prefill_seconds_count ",
-                "llava4j_generation_seconds_sum ")) {
+                "llava4j_requests_total{endpoint=\"/v1/chat/completions\",model=\"tiny-llava\",status=\"200\"}",
+                "llava4j_requests_total{endpoint=\"/health\",model=\"\",status=\"200\"}",
+                "llava4j_prompt_tokens_total{model=\"tiny-llava\"} ",
+                "llava4j_completion_tokens_total{model=\"tiny-llava\"} ",
+                "llava4j_reused_positions_total{model=\"tiny-llava\"} ",
+                "llava4j_queue_length{model=\"tiny-llava\"} 0",
+                "llava4j_active_requests{model=\"tiny-llava\"} ",
+                "llava4j_encode_seconds_bucket{model=\"tiny-llava\",le=",
+                "llava4j_prefill_seconds_count{model=\"tiny-llava\"} ",
+                "llava4j_generation_seconds_sum{model=\"tiny-llava\"} ")) {
             assertTrue(text.contains(series), series + " in\n" + text);
         }
     }
@@ -309,7 +310,7 @@ class ServerTest {
             assertError(early, 503, "model_loading");
             assertNotNull(early.headers().firstValue("Retry-After").orElse(null));
 
-            loading.server.ready(new ChatPool(model, MODEL, 1, ServerFixture.context(), 0));
+            loading.server.add(new ChatPool(model, MODEL, 1, ServerFixture.context(), 0));
             assertEquals(200, loading.get("/health").statusCode());
             loading.complete(greedy("hi", 2));
         }
