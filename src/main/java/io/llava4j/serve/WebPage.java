@@ -9,7 +9,7 @@ import java.io.UncheckedIOException;
  * style, no CDN), talking to the server's own OpenAI endpoints.
  */
 final class WebPage {
-    private static final String RESOURCE = "web/index.html";
+    private static final String RESOURCE = "index.html";
 
     private WebPage() {}
 

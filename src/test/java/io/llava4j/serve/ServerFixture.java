@@ -47,10 +47,21 @@ final class ServerFixture implements AutoCloseable {
      * beyond the models' count stay loading until the test adds them.
      */
     ServerFixture(List<LlavaModel> models, List<String> ids, ServeConfig config, int parallel, int maxQueue) {
+        this(models, ids, config, parallel, maxQueue, context());
+    }
+
+    /** As above, with sequences of {@code context}. */
+    ServerFixture(
+            List<LlavaModel> models,
+            List<String> ids,
+            ServeConfig config,
+            int parallel,
+            int maxQueue,
+            ContextOptions context) {
         this.server = LlavaServer.start(config.withPort(0), ids);
         this.key = config.apiKey();
         for (int i = 0; i < models.size(); i++) {
-            server.add(new ChatPool(models.get(i), ids.get(i), parallel, context(), maxQueue));
+            server.add(new ChatPool(models.get(i), ids.get(i), parallel, context, maxQueue));
         }
         this.base = server.uri();
     }

@@ -44,7 +44,14 @@ class WebPageBrowserTest {
     static void start() {
         TinyModels.Pair pair = TinyModels.llava15(dir, 41);
         model = LlavaModel.open(pair.lm(), pair.mmproj());
-        server = new ServerFixture(model, ServeConfig.defaults(), 2, 4);
+        // 8192 positions: the answer that is stopped has room to go on for a long time
+        server = new ServerFixture(
+                List.of(model),
+                List.of(ServerFixture.MODEL),
+                ServeConfig.defaults(),
+                2,
+                4,
+                ServerFixture.context().withContextLength(8192));
         String chromium = System.getProperty("llava4j.chromium", "/usr/bin/chromium");
         String driver = System.getProperty("llava4j.chromedriver", "/usr/bin/chromedriver");
         assertTrue(
@@ -127,12 +134,13 @@ class WebPageBrowserTest {
         setValue("max_tokens", "100000");
         browser.findElement(By.id("prompt")).sendKeys("Now tell me everything, at length.");
         browser.findElement(By.id("send")).click();
-        wait.until(d -> d.findElement(By.id("stop")).isEnabled()
-                && !d.findElements(By.cssSelector(".msg.assistant"))
-                        .get(1)
-                        .findElement(By.className("text"))
-                        .getText()
-                        .isEmpty());
+        new WebDriverWait(browser, Duration.ofSeconds(60), Duration.ofMillis(10))
+                .until(d -> d.findElement(By.id("stop")).isEnabled()
+                        && !d.findElements(By.cssSelector(".msg.assistant"))
+                                .get(1)
+                                .findElement(By.className("text"))
+                                .getText()
+                                .isEmpty());
         browser.findElement(By.id("stop")).click();
         WebElement stopped = wait.until(d -> done(d, 1));
         assertEquals("stopped", stopped.getAttribute("data-done"));
