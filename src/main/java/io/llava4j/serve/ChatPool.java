@@ -5,6 +5,7 @@ import io.llava4j.Llava4jException.Code;
 import io.llava4j.conversation.Chat;
 import io.llava4j.conversation.ChatGroup;
 import io.llava4j.conversation.ContextPolicy;
+import io.llava4j.conversation.EmbeddingCache;
 import io.llava4j.conversation.FinishReason;
 import io.llava4j.conversation.GenerationListener;
 import io.llava4j.conversation.GenerationResult;
@@ -34,6 +35,7 @@ import java.util.Set;
 final class ChatPool implements CompletionEngine {
     private final ModelInfo info;
     private final ChatGroup group;
+    private final EmbeddingCache imageCache;
     private final List<Slot> slots = new ArrayList<>();
     private final int maxQueue;
     private int waiting;
@@ -66,6 +68,7 @@ final class ChatPool implements CompletionEngine {
         }
         this.maxQueue = maxQueue;
         this.group = model.newChatGroup(options, parallel);
+        this.imageCache = model.embeddingCache();
         for (Chat chat : group.chats()) {
             chat.setContextPolicy(ContextPolicy.DROP_OLDEST_TURNS);
             slots.add(new Slot(chat));
@@ -84,6 +87,11 @@ final class ChatPool implements CompletionEngine {
     @Override
     public ModelInfo model() {
         return info;
+    }
+
+    @Override
+    public EmbeddingCache.Stats imageCache() {
+        return imageCache.stats();
     }
 
     @Override

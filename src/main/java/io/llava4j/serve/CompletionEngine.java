@@ -1,5 +1,6 @@
 package io.llava4j.serve;
 
+import io.llava4j.conversation.EmbeddingCache;
 import io.llava4j.conversation.GenerationListener;
 import io.llava4j.conversation.GenerationResult;
 import io.llava4j.conversation.GenerationSettings;
@@ -30,6 +31,9 @@ interface CompletionEngine extends AutoCloseable {
      *     history the model cannot take, {@code CLOSED} once the engine is closing
      */
     GenerationResult complete(Completion completion, GenerationListener listener, Cancellation cancellation);
+
+    /** What the model's embedding cache has served and missed so far. */
+    EmbeddingCache.Stats imageCache();
 
     /** Requests waiting for a sequence now. */
     int queued();

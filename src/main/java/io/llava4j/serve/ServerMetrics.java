@@ -1,7 +1,9 @@
 package io.llava4j.serve;
 
+import io.llava4j.conversation.EmbeddingCache;
 import io.llava4j.conversation.GenerationResult;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -78,6 +80,23 @@ final class ServerMetrics {
                 .labelNames("model")
                 .callback(
                         cb -> engines.forEach(e -> cb.call(e.active(), e.model().id())))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("llava4j_image_cache_hits")
+                .help("Images whose embeddings came from the embedding cache instead of the encoder, by tier")
+                .labelNames("model", "tier")
+                .callback(cb -> engines.forEach(e -> {
+                    EmbeddingCache.Stats s = e.imageCache();
+                    cb.call(s.memoryHits(), e.model().id(), "memory");
+                    cb.call(s.diskHits(), e.model().id(), "disk");
+                }))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("llava4j_image_cache_misses")
+                .help("Images the encoder had to encode")
+                .labelNames("model")
+                .callback(cb -> engines.forEach(
+                        e -> cb.call(e.imageCache().misses(), e.model().id())))
                 .register(registry);
     }
 

@@ -288,6 +288,11 @@ class MultiModelServerTest {
         }
 
         @Override
+        public io.llava4j.conversation.EmbeddingCache.Stats imageCache() {
+            return new io.llava4j.conversation.EmbeddingCache.Stats(0, 0, 0, 0, 0, 0);
+        }
+
+        @Override
         public int queued() {
             return 0;
         }

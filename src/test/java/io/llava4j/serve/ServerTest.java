@@ -162,7 +162,9 @@ class ServerTest {
         messages.addObject().put("role", "system").put("content", "You answer briefly.");
         messages.add(userWithImage("What is in the image?", dataUri(png(7))));
         JsonNode first = server.complete(body);
-        assertEquals(0, first.at("/timings/reused_positions").asInt());
+        // a new image: at most a shared start (BOS, the system prompt) of another conversation is reused
+        assertTrue(first.at("/timings/reused_positions").asInt()
+                < first.at("/timings/prompt_positions").asInt() - 576);
 
         messages.addObject()
                 .put("role", "assistant")
@@ -294,9 +296,22 @@ class ServerTest {
                 "llava4j_active_requests{model=\"tiny-llava\"} ",
                 "llava4j_encode_seconds_bucket{model=\"tiny-llava\",le=",
                 "llava4j_prefill_seconds_count{model=\"tiny-llava\"} ",
-                "llava4j_generation_seconds_sum{model=\"tiny-llava\"} ")) {
+                "llava4j_generation_seconds_sum{model=\"tiny-llava\"} ",
+                "llava4j_image_cache_hits_total{model=\"tiny-llava\",tier=\"disk\"} ",
+                "llava4j_image_cache_misses_total{model=\"tiny-llava\"} ")) {
             assertTrue(text.contains(series), series + " in\n" + text);
         }
+        // one image asked about in two conversations: encoded once, then taken from the cache
+        double hits = series(text, "llava4j_image_cache_hits_total{model=\"tiny-llava\",tier=\"memory\"}");
+        for (String question : List.of("What is it?", "Which colours?")) {
+            ObjectNode body = greedy("x", 2);
+            body.putArray("messages").add(userWithImage(question, dataUri(png(99))));
+            server.complete(body);
+        }
+        String after = server.get("/metrics").body();
+        assertTrue(
+                series(after, "llava4j_image_cache_hits_total{model=\"tiny-llava\",tier=\"memory\"}") >= hits + 1,
+                after);
     }
 
     @Test
@@ -317,6 +332,16 @@ class ServerTest {
     }
 
     /** Asserts an error response in OpenAI's shape; returns its JSON. */
+    /** The value of one series in a Prometheus text page (0 when absent). */
+    static double series(String text, String name) {
+        for (String line : text.split("\n")) {
+            if (line.startsWith(name + " ")) {
+                return Double.parseDouble(line.substring(name.length() + 1).trim());
+            }
+        }
+        return 0;
+    }
+
     static JsonNode assertError(HttpResponse<String> r, int status, String code) {
         assertEquals(status, r.statusCode(), r.body());
         assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
