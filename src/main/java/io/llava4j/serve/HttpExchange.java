@@ -32,21 +32,41 @@ final class HttpExchange {
 
     /**
      * The body, refused with 413 as soon as it is known to exceed {@code max} bytes: from its
-     * {@code Content-Length}, else while reading (a chunked body is never read past the limit).
+     * {@code Content-Length}, else while reading (a chunked body is never kept past the limit). The
+     * refused body is read and dropped, up to {@link #DRAIN_LIMIT}, so that a client still sending
+     * it gets the 413 rather than a reset connection.
      */
     byte[] body(long max) {
         long declared = request.getLength();
-        if (declared > max) {
-            throw tooLarge(max);
-        }
         try (InputStream in = Content.Source.asInputStream(request)) {
+            if (declared > max) {
+                drain(in, declared);
+                throw tooLarge(max);
+            }
             byte[] data = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
             if (data.length > max) {
+                drain(in, Long.MAX_VALUE);
                 throw tooLarge(max);
             }
             return data;
         } catch (IOException e) {
             throw ApiError.badRequest("could not read the request body: " + e.getMessage(), null);
+        }
+    }
+
+    /** The most of a refused body that is read (and dropped) before the 413 goes out. */
+    static final long DRAIN_LIMIT = 64L << 20;
+
+    /** Reads and drops up to {@code length} bytes (at most {@link #DRAIN_LIMIT}); the connection closes after. */
+    private void drain(InputStream in, long length) throws IOException {
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        if (length > DRAIN_LIMIT) {
+            return;
+        }
+        byte[] buf = new byte[64 << 10];
+        long left = Math.min(length, DRAIN_LIMIT);
+        for (int n; left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) >= 0; ) {
+            left -= n;
         }
     }
 
