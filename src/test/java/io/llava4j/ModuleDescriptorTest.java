@@ -50,6 +50,7 @@ class ModuleDescriptorTest {
     /** Internal: the JNI binding and its owners, the CLI and its server, demo and test models, converter parts. */
     private static final Set<String> INTERNAL = Set.of(
             "io.llava4j.cli",
+            "io.llava4j.cli.bench",
             "io.llava4j.cli.repl",
             "io.llava4j.cli.vqa",
             "io.llava4j.convert.checkpoint",

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         description = "Chat about images with LLaVA-family models on quantized GGUF weights.",
         subcommands = {
             RunCommand.class,
+            BenchCommand.class,
             ChatCommand.class,
             AnswerCommand.class,
             ServeCommand.class,
