@@ -9,14 +9,9 @@ import io.llava4j.synthetic.LmSpec;
 import io.llava4j.synthetic.SyntheticModels;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * The built-in demo: a tiny LLaVA-1.5-shaped model pair with <b>random weights</b> (a LLaMA
@@ -71,39 +66,18 @@ public final class DemoModel {
      *     is missing from this build
      */
     public static SyntheticModels.Pair ensure(Path cache) {
-        Path dir = cache.resolve("demo").resolve(VERSION);
-        SyntheticModels.Pair files = new SyntheticModels.Pair(dir.resolve("lm.gguf"), dir.resolve("mmproj.gguf"));
-        if (Files.isRegularFile(files.lm()) && Files.isRegularFile(files.mmproj())) {
-            return files;
-        }
-        Path tmp = null;
-        try {
-            Files.createDirectories(dir.getParent());
-            tmp = Files.createTempDirectory(dir.getParent(), VERSION + ".tmp");
-            Path vocab = tmp.resolve(VOCAB_RESOURCE);
-            try (InputStream in = resource(VOCAB_RESOURCE)) {
-                Files.copy(in, vocab);
-            }
-            SyntheticModels.writePair(lmSpec(), vocab, clipSpec(), tmp);
-            Files.delete(vocab);
-            try {
-                Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, dir);
-            }
-            tmp = null;
-        } catch (FileAlreadyExistsException e) {
-            // another process finished first; its pair is complete (it was renamed into place whole)
-        } catch (IOException e) {
-            throw new Llava4jException(Code.IO, "cannot write the demo model into " + dir + ": " + e.getMessage(), e);
-        } finally {
-            deleteQuietly(tmp);
-        }
-        if (!Files.isRegularFile(files.lm()) || !Files.isRegularFile(files.mmproj())) {
-            throw new Llava4jException(
-                    Code.IO, dir + " exists but does not hold lm.gguf and mmproj.gguf: delete it" + " and run again");
-        }
-        return files;
+        return SyntheticModels.writePairOnce(
+                cache.resolve("demo").resolve(VERSION),
+                lmSpec(),
+                tmp -> {
+                    Path vocab = tmp.resolve(VOCAB_RESOURCE);
+                    try (InputStream in = resource(VOCAB_RESOURCE)) {
+                        Files.copy(in, vocab);
+                    }
+                    return vocab;
+                },
+                clipSpec(),
+                "demo model");
     }
 
     /** The bundled demo picture (640x427: a house, a tree and the sun). */
@@ -124,16 +98,5 @@ public final class DemoModel {
                             + " (it is copied from the llama.cpp tree by the Maven build)");
         }
         return in;
-    }
-
-    private static void deleteQuietly(Path dir) {
-        if (dir == null) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // a leftover temporary folder is harmless; the next run makes its own
-        }
     }
 }

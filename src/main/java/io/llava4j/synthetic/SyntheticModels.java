@@ -1,9 +1,16 @@
 package io.llava4j.synthetic;
 
+import io.llava4j.Llava4jException;
+import io.llava4j.Llava4jException.Code;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.stream.Stream;
 
 /**
  * Writes deterministic random-weight LLaVA model pairs (language model + mmproj) that the pinned
@@ -66,5 +73,62 @@ public final class SyntheticModels {
             throw new UncheckedIOException(e);
         }
         return new Pair(writeLm(lm, vocabFile, dir.resolve("lm.gguf")), writeMmproj(clip, dir.resolve("mmproj.gguf")));
+    }
+
+    /** Where {@link #writePairOnce} gets the tokenizer file: written into {@code tmp}, or found elsewhere. */
+    @FunctionalInterface
+    public interface VocabSource {
+        Path vocabFile(Path tmp) throws IOException;
+    }
+
+    /**
+     * The pair in {@code dir} ({@code lm.gguf}, {@code mmproj.gguf}), written first if it is not
+     * there: into a temporary folder beside it, renamed into place whole, so that a reader never
+     * sees half a pair and two processes writing at once leave one complete pair.
+     *
+     * @param what names the pair in errors
+     * @throws Llava4jException {@code IO} if it cannot be written, or {@code dir} holds something else
+     */
+    public static Pair writePairOnce(Path dir, LmSpec lm, VocabSource vocab, ClipSpec clip, String what) {
+        Pair files = new Pair(dir.resolve("lm.gguf"), dir.resolve("mmproj.gguf"));
+        if (Files.isRegularFile(files.lm()) && Files.isRegularFile(files.mmproj())) {
+            return files;
+        }
+        Path tmp = null;
+        try {
+            Files.createDirectories(dir.getParent());
+            tmp = Files.createTempDirectory(dir.getParent(), dir.getFileName() + ".tmp");
+            Path scratch = Files.createDirectory(tmp.resolve("vocab"));
+            writePair(lm, vocab.vocabFile(scratch), clip, tmp);
+            deleteTree(scratch);
+            try {
+                Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, dir);
+            }
+            tmp = null;
+        } catch (FileAlreadyExistsException e) {
+            // another process finished first; its pair is complete (it was renamed into place whole)
+        } catch (IOException | UncheckedIOException e) {
+            throw new Llava4jException(Code.IO, "cannot write the " + what + " into " + dir + ": " + e.getMessage(), e);
+        } finally {
+            deleteTree(tmp);
+        }
+        if (!Files.isRegularFile(files.lm()) || !Files.isRegularFile(files.mmproj())) {
+            throw new Llava4jException(
+                    Code.IO, dir + " exists but does not hold lm.gguf and mmproj.gguf: delete it and run again");
+        }
+        return files;
+    }
+
+    private static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a leftover temporary folder is harmless; the next run makes its own
+        }
     }
 }

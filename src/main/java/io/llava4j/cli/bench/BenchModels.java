@@ -1,23 +1,16 @@
 package io.llava4j.cli.bench;
 
 import io.llava4j.Llava4jException;
-import io.llava4j.Llava4jException.Code;
 import io.llava4j.quantize.QuantType;
 import io.llava4j.quantize.QuantizeListener;
 import io.llava4j.quantize.Quantizer;
 import io.llava4j.synthetic.BenchShape;
 import io.llava4j.synthetic.SyntheticModels;
 import io.llava4j.synthetic.VocabFiles;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.Locale;
-import java.util.stream.Stream;
 
 /**
  * The random-weight pairs of {@code bench --shape}, written once into {@code <cache>/bench/<shape>-v1/}
@@ -45,7 +38,12 @@ public final class BenchModels {
         if (!Files.isRegularFile(lm) || !Files.isRegularFile(mmproj)) {
             err.printf(Locale.ROOT, "llava4j bench: writing the %s pair (random weights) into %s%n", shape.id(), dir);
             err.flush();
-            write(cache, shape, root, dir);
+            SyntheticModels.writePairOnce(
+                    dir,
+                    shape.lm(),
+                    tmp -> VocabFiles.find(shape.lm().vocab(), cache, tmp),
+                    shape.clip(),
+                    shape.id() + " pair");
         }
         if (quant == null) {
             return new BenchFiles(lm, mmproj);
@@ -57,44 +55,6 @@ public final class BenchModels {
             Quantizer.quantize(lm, quantized, quant, false, QuantizeListener.NONE);
         }
         return new BenchFiles(quantized, mmproj);
-    }
-
-    private static void write(Path cache, BenchShape shape, Path root, Path dir) {
-        Path tmp = null;
-        try {
-            Files.createDirectories(root);
-            tmp = Files.createTempDirectory(root, shape.id() + ".tmp");
-            Path vocab = VocabFiles.find(shape.lm().vocab(), cache, tmp.resolve("vocab"));
-            SyntheticModels.writePair(shape.lm(), vocab, shape.clip(), tmp);
-            deleteTree(tmp.resolve("vocab"));
-            try {
-                Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, dir);
-            }
-            tmp = null;
-        } catch (FileAlreadyExistsException e) {
-            // another process finished first, or a stale folder: checked below
-        } catch (IOException e) {
-            throw new Llava4jException(Code.IO, "cannot write the " + shape.id() + " pair into " + dir + ": " + e, e);
-        } finally {
-            deleteTree(tmp);
-        }
-        if (!Files.isRegularFile(dir.resolve("lm.gguf")) || !Files.isRegularFile(dir.resolve("mmproj.gguf"))) {
-            throw new Llava4jException(
-                    Code.IO, dir + " exists but does not hold lm.gguf and mmproj.gguf: delete it and run again");
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        if (dir == null || !Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // a leftover temporary folder is harmless
-        }
     }
 
     /** A language model and its mmproj. */
