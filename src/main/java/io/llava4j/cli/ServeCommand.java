@@ -64,8 +64,9 @@ final class ServeCommand implements Callable<Integer> {
             names = "--parallel",
             paramLabel = "N",
             defaultValue = "4",
-            description = "Conversations answered at once, each with its own KV cache of --ctx positions"
-                    + " (default: ${DEFAULT-VALUE}).")
+            description =
+                    "Conversations answered at once: sequences of one context, --ctx positions each, decoded together"
+                            + " (default: ${DEFAULT-VALUE}).")
     int parallel;
 
     @Option(
