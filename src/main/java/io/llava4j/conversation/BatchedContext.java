@@ -96,10 +96,6 @@ final class BatchedContext implements AutoCloseable {
         return active > 1 ? Math.max(16, chunk / 8) : chunk;
     }
 
-    Work newWork(KvSequence kv) {
-        return new Work(kv);
-    }
-
     /** The sequence of {@code work} is about to decode: steps wait for it until {@link #end}. */
     void begin() {
         lock.lock();
@@ -163,16 +159,6 @@ final class BatchedContext implements AutoCloseable {
         }
     }
 
-    /** Whether {@link #cancel} was called since {@link #resetCancel}. */
-    boolean cancelled(Work w) {
-        lock.lock();
-        try {
-            return w.cancelled;
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /** Reads {@code kv}'s logits in place (no step runs meanwhile). */
     int readLogits(KvSequence kv, ToIntFunction<FloatBuffer> reader) {
         lock.lock();
@@ -182,6 +168,14 @@ final class BatchedContext implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** As {@link #exclusive(Supplier)}, for a call without a result. */
+    void exclusive(Runnable call) {
+        exclusive(() -> {
+            call.run();
+            return null;
+        });
     }
 
     /** Runs {@code call} on the context alone (truncate, save, restore): no step runs meanwhile. */

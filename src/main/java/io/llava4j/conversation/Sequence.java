@@ -76,7 +76,7 @@ final class Sequence implements AutoCloseable {
     Sequence(BatchedContext shared, int index, boolean owner) {
         this.shared = shared;
         this.kv = shared.context().sequence(index);
-        this.work = shared.newWork(kv);
+        this.work = new BatchedContext.Work(kv);
         this.owner = owner;
         this.ids = new int[kv.capacity()];
     }
@@ -265,10 +265,7 @@ final class Sequence implements AutoCloseable {
                     Code.INVALID_FILE,
                     "the saved units take " + positions + " positions, more than this context's " + ids.length);
         }
-        shared.exclusive(() -> {
-            kv.restoreState(in, size, positions);
-            return null;
-        });
+        shared.exclusive(() -> kv.restoreState(in, size, positions));
         for (Unit u : units) {
             if (u instanceof Unit.Image image) {
                 images.add(new HeldImage(held, image.named()));
@@ -328,10 +325,7 @@ final class Sequence implements AutoCloseable {
     }
 
     private void truncate(int position) {
-        shared.exclusive(() -> {
-            kv.truncate(position);
-            return null;
-        });
+        shared.exclusive(() -> kv.truncate(position));
         held = position;
         reused = null;
         images.removeIf(h -> h.start() >= position);
@@ -366,10 +360,7 @@ final class Sequence implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             // never half an image
-            shared.exclusive(() -> {
-                kv.truncate(start);
-                return null;
-            });
+            shared.exclusive(() -> kv.truncate(start));
             throw e;
         }
         images.add(new HeldImage(start, image.named()));

@@ -320,14 +320,11 @@ public final class InferenceContext implements AutoCloseable {
             IntPointer pos = tokenBatch.pos();
             tokenBatch.n_tokens(n);
             tokenBatch.token().put(step.tokens, 0, n);
-            for (int i = 0; i < n; i++) {
+            // backwards: a sequence's last token takes its highest position, and pending ends at 0
+            for (int i = n - 1; i >= 0; i--) {
                 KvSequence seq = step.sequences[i];
                 seq.logitsIndex = -1;
-                seq.pending = 0;
-            }
-            for (int i = 0; i < n; i++) {
-                KvSequence seq = step.sequences[i];
-                pos.put(i, seq.position + seq.pending++);
+                pos.put(i, seq.position + --seq.pending);
                 tokenBatch.logits().put(i, (byte) (step.logits[i] ? 1 : 0));
                 seqIdOf(tokenBatch, i).put(0, seq.id);
             }
@@ -365,10 +362,6 @@ public final class InferenceContext implements AutoCloseable {
      */
     public static final class Step {
         private final KvSequence[] sequences;
-        /** The {@code seq_id} slots of the two batches, wrapped once (no allocation per token). */
-        private IntPointer[] tokenSeqIds;
-
-        private IntPointer[] embeddingSeqIds;
         private final int[] tokens;
         private final boolean[] logits;
         private int size;
