@@ -22,12 +22,12 @@ import org.eclipse.jetty.util.Callback;
  * {@code chat.completion} object or, with {@code stream:true}, Server-Sent Events of
  * {@code chat.completion.chunk} objects ending in {@code data: [DONE]}.
  *
- * <p>A streaming client that goes away cancels its completion: the next write to it fails, which
- * cancels the engine's work and frees its sequence. Streamed text is queued and written
+ * <p>A client that goes away cancels its completion, which frees its sequence: from the moment its
+ * body is read, a {@link DisconnectWatch} notices an HTTP/1.x connection closing (waiting for a
+ * sequence, evaluating the prompt or generating, streamed or not), and a failure Jetty reports on
+ * the request (an HTTP/2 reset, a failed write) cancels too. Streamed text is queued and written
  * asynchronously, never on the generating thread: the sequences of a model decode together, so a
- * slow client must not hold a step back. A failure Jetty reports on the request cancels
- * too; Jetty does not read an HTTP/1.1 connection while the request is answered, so a non-streamed
- * request whose client closed is noticed only when the answer is written.
+ * slow client must not hold a step back.
  * Errors before the first streamed byte get their HTTP status; after it, an in-band
  * {@code {"error":...}} event ends the stream.
  */
@@ -88,7 +88,7 @@ final class Completions {
         Stream stream = req.stream() ? new Stream(ex, id, created, model, req.includeUsage(), cancellation) : null;
         GenerationResult r;
         try {
-            r = engine.complete(req.completion(), stream != null ? stream : GenerationListener.none(), cancellation);
+            r = complete(ex, engine, req, stream != null ? stream : GenerationListener.none(), cancellation);
         } catch (RuntimeException e) {
             ApiError error = apiError(e, cancellation);
             if (stream != null && ex.committed()) {
@@ -118,6 +118,23 @@ final class Completions {
             stream.finish(r);
         } else {
             ex.json(200, OpenAiJson.completion(id, created, model, r));
+        }
+    }
+
+    /** Runs the completion while watching for the client going away. */
+    private static GenerationResult complete(
+            HttpExchange ex,
+            CompletionEngine engine,
+            ChatRequest req,
+            GenerationListener listener,
+            Cancellation cancellation) {
+        DisconnectWatch watch = DisconnectWatch.start(ex.request, cancellation);
+        try {
+            return engine.complete(req.completion(), listener, cancellation);
+        } finally {
+            // before the response is completed: Jetty then reads the connection again, and aborts
+            // it if the watch still holds the read interest
+            watch.close();
         }
     }
 
