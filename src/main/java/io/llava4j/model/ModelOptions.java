@@ -6,8 +6,10 @@ import io.llava4j.Llava4jException;
  * How a language model is loaded.
  *
  * @param gpuLayers layers to offload to the GPU (0 = CPU only, -1 = all); ignored without a GPU backend
- * @param useMmap map the file instead of reading it (faster start; with CPU weight repacking both
- *     copies stay resident, so {@code false} lowers peak memory)
+ * @param useMmap map the file instead of reading it: a faster start, pages shared with other
+ *     processes mapping the same file. Weights copied out of the mapping (repacked for the CPU's
+ *     kernels, or offloaded to a GPU) have their pages unmapped as they are copied, so the peak
+ *     resident set is one copy of each weight either way
  * @param vocabOnly load only the tokenizer (for tokenizing without the weights)
  */
 public record ModelOptions(int gpuLayers, boolean useMmap, boolean vocabOnly) {
