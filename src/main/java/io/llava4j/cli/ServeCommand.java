@@ -136,7 +136,8 @@ final class ServeCommand implements Callable<Integer> {
                     spec.commandLine(), "--alias names the --model's id; give a --serve model its id with alias=ID");
         }
         String key = apiKey != null ? apiKey : System.getenv(API_KEY_ENV);
-        ServeConfig config = new ServeConfig(host, port, key, bodyLimit, allowLocalUrls);
+        ServeConfig config =
+                new ServeConfig(host, port, key, bodyLimit, allowLocalUrls, ServeConfig.DEFAULT_IDLE_TIMEOUT);
         List<Served> served = served(err);
 
         LlavaServer server =

@@ -68,6 +68,11 @@ final class Completions {
         ChatRequest req = new ChatRequestParser(model, images).parse(body);
         Cancellation cancellation = new Cancellation();
         ex.request.addFailureListener(failure -> cancellation.cancel());
+        // Jetty's idle timeout fails a request whose connection is silent for that long, and the
+        // failure listener would cancel it: but a silent connection is what a long prefill or a
+        // non-streamed answer looks like. A stuck write still fails (and cancels); a client that
+        // leaves is noticed by the DisconnectWatch.
+        ex.request.addIdleTimeoutListener(timeout -> false);
         try {
             run(ex, engine, req, id, created, cancellation);
         } finally {

@@ -41,6 +41,7 @@ public final class LlavaServer implements AutoCloseable {
         connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setHost(config.host());
         connector.setPort(config.port());
+        connector.setIdleTimeout(config.idleTimeout().toMillis());
         server.addConnector(connector);
         handler = new ApiHandler(config, new ServerMetrics(), models);
         server.setHandler(handler);
