@@ -23,7 +23,8 @@
 #               ggml takes other code paths under each (e.g. 16- instead of 8-wide f32 vectors), so
 #               the test suite can be run against two builds of one machine: -Dllava4j.cpu=avx2
 #   --portable  the same as --cpu avx2
-#   --no-tools  skip llama.cpp's reference tools (llama-completion, llama-mtmd-cli, llama-tokenize)
+#   --no-tools  skip llama.cpp's reference tools (llama-completion, llama-mtmd-cli, llama-tokenize,
+#               llama-quantize, ggml-rpc-server, llama-server)
 #               that the parity tests compare against
 #   --verbose   show the whole CMake and compiler output (default: a log file and a progress line)
 #   --link DIR  make DIR a symlink to the prefix (Maven links target/native)
@@ -83,10 +84,13 @@ flags=(
   -DCMAKE_BUILD_TYPE=Release
   -DBUILD_SHARED_LIBS=ON -DGGML_BACKEND_DL=ON -DCMAKE_POSITION_INDEPENDENT_CODE=ON
   -DCMAKE_BUILD_RPATH_USE_ORIGIN=ON -DGGML_RPC=ON
-  -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_APP=OFF
+  -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF
   -DLLAMA_BUILD_MTMD=ON -DMTMD_VIDEO=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_SUBPROCESS=OFF
   -DLLAMA_BUILD_COMMON=$([[ $tools == 1 ]] && echo ON || echo OFF)
   -DLLAMA_BUILD_TOOLS=$([[ $tools == 1 ]] && echo ON || echo OFF)
+  # llama-server is a reference tool too (bench's concurrent streams); its web UI is neither built
+  # (npm) nor downloaded (Hugging Face): it serves the API only.
+  -DLLAMA_BUILD_SERVER=$([[ $tools == 1 ]] && echo ON || echo OFF) -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF
 )
 isa() { # GGML_* switches for an x86-64 level; every one named, so nothing depends on ggml's defaults
   local sse42=$1 avx=$2 avx2=$3 avx512=$4
@@ -164,7 +168,7 @@ if [[ ! -f "$prefix/.complete" ]]; then
   log "building llama.cpp ($backend, cpu=$cpu, tools=$tools) with $jobs jobs, once: it is cached afterwards"
   log "full log: $buildlog"
   targets=(llava4j-shim mtmd llama ggml)
-  [[ $tools == 1 ]] && targets+=(llama-completion llama-mtmd-cli llama-tokenize llama-quantize ggml-rpc-server)
+  [[ $tools == 1 ]] && targets+=(llama-completion llama-mtmd-cli llama-tokenize llama-quantize ggml-rpc-server llama-server)
   # CMake ties a build tree to its source directory, and every checkout of llava4j shares this cache:
   # the tree is configured from copies of native/CMakeLists.txt and the shim beside it, updated only
   # when their content changes (so another checkout, or a shim edit, rebuilds just what changed).
@@ -209,7 +213,7 @@ if [[ ! -f "$prefix/.complete" ]]; then
     # bin/: the reference tools; they find the libraries ($ORIGIN rpath) and the backend modules
     # (ggml looks beside the executable) through links to lib/.
     cp "$build"/bin/llama-completion "$build"/bin/llama-mtmd-cli "$build"/bin/llama-tokenize "$build"/bin/llama-quantize \
-       "$build"/bin/ggml-rpc-server "$prefix.tmp/bin/"
+       "$build"/bin/ggml-rpc-server "$build"/bin/llama-server "$prefix.tmp/bin/"
     for f in "$prefix.tmp"/lib/*.so*; do ln -s "../lib/$(basename "$f")" "$prefix.tmp/bin/$(basename "$f")"; done
   fi
   ln -s "$src" "$prefix.tmp/llama.cpp"

@@ -4,9 +4,11 @@ import io.llava4j.Llava4jException;
 import io.llava4j.Llava4jException.Code;
 import io.llava4j.cli.bench.BenchModels;
 import io.llava4j.cli.bench.BenchReport;
+import io.llava4j.cli.bench.LlamaServer;
 import io.llava4j.cli.bench.LlavaRuns;
 import io.llava4j.cli.bench.MtmdCli;
 import io.llava4j.cli.bench.Scenarios;
+import io.llava4j.cli.bench.StreamsSample;
 import io.llava4j.conversation.GenerationSettings;
 import io.llava4j.conversation.LlavaModel;
 import io.llava4j.demo.DemoModel;
@@ -117,9 +119,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(
             names = "--compare",
-            paramLabel = "llama-mtmd-cli[=PATH]",
-            description = "With --scenario first: after each run, run llama.cpp's llama-mtmd-cli (default"
-                    + " target/native/bin/llama-mtmd-cli) on the same files and print the ratios.")
+            paramLabel = "TOOL[=PATH]",
+            description = "Interleave runs of llama.cpp's own tool on the same files and print the ratios:"
+                    + " llama-mtmd-cli with --scenario first, llama-server (the same -np as each stream count)"
+                    + " with --scenario streams (default: target/native/bin/TOOL).")
     String compare;
 
     @Option(names = "--json", description = "Print the report as JSON.")
@@ -159,7 +162,7 @@ final class BenchCommand implements Callable<Integer> {
                 Supplier<MtmdCli> other = null;
                 if (compare != null) {
                     Path imageFile = imageFile();
-                    Path tool = comparedTool();
+                    Path tool = comparedTool("llama-mtmd-cli");
                     other = () -> new MtmdCli(tool, mtmdArgs(files, imageFile, style[0]), 3600);
                     report.comparedWith("llama-mtmd-cli");
                     report.config("compared", tool);
@@ -170,8 +173,17 @@ final class BenchCommand implements Callable<Integer> {
                 report.config("follow-up", followup);
                 scenarios.followup(report, followup);
             }
-            default ->
-                scenarios.streams(report, opener, streams, modelOptions.contextOptions(), settings, picture, prompt);
+            default -> {
+                Scenarios.StreamsTool other = null;
+                if (compare != null) {
+                    Path tool = comparedTool("llama-server");
+                    other = serverTool(tool, files, style);
+                    report.comparedWith("llama-server");
+                    report.config("compared", tool);
+                }
+                scenarios.streams(
+                        report, opener, streams, modelOptions.contextOptions(), settings, picture, prompt, other);
+            }
         }
         if (json) {
             report.printJson(out);
@@ -194,12 +206,20 @@ final class BenchCommand implements Callable<Integer> {
         if (!List.of("first", "followup", "streams").contains(scenario)) {
             throw new ParameterException(cmd, "--scenario " + scenario + ": expected first, followup or streams");
         }
-        if (compare != null && !scenario.equals("first")) {
-            throw new ParameterException(cmd, "--compare runs with --scenario first only");
-        }
-        if (compare != null && !compare.equals("llama-mtmd-cli") && !compare.startsWith("llama-mtmd-cli=")) {
-            throw new ParameterException(
-                    cmd, "--compare " + compare + ": expected llama-mtmd-cli or llama-mtmd-cli=PATH");
+        if (compare != null) {
+            String expected = switch (scenario) {
+                case "first" -> "llama-mtmd-cli";
+                case "streams" -> "llama-server";
+                default ->
+                    throw new ParameterException(
+                            cmd, "--compare runs with --scenario first (llama-mtmd-cli) or streams (llama-server)");
+            };
+            if (!compare.equals(expected) && !compare.startsWith(expected + "=")) {
+                throw new ParameterException(
+                        cmd,
+                        "--compare " + compare + ": --scenario " + scenario + " compares with " + expected + " or "
+                                + expected + "=PATH");
+            }
         }
         if (reps < 1 || warmup < 0 || maxTokens < 1) {
             throw new ParameterException(cmd, "--reps and -n must be at least 1, --warmup at least 0");
@@ -243,17 +263,67 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private Path comparedTool() {
+    private Path comparedTool(String name) {
         Path tool = compare.contains("=")
                 ? Path.of(compare.substring(compare.indexOf('=') + 1))
-                : Path.of(System.getProperty("llava4j.native.dir", "target/native"), "bin", "llama-mtmd-cli");
+                : Path.of(System.getProperty("llava4j.native.dir", "target/native"), "bin", name);
         if (!Files.isExecutable(tool)) {
             throw new Llava4jException(
                     Code.IO,
                     tool + " is not an executable: build llama.cpp's tools (the Maven build puts them in"
-                            + " target/native/bin) or name one with --compare llama-mtmd-cli=PATH");
+                            + " target/native/bin) or name one with --compare " + name + "=PATH");
         }
         return tool;
+    }
+
+    /**
+     * llama-server on the same files with {@code count} slots of --ctx each (a KV stream per slot, as
+     * llava4j's sequences), the same threads, KV type and offload; rounds ask the same question.
+     */
+    private Scenarios.StreamsTool serverTool(Path tool, ModelOptionsMixin.ModelFiles files, SeparatorStyle[] style) {
+        byte[] picture;
+        Path imageFile = imageFile();
+        try {
+            picture = Files.readAllBytes(imageFile);
+        } catch (IOException e) {
+            throw new Llava4jException(Code.IO, imageFile + ": cannot read: " + e.getMessage(), e);
+        }
+        String name = imageFile.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        String mime = name.endsWith(".png")
+                ? "image/png"
+                : name.endsWith(".webp") ? "image/webp" : name.endsWith(".gif") ? "image/gif" : "image/jpeg";
+        return new Scenarios.StreamsTool() {
+            @Override
+            public LlamaServer start(int count) {
+                List<String> a = new ArrayList<>(List.of(
+                        "-m",
+                        files.model().toString(),
+                        "--mmproj",
+                        files.mmproj().toString(),
+                        "-np",
+                        Integer.toString(count),
+                        "-c",
+                        Integer.toString(count * modelOptions.ctx),
+                        "--no-kv-unified",
+                        "-t",
+                        Integer.toString(modelOptions.threads),
+                        "-tb",
+                        Integer.toString(modelOptions.threads),
+                        "--no-webui"));
+                a.addAll(sharedArgs(files, style[0]));
+                if (a.contains("--chat-template")) {
+                    // a built-in template's name is a template only to the legacy engine; with jinja
+                    // (the server's default) the name itself would be rendered
+                    a.add("--no-jinja");
+                }
+                return LlamaServer.start(tool, a, 3600);
+            }
+
+            @Override
+            public StreamsSample round(LlamaServer server, int count) throws InterruptedException {
+                return server.round(count, picture, mime, prompt, modelOptions.system, maxTokens);
+            }
+        };
     }
 
     /** llama-mtmd-cli's arguments for the same files, image, prompt, length, threads and context. */
@@ -267,6 +337,16 @@ final class BenchCommand implements Callable<Integer> {
                 "-t", Integer.toString(modelOptions.threads),
                 "-c", Integer.toString(modelOptions.ctx),
                 "--temp", "0"));
+        a.addAll(sharedArgs(files, style));
+        if (modelOptions.system != null) {
+            a.addAll(List.of("-sys", modelOptions.system));
+        }
+        return a;
+    }
+
+    /** The arguments llama-mtmd-cli and llama-server share: chat template, KV type, offload. */
+    private List<String> sharedArgs(ModelOptionsMixin.ModelFiles files, SeparatorStyle style) {
+        List<String> a = new ArrayList<>();
         if (!hasChatTemplate(files.model())) {
             // legacy LLaVA files carry none; llama.cpp's tools then need one named
             a.add("--chat-template");
@@ -286,9 +366,6 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (modelOptions.mmprojOnCpu) {
             a.add("--no-mmproj-offload");
-        }
-        if (modelOptions.system != null) {
-            a.addAll(List.of("-sys", modelOptions.system));
         }
         return a;
     }

@@ -177,6 +177,61 @@ class BenchCommandTest {
     }
 
     @Test
+    void streamsCompareWithLlamaServerAtTheSameSlotCounts() throws Exception {
+        JsonNode report = bench(
+                "--scenario",
+                "streams",
+                "--streams",
+                "1,2",
+                "--reps",
+                "1",
+                "--warmup",
+                "0",
+                "-n",
+                "4",
+                "--compare",
+                "llama-server");
+        assertEquals("llama-server", report.path("compared_with").asText());
+        for (int n : new int[] {1, 2}) {
+            String k = "streams_" + n;
+            assertTrue(median(report, k + "_tok_per_s", "other") > 0, k);
+            assertTrue(
+                    report.path("phases").path(k + "_tok_per_s").path("ratio").asDouble() > 0, k);
+            // each of the n requests generated at least one token (usage), at most -n
+            double theirs = median(report, k + "_generated_tokens", "other");
+            assertTrue(theirs >= n && theirs <= 4 * n, k + ": " + theirs);
+            assertTrue(
+                    report.path("phases")
+                            .path(k + "_first_token_ms")
+                            .path("ratio")
+                            .isMissingNode(),
+                    k);
+        }
+    }
+
+    @Test
+    void aServerThatCannotStartIsAClearError() {
+        CliRunner.Result r = CliRunner.run(
+                "bench",
+                "--shape",
+                "tiny",
+                "--scenario",
+                "streams",
+                "--streams",
+                "1",
+                "--reps",
+                "1",
+                "--warmup",
+                "0",
+                "-n",
+                "2",
+                "--compare",
+                "llama-server=/bin/false");
+        assertEquals(1, r.exitCode(), r.err());
+        assertTrue(r.err().contains("false exited with status 1 while loading"), r.err());
+    }
+
+    @Test
     void tableShowsMediansSpreadsRatiosAndWhatEachFigureCovers() {
         BenchReport report = new BenchReport()
                 .config("scenario", "first")
@@ -216,6 +271,14 @@ class BenchCommandTest {
         assertEquals(
                 2,
                 CliRunner.run("bench", "--scenario", "followup", "--compare", "llama-mtmd-cli")
+                        .exitCode());
+        assertEquals(
+                2,
+                CliRunner.run("bench", "--scenario", "first", "--compare", "llama-server")
+                        .exitCode());
+        assertEquals(
+                2,
+                CliRunner.run("bench", "--scenario", "streams", "--compare", "llama-mtmd-cli")
                         .exitCode());
         assertEquals(2, CliRunner.run("bench", "--scenario", "later").exitCode());
         assertEquals(2, CliRunner.run("bench", "--shape", "huge").exitCode());

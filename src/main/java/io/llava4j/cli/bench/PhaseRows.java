@@ -149,32 +149,39 @@ final class PhaseRows {
                 null);
     }
 
-    /** Throughput of {@code count} concurrent chats. */
-    static void streams(BenchReport report, int count, List<StreamsSample> samples) {
+    /** Throughput of {@code count} concurrent chats; {@code theirs} null when no server is compared. */
+    static void streams(BenchReport report, int count, List<StreamsSample> samples, List<StreamsSample> theirs) {
         String k = "streams_" + count;
+        boolean c = theirs != null;
         report.row(
                 k + "_tok_per_s",
                 count + " streams: tokens/s",
                 true,
                 summary(samples, StreamsSample::aggregatePerSecond),
-                null,
-                false,
+                c ? summary(theirs, StreamsSample::aggregatePerSecond) : null,
+                true,
                 "tokens of all chats together per second, from the first chat's first text to the last chat's end"
-                        + " (one batched decode per step)");
+                        + " (one batched decode per step)"
+                        + (c ? "; llama-server: the same over its streamed responses, tokens from its usage" : ""));
         report.row(
                 k + "_first_token_ms",
                 count + " streams: first token (ms)",
                 false,
                 summary(samples, s -> Summary.of(boxed(s.firstTokenMs())).median()),
-                null,
+                c ? summary(theirs, s -> Summary.of(boxed(s.firstTokenMs())).median()) : null,
                 false,
-                "median over the chats of a round; the image is in the cache already");
+                "median over the chats of a round; llava4j: the image is in the cache already, each round a new"
+                        + " chat"
+                        + (c
+                                ? "; llama-server: HTTP included, each request carries the image (its slots"
+                                        + " keep the last prompt, so a repeated one is mostly reused; no ratio)"
+                                : ""));
         report.row(
                 k + "_generated_tokens",
                 count + " streams: tokens",
                 true,
                 summary(samples, StreamsSample::generatedTokens),
-                null,
+                c ? summary(theirs, StreamsSample::generatedTokens) : null,
                 false,
                 null);
     }

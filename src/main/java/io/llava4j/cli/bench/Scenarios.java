@@ -82,9 +82,19 @@ public final class Scenarios {
         PhaseRows.followup(report, first, second);
     }
 
+    /** The server compared in the streams scenario: started once per stream count, a round per call. */
+    public interface StreamsTool {
+        /** Starts the server with {@code count} slots. */
+        LlamaServer start(int count);
+
+        /** One round of {@code count} concurrent requests to it. */
+        StreamsSample round(LlamaServer server, int count) throws InterruptedException;
+    }
+
     /**
      * For each count, rounds of that many concurrent chats of one model (loaded once; the image is
-     * encoded once before the rounds, so they measure evaluation and generation).
+     * encoded once before the rounds, so they measure evaluation and generation); with {@code other}
+     * (null: none) a round of that server after each of ours.
      */
     public void streams(
             BenchReport report,
@@ -93,7 +103,8 @@ public final class Scenarios {
             ContextOptions context,
             GenerationSettings settings,
             ChatImage image,
-            String prompt)
+            String prompt,
+            StreamsTool other)
             throws InterruptedException {
         try (LlavaModel llava = opener.get()) {
             try (Chat prime = llava.newChat(context)) {
@@ -102,21 +113,35 @@ public final class Scenarios {
             }
             for (int count : counts) {
                 List<StreamsSample> samples = new ArrayList<>();
-                for (int i = 0; i < warmup + reps; i++) {
-                    StreamsSample s = runs.streams(llava, count);
-                    note(
-                            i,
-                            String.format(
+                List<StreamsSample> theirs = new ArrayList<>();
+                try (LlamaServer server = other != null ? other.start(count) : null) {
+                    for (int i = 0; i < warmup + reps; i++) {
+                        StreamsSample s = runs.streams(llava, count);
+                        String line = String.format(
+                                Locale.ROOT,
+                                "%d streams: %d tokens, %.1f tok/s together",
+                                count,
+                                s.generatedTokens(),
+                                s.aggregatePerSecond());
+                        StreamsSample t = null;
+                        if (server != null) {
+                            t = other.round(server, count);
+                            line += String.format(
                                     Locale.ROOT,
-                                    "%d streams: %d tokens, %.1f tok/s together",
-                                    count,
-                                    s.generatedTokens(),
-                                    s.aggregatePerSecond()));
-                    if (i >= warmup) {
-                        samples.add(s);
+                                    " | llama-server: %d tokens, %.1f tok/s together",
+                                    t.generatedTokens(),
+                                    t.aggregatePerSecond());
+                        }
+                        note(i, line);
+                        if (i >= warmup) {
+                            samples.add(s);
+                            if (t != null) {
+                                theirs.add(t);
+                            }
+                        }
                     }
                 }
-                PhaseRows.streams(report, count, samples);
+                PhaseRows.streams(report, count, samples, other != null ? theirs : null);
             }
         }
     }

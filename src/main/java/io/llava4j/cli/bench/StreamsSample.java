@@ -20,6 +20,15 @@ public record StreamsSample(
     }
 
     static StreamsSample of(long[] begin, long[] firstText, long[] end, GenerationResult[] results) {
+        int[] tokens = new int[results.length];
+        for (int i = 0; i < results.length; i++) {
+            tokens[i] = results[i].generatedTokens();
+        }
+        return of(begin, firstText, end, tokens);
+    }
+
+    /** From each chat's start, first text and end ({@link System#nanoTime()}) and tokens generated. */
+    static StreamsSample of(long[] begin, long[] firstText, long[] end, int[] generated) {
         long firstBegin = Long.MAX_VALUE;
         long firstFirst = Long.MAX_VALUE;
         long lastEnd = Long.MIN_VALUE;
@@ -29,7 +38,7 @@ public record StreamsSample(
             firstBegin = Math.min(firstBegin, begin[i]);
             firstFirst = Math.min(firstFirst, firstText[i]);
             lastEnd = Math.max(lastEnd, end[i]);
-            tokens += results[i].generatedTokens();
+            tokens += generated[i];
             ttft[i] = (firstText[i] - begin[i]) / 1e6;
         }
         return new StreamsSample(
