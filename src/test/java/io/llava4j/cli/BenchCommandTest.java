@@ -150,7 +150,15 @@ class BenchCommandTest {
         assertEquals(220.92, s.loadMs(), 1e-9);
         assertEquals(593, s.promptPositions());
         assertEquals(127, s.evalRuns());
-        assertEquals(324 + 1004.88, s.firstTokenMs(), 1e-9);
+        // the prompt eval time spans the encode (the text before the image is decoded first)
+        assertTrue(s.encodeInPromptEval());
+        assertEquals(1004.88, s.firstTokenMs(), 1e-9);
+        assertEquals(593 * 1000 / (1004.88 - 324), s.prefillPerSecond(), 1e-9);
+        // one that cannot span it (shorter than encode plus image decoding) is counted after it
+        MtmdSample apart = new MtmdSample(1, 324, 249, 593, 400, 127, 1554.95, 1, 1);
+        assertTrue(!apart.encodeInPromptEval());
+        assertEquals(724, apart.firstTokenMs(), 1e-9);
+        assertEquals(593 * 1000 / 400.0, apart.prefillPerSecond(), 1e-9);
         assertEquals(127 * 1000 / 1554.95, s.generationPerSecond(), 1e-9);
     }
 

@@ -9,7 +9,11 @@ package io.llava4j.cli.bench;
  * @param imageDecodeMs the language model's evaluation of the image embeddings ("image decoded
  *     (batch ...) in"), a part of {@code promptEvalMs}
  * @param promptPositions positions of prompt evaluation: text tokens and image embeddings
- * @param promptEvalMs the time of prompt evaluation ("prompt eval time")
+ * @param promptEvalMs llama.cpp's "prompt eval time": from the first decode after the context last
+ *     synchronized to the next synchronization (reading the logits). The text before the first
+ *     image (BOS, system prompt, "USER: ") is decoded before the image is encoded, and nothing
+ *     synchronizes in between, so this time spans the CLIP encode as well; see {@link
+ *     #encodeInPromptEval()}
  * @param evalRuns single-token decodes of generation ("eval time ... runs")
  * @param evalMs their time: decoding only, sampling not included
  * @param peakRssMib the process's peak resident set ({@code VmHWM})
@@ -26,9 +30,19 @@ public record MtmdSample(
         double peakRssMib,
         double wallMs) {
 
-    /** Prompt positions per second. */
+    /**
+     * Whether {@link #promptEvalMs} spans the encode: it does when it is at least the encode plus
+     * the image's decoding (it contains both), which a prompt evaluated before or without the
+     * encode cannot reach.
+     */
+    public boolean encodeInPromptEval() {
+        return encodeMs > 0 && promptEvalMs >= encodeMs + imageDecodeMs;
+    }
+
+    /** Prompt positions per second, over the prompt's evaluation without the encode. */
     public double prefillPerSecond() {
-        return promptEvalMs <= 0 ? 0 : promptPositions * 1000.0 / promptEvalMs;
+        double ms = encodeInPromptEval() ? promptEvalMs - encodeMs : promptEvalMs;
+        return ms <= 0 ? 0 : promptPositions * 1000.0 / ms;
     }
 
     /** Generated tokens decoded per second. */
@@ -36,8 +50,13 @@ public record MtmdSample(
         return evalMs <= 0 ? 0 : evalRuns * 1000.0 / evalMs;
     }
 
-    /** Encode plus prompt evaluation: when the first token is ready to be sampled. */
+    /**
+     * When the first token is ready to be sampled, from the first decode: the prompt evaluation,
+     * which spans the encode (or encode plus prompt evaluation where it does not). The tool's image
+     * decoding, resizing and tokenizing before it are not in it: a lower bound of its time to first
+     * token.
+     */
     public double firstTokenMs() {
-        return encodeMs + promptEvalMs;
+        return encodeInPromptEval() ? promptEvalMs : encodeMs + promptEvalMs;
     }
 }

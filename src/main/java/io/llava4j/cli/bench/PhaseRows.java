@@ -38,7 +38,10 @@ final class PhaseRows {
                 c ? summary(theirs, MtmdSample::prefillPerSecond) : null,
                 true,
                 "prompt positions (text tokens and image embeddings) evaluated per second"
-                        + (c ? "; llama-mtmd-cli: its 'prompt eval time', which includes 'image decoded'" : ""));
+                        + (c
+                                ? "; llama-mtmd-cli: its 'prompt eval time' less the CLIP encode, which that time"
+                                        + " spans (the text before the image is decoded first)"
+                                : ""));
         report.row(
                 "generation_tok_per_s",
                 "generation (tokens/s)",
@@ -57,7 +60,8 @@ final class PhaseRows {
                 true,
                 "llava4j: from the question (image not yet encoded) to its first streamed text"
                         + (c
-                                ? "; llama-mtmd-cli: encode + prompt eval (without its image decoding and resizing)"
+                                ? "; llama-mtmd-cli: its 'prompt eval time', from the first text decode across the encode to"
+                                        + " the last (its image decoding, resizing and tokenizing before it not included)"
                                 : ""));
         report.row(
                 "peak_rss_mib",
