@@ -317,6 +317,7 @@ public final class InferenceContext implements AutoCloseable {
                 KvSequence seq = step.sequences[i];
                 checkFits(seq, ++seq.pending);
             }
+            step.sortBySequence();
             IntPointer pos = tokenBatch.pos();
             tokenBatch.n_tokens(n);
             tokenBatch.token().put(step.tokens, 0, n);
@@ -405,6 +406,45 @@ public final class InferenceContext implements AutoCloseable {
         public void clear() {
             size = 0;
         }
+
+        /**
+         * Orders the tokens by sequence id, each sequence's in the order added (a stable insertion
+         * sort: no allocation, linear when the tokens of each sequence were added together). The
+         * non-unified cache gives each sequence a stream, and llama.cpp evaluates in one micro-batch
+         * only sequences whose ids follow each other in the batch ({@code
+         * llama_batch_allocr::split_equal} with {@code sequential}): four sequences added 2, 0, 3, 1
+         * would take two passes over the weights, 3, 2, 1, 0 four.
+         */
+        void sortBySequence() {
+            for (int i = 1; i < size; i++) {
+                KvSequence seq = sequences[i];
+                if (sequences[i - 1].id <= seq.id) {
+                    continue;
+                }
+                int token = tokens[i];
+                boolean wanted = logits[i];
+                int j = i - 1;
+                while (j >= 0 && sequences[j].id > seq.id) {
+                    sequences[j + 1] = sequences[j];
+                    tokens[j + 1] = tokens[j];
+                    logits[j + 1] = logits[j];
+                    j--;
+                }
+                sequences[j + 1] = seq;
+                tokens[j + 1] = token;
+                logits[j + 1] = wanted;
+            }
+        }
+    }
+
+    /** The sequence id of token {@code i} of the last batch handed to llama.cpp (for tests). */
+    int lastBatchSequence(int i) {
+        return seqIdOf(tokenBatch, i).get(0);
+    }
+
+    /** The position of token {@code i} of the last batch handed to llama.cpp (for tests). */
+    int lastBatchPosition(int i) {
+        return tokenBatch.pos().get(i);
     }
 
     /** Throws {@code CLOSED} after close. */

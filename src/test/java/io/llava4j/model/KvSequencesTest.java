@@ -123,6 +123,64 @@ class KvSequencesTest {
         assertTrue(checkedTokens > n * STEPS / 2, "most steps decide their token clearly: " + checkedTokens);
     }
 
+    /**
+     * Regression: a step's tokens went to llama.cpp in the order they were added, and its
+     * non-unified cache evaluates in one micro-batch only sequences whose ids follow each other,
+     * increasing ({@code split_equal} with {@code sequential}): four concurrent chats whose tokens
+     * arrived 3, 1, 2, 0 cost four passes over the weights per step. Now the batch is ordered by
+     * sequence, each sequence's tokens in the order added, and gives the logits of the same step
+     * added in order, bit for bit (it is the same batch).
+     */
+    @Test
+    void aStepReachesLlamaCppOrderedBySequence() {
+        int n = 4;
+        int[] word = lm.vocabulary().tokenize(" picture of a cat", false, false);
+        try (InferenceContext inOrder = lm.newContext(options(), n);
+                InferenceContext shuffled = lm.newContext(options(), n)) {
+            for (InferenceContext ctx : new InferenceContext[] {inOrder, shuffled}) {
+                InferenceContext.Step step = ctx.newStep();
+                for (int s = 0; s < n; s++) {
+                    int[] prompt = lm.vocabulary().tokenize(PROMPTS[s % PROMPTS.length], true, false);
+                    for (int t = 0; t < prompt.length; t++) {
+                        step.add(ctx.sequence(s), prompt[t], t == prompt.length - 1);
+                    }
+                }
+                ctx.decode(step);
+            }
+            int[] before = new int[n];
+            for (int s = 0; s < n; s++) {
+                before[s] = inOrder.sequence(s).position();
+                assertEquals(before[s], shuffled.sequence(s).position());
+            }
+            // sequence 1 takes two tokens, the others one
+            InferenceContext.Step a = inOrder.newStep();
+            a.add(inOrder.sequence(0), word[0], true);
+            a.add(inOrder.sequence(1), word[1], false);
+            a.add(inOrder.sequence(1), word[2], true);
+            a.add(inOrder.sequence(2), word[3], true);
+            a.add(inOrder.sequence(3), word[0], true);
+            inOrder.decode(a);
+            InferenceContext.Step b = shuffled.newStep();
+            b.add(shuffled.sequence(3), word[0], true);
+            b.add(shuffled.sequence(1), word[1], false);
+            b.add(shuffled.sequence(2), word[3], true);
+            b.add(shuffled.sequence(1), word[2], true);
+            b.add(shuffled.sequence(0), word[0], true);
+            shuffled.decode(b);
+            int[] ids = {0, 1, 1, 2, 3};
+            int[] positions = {before[0], before[1], before[1] + 1, before[2], before[3]};
+            for (int i = 0; i < ids.length; i++) {
+                assertEquals(ids[i], shuffled.lastBatchSequence(i), "sequence of batch token " + i);
+                assertEquals(positions[i], shuffled.lastBatchPosition(i), "position of batch token " + i);
+            }
+            for (int s = 0; s < n; s++) {
+                assertEquals(before[s] + (s == 1 ? 2 : 1), shuffled.sequence(s).position());
+                assertArrayEquals(
+                        inOrder.sequence(s).logits(), shuffled.sequence(s).logits(), "sequence " + s);
+            }
+        }
+    }
+
     @Test
     void sequencesAreIndependent() {
         int[] ids0 = lm.vocabulary().tokenize(PROMPTS[0], true, false);
