@@ -66,7 +66,7 @@ final class ApiHandler extends Handler.Abstract {
                 ex.error(new ApiError(500, "server_error", null, null, "internal error: " + e, 0));
             }
         }
-        int status = response.getStatus();
+        int status = ex.loggedStatus();
         metrics.request(endpoint(path), ex.model, status);
         LOG.info(
                 "{} {} {} {} {}ms",

@@ -115,9 +115,12 @@ final class Completions {
                 r.generateMillis(),
                 r.finishReason().name().toLowerCase(Locale.ROOT));
         metrics.completed(model, r);
-        if (r.finishReason() == FinishReason.CANCELLED && cancellation.isCancelled() && stream == null) {
-            ex.abort(new IOException("the client went away"));
-            return;
+        if (r.finishReason() == FinishReason.CANCELLED && cancellation.isCancelled()) {
+            ex.clientGone();
+            if (stream == null) {
+                ex.abort(new IOException("the client went away"));
+                return;
+            }
         }
         if (stream != null) {
             stream.finish(r);

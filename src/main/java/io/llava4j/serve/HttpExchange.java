@@ -19,6 +19,8 @@ final class HttpExchange {
     final Response response;
     private final Callback callback;
     private boolean done;
+    private boolean clientGone;
+
     /** What the request log line says about this exchange beyond method, path and status. */
     String logDetail = "";
     /** The served model the request went to, for the metrics; empty when none. */
@@ -113,6 +115,19 @@ final class HttpExchange {
     void end() {
         done = true;
         response.write(true, null, callback);
+    }
+
+    /**
+     * Notes that the client went away before its answer was complete: the log and the metrics say
+     * 499 (nginx's "client closed request") instead of a status the client never saw.
+     */
+    void clientGone() {
+        clientGone = true;
+    }
+
+    /** The status to log and count: 499 when the client went away, else the response's. */
+    int loggedStatus() {
+        return clientGone ? 499 : response.getStatus();
     }
 
     /** Abandons a streamed body whose client is gone. */

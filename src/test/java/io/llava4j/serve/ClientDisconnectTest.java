@@ -92,6 +92,13 @@ class ClientDisconnectTest {
             await(f, CANCELLED, 1);
             await(f, ACTIVE, 0);
             assertEquals(
+                    1,
+                    series(
+                            f.get("/metrics").body(),
+                            "llava4j_requests_total{endpoint=\"/v1/chat/completions\",model=\"tiny-llava\","
+                                    + "status=\"499\"}"),
+                    "counted as 499, client closed request");
+            assertEquals(
                     200,
                     f.post("/v1/chat/completions", greedy("my turn", 2).toString())
                             .statusCode());
