@@ -215,6 +215,9 @@ class BenchCommandTest {
                             .isMissingNode(),
                     k);
         }
+        // one stream generates alone from its first piece to its last: 4 tokens, 3 gaps
+        assertTrue(median(report, "streams_1_all_generating_tok_per_s", "llava4j") > 0);
+        assertTrue(median(report, "streams_1_all_generating_tok_per_s", "other") > 0);
     }
 
     @Test

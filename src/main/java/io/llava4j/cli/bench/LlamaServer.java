@@ -140,23 +140,22 @@ public final class LlamaServer implements AutoCloseable {
         byte[] body = requestBody(image, mime, prompt, system, maxTokens);
         CountDownLatch start = new CountDownLatch(1);
         long[] begin = new long[count];
-        long[] firstText = new long[count];
+        PieceClock[] pieces = new PieceClock[count];
         long[] end = new long[count];
         int[] tokens = new int[count];
         RuntimeException[] failures = new RuntimeException[count];
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             int k = i;
+            PieceClock clock = new PieceClock(maxTokens + 8);
+            pieces[k] = clock;
             Thread t = new Thread(
                     () -> {
                         try {
                             start.await();
                             begin[k] = System.nanoTime();
-                            tokens[k] = stream(body, at -> firstText[k] = at);
+                            tokens[k] = stream(body, clock);
                             end[k] = System.nanoTime();
-                            if (firstText[k] == 0) {
-                                firstText[k] = end[k];
-                            }
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();
                         } catch (RuntimeException e) {
@@ -176,15 +175,11 @@ public final class LlamaServer implements AutoCloseable {
                 throw e;
             }
         }
-        return StreamsSample.of(begin, firstText, end, tokens);
-    }
-
-    private interface FirstText {
-        void at(long nanos);
+        return StreamsSample.of(begin, pieces, end, tokens);
     }
 
     /** Sends one streamed request and reads its events; returns the generated tokens (usage). */
-    private int stream(byte[] body, FirstText first) {
+    private int stream(byte[] body, PieceClock pieces) {
         HttpRequest request = HttpRequest.newBuilder(base.resolve("/v1/chat/completions"))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
@@ -204,7 +199,6 @@ public final class LlamaServer implements AutoCloseable {
                         + String.join("\n", lines.limit(20).toList()));
             }
             int completion = -1;
-            boolean seenText = false;
             Iterator<String> it = lines.iterator();
             while (it.hasNext()) {
                 String line = it.next();
@@ -217,9 +211,8 @@ public final class LlamaServer implements AutoCloseable {
                 }
                 JsonNode event = JSON.readTree(data);
                 JsonNode content = event.path("choices").path(0).path("delta").path("content");
-                if (!seenText && content.isTextual() && !content.asText().isEmpty()) {
-                    seenText = true;
-                    first.at(System.nanoTime());
+                if (content.isTextual() && !content.asText().isEmpty()) {
+                    pieces.piece();
                 }
                 JsonNode usage = event.path("usage").path("completion_tokens");
                 if (usage.isInt()) {

@@ -117,13 +117,15 @@ public final class LlavaRuns {
             List<Chat> chats = group.chats();
             CountDownLatch start = new CountDownLatch(1);
             long[] begin = new long[count];
-            long[] firstText = new long[count];
+            PieceClock[] pieces = new PieceClock[count];
             long[] end = new long[count];
             GenerationResult[] results = new GenerationResult[count];
             RuntimeException[] failures = new RuntimeException[count];
             List<Thread> threads = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 int k = i;
+                PieceClock clock = new PieceClock(settings.maxTokens() + 8);
+                pieces[k] = clock;
                 Chat chat = chats.get(k);
                 chat.setSystemPrompt(system);
                 chat.addUser(prompt, List.of(image));
@@ -131,11 +133,16 @@ public final class LlavaRuns {
                         () -> {
                             try {
                                 start.await();
-                                FirstText listener = new FirstText();
                                 begin[k] = System.nanoTime();
-                                results[k] = chat.generate(settings, listener);
+                                results[k] = chat.generate(settings, new GenerationListener() {
+                                    @Override
+                                    public void onText(String piece) {
+                                        if (!piece.isEmpty()) {
+                                            clock.piece();
+                                        }
+                                    }
+                                });
                                 end[k] = System.nanoTime();
-                                firstText[k] = listener.at != 0 ? listener.at : end[k];
                             } catch (InterruptedException e) {
                                 Thread.currentThread().interrupt();
                             } catch (RuntimeException e) {
@@ -155,7 +162,7 @@ public final class LlavaRuns {
                     throw e;
                 }
             }
-            return StreamsSample.of(begin, firstText, end, results);
+            return StreamsSample.of(begin, pieces, end, results);
         }
     }
 

@@ -168,6 +168,16 @@ final class PhaseRows {
                         + " (one batched decode per step)"
                         + (c ? "; llama-server: the same over its streamed responses, tokens from its usage" : ""));
         report.row(
+                k + "_all_generating_tok_per_s",
+                count + " streams: tokens/s, all generating",
+                true,
+                summary(samples, StreamsSample::allGeneratingPerSecond),
+                c ? summary(theirs, StreamsSample::allGeneratingPerSecond) : null,
+                true,
+                "pieces of text of all chats per second while every chat was generating (from the last"
+                        + " first piece to the first last piece): the batched decoding alone, no prompt"
+                        + " evaluated beside it");
+        report.row(
                 k + "_first_token_ms",
                 count + " streams: first token (ms)",
                 false,

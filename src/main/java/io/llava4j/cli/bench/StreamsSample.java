@@ -10,38 +10,60 @@ import io.llava4j.conversation.GenerationResult;
  * @param generationMs from the first chat's first text to the last chat's end
  * @param wallMs from the first start to the last end (prefill included)
  * @param firstTokenMs each chat's time from its start to its first text
+ * @param allGeneratingPerSecond pieces of text per second of all chats together while every one of
+ *     them was generating (from the last chat's first piece to the first chat's last piece: the
+ *     batched decoding alone, without prompts evaluated beside it); NaN when that window is empty
  */
 public record StreamsSample(
-        int streams, int generatedTokens, double generationMs, double wallMs, double[] firstTokenMs) {
+        int streams,
+        int generatedTokens,
+        double generationMs,
+        double wallMs,
+        double[] firstTokenMs,
+        double allGeneratingPerSecond) {
 
     /** Tokens per second of all chats together, over {@link #generationMs}. */
     public double aggregatePerSecond() {
         return generationMs <= 0 ? 0 : generatedTokens * 1000.0 / generationMs;
     }
 
-    static StreamsSample of(long[] begin, long[] firstText, long[] end, GenerationResult[] results) {
+    static StreamsSample of(long[] begin, PieceClock[] pieces, long[] end, GenerationResult[] results) {
         int[] tokens = new int[results.length];
         for (int i = 0; i < results.length; i++) {
             tokens[i] = results[i].generatedTokens();
         }
-        return of(begin, firstText, end, tokens);
+        return of(begin, pieces, end, tokens);
     }
 
-    /** From each chat's start, first text and end ({@link System#nanoTime()}) and tokens generated. */
-    static StreamsSample of(long[] begin, long[] firstText, long[] end, int[] generated) {
+    /**
+     * From each chat's start and end ({@link System#nanoTime()}), the arrival of its pieces, and the
+     * tokens it generated.
+     */
+    static StreamsSample of(long[] begin, PieceClock[] pieces, long[] end, int[] generated) {
         long firstBegin = Long.MAX_VALUE;
         long firstFirst = Long.MAX_VALUE;
+        long lastFirst = Long.MIN_VALUE;
+        long firstLast = Long.MAX_VALUE;
         long lastEnd = Long.MIN_VALUE;
         int tokens = 0;
         double[] ttft = new double[begin.length];
         for (int i = 0; i < begin.length; i++) {
+            long first = pieces[i].first(end[i]);
             firstBegin = Math.min(firstBegin, begin[i]);
-            firstFirst = Math.min(firstFirst, firstText[i]);
+            firstFirst = Math.min(firstFirst, first);
+            lastFirst = Math.max(lastFirst, first);
+            firstLast = Math.min(firstLast, pieces[i].last(end[i]));
             lastEnd = Math.max(lastEnd, end[i]);
             tokens += generated[i];
-            ttft[i] = (firstText[i] - begin[i]) / 1e6;
+            ttft[i] = (first - begin[i]) / 1e6;
         }
+        int inWindow = 0;
+        for (PieceClock p : pieces) {
+            inWindow += p.countIn(lastFirst, firstLast);
+        }
+        double window = (firstLast - lastFirst) / 1e9;
+        double all = window > 0 && inWindow > 0 ? inWindow / window : Double.NaN;
         return new StreamsSample(
-                begin.length, tokens, (lastEnd - firstFirst) / 1e6, (lastEnd - firstBegin) / 1e6, ttft);
+                begin.length, tokens, (lastEnd - firstFirst) / 1e6, (lastEnd - firstBegin) / 1e6, ttft, all);
     }
 }
