@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -138,44 +137,7 @@ public final class LlamaServer implements AutoCloseable {
     public StreamsSample round(int count, byte[] image, String mime, String prompt, String system, int maxTokens)
             throws InterruptedException {
         byte[] body = requestBody(image, mime, prompt, system, maxTokens);
-        CountDownLatch start = new CountDownLatch(1);
-        long[] begin = new long[count];
-        PieceClock[] pieces = new PieceClock[count];
-        long[] end = new long[count];
-        int[] tokens = new int[count];
-        RuntimeException[] failures = new RuntimeException[count];
-        List<Thread> threads = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            int k = i;
-            PieceClock clock = new PieceClock(maxTokens + 8);
-            pieces[k] = clock;
-            Thread t = new Thread(
-                    () -> {
-                        try {
-                            start.await();
-                            begin[k] = System.nanoTime();
-                            tokens[k] = stream(body, clock);
-                            end[k] = System.nanoTime();
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        } catch (RuntimeException e) {
-                            failures[k] = e;
-                        }
-                    },
-                    "bench-server-stream-" + k);
-            t.start();
-            threads.add(t);
-        }
-        start.countDown();
-        for (Thread t : threads) {
-            t.join();
-        }
-        for (RuntimeException e : failures) {
-            if (e != null) {
-                throw e;
-            }
-        }
-        return StreamsSample.of(begin, pieces, end, tokens);
+        return StreamsRound.run(count, maxTokens, "bench-server-stream", (k, clock) -> stream(body, clock));
     }
 
     /** Sends one streamed request and reads its events; returns the generated tokens (usage). */

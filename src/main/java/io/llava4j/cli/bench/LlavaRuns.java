@@ -10,7 +10,6 @@ import io.llava4j.image.ChatImage;
 import io.llava4j.model.ContextOptions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
 
 /**
@@ -115,54 +114,24 @@ public final class LlavaRuns {
     public StreamsSample streams(LlavaModel llava, int count) throws InterruptedException {
         try (ChatGroup group = llava.newChatGroup(context, count)) {
             List<Chat> chats = group.chats();
-            CountDownLatch start = new CountDownLatch(1);
-            long[] begin = new long[count];
-            PieceClock[] pieces = new PieceClock[count];
-            long[] end = new long[count];
-            GenerationResult[] results = new GenerationResult[count];
-            RuntimeException[] failures = new RuntimeException[count];
-            List<Thread> threads = new ArrayList<>();
-            for (int i = 0; i < count; i++) {
-                int k = i;
-                PieceClock clock = new PieceClock(settings.maxTokens() + 8);
-                pieces[k] = clock;
-                Chat chat = chats.get(k);
+            for (Chat chat : chats) {
                 chat.setSystemPrompt(system);
                 chat.addUser(prompt, List.of(image));
-                Thread t = new Thread(
-                        () -> {
-                            try {
-                                start.await();
-                                begin[k] = System.nanoTime();
-                                results[k] = chat.generate(settings, new GenerationListener() {
-                                    @Override
-                                    public void onText(String piece) {
-                                        if (!piece.isEmpty()) {
-                                            clock.piece();
-                                        }
+            }
+            return StreamsRound.run(
+                    count,
+                    settings.maxTokens(),
+                    "bench-stream",
+                    (k, clock) -> chats.get(k)
+                            .generate(settings, new GenerationListener() {
+                                @Override
+                                public void onText(String piece) {
+                                    if (!piece.isEmpty()) {
+                                        clock.piece();
                                     }
-                                });
-                                end[k] = System.nanoTime();
-                            } catch (InterruptedException e) {
-                                Thread.currentThread().interrupt();
-                            } catch (RuntimeException e) {
-                                failures[k] = e;
-                            }
-                        },
-                        "bench-stream-" + k);
-                t.start();
-                threads.add(t);
-            }
-            start.countDown();
-            for (Thread t : threads) {
-                t.join();
-            }
-            for (RuntimeException e : failures) {
-                if (e != null) {
-                    throw e;
-                }
-            }
-            return StreamsSample.of(begin, pieces, end, results);
+                                }
+                            })
+                            .generatedTokens());
         }
     }
 

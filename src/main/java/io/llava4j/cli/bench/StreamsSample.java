@@ -1,7 +1,5 @@
 package io.llava4j.cli.bench;
 
-import io.llava4j.conversation.GenerationResult;
-
 /**
  * One round of concurrent chats.
  *
@@ -25,14 +23,6 @@ public record StreamsSample(
     /** Tokens per second of all chats together, over {@link #generationMs}. */
     public double aggregatePerSecond() {
         return generationMs <= 0 ? 0 : generatedTokens * 1000.0 / generationMs;
-    }
-
-    static StreamsSample of(long[] begin, PieceClock[] pieces, long[] end, GenerationResult[] results) {
-        int[] tokens = new int[results.length];
-        for (int i = 0; i < results.length; i++) {
-            tokens[i] = results[i].generatedTokens();
-        }
-        return of(begin, pieces, end, tokens);
     }
 
     /**
