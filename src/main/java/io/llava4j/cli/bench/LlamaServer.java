@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llava4j.Llava4jException;
 import io.llava4j.Llava4jException.Code;
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
@@ -73,13 +72,7 @@ public final class LlamaServer implements AutoCloseable {
             cmd.add(tool.toString());
             cmd.addAll(args);
             cmd.addAll(List.of("--host", "127.0.0.1", "--port", Integer.toString(port)));
-            ProcessBuilder pb = new ProcessBuilder(cmd)
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectErrorStream(true)
-                    .redirectOutput(log.toFile());
-            // LLAMA_ARG_* set defaults for every option not on the command line
-            pb.environment().keySet().removeIf(k -> k.startsWith("LLAMA_ARG_") || k.startsWith("MTMD_"));
-            p = pb.start();
+            p = MtmdCli.toolProcess(cmd, log).start();
             LlamaServer server = new LlamaServer(
                     p,
                     log,
@@ -222,10 +215,7 @@ public final class LlamaServer implements AutoCloseable {
 
     private String tail() {
         try {
-            String[] lines =
-                    Files.readString(log, StandardCharsets.UTF_8).strip().split("\n");
-            int from = Math.max(0, lines.length - 15);
-            return String.join("\n", java.util.Arrays.copyOfRange(lines, from, lines.length));
+            return MtmdCli.tail(Files.readString(log, StandardCharsets.UTF_8));
         } catch (IOException e) {
             return "(its log " + log + " cannot be read: " + e.getMessage() + ")";
         }

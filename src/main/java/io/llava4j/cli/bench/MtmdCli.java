@@ -68,12 +68,7 @@ public final class MtmdCli {
         Path log = null;
         try {
             log = Files.createTempFile("llava4j-bench-mtmd", ".log");
-            ProcessBuilder pb = new ProcessBuilder(command())
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectErrorStream(true)
-                    .redirectOutput(log.toFile());
-            // LLAMA_ARG_* set defaults for every option not on the command line, MTMD_* add output
-            pb.environment().keySet().removeIf(k -> k.startsWith("LLAMA_ARG_") || k.startsWith("MTMD_"));
+            ProcessBuilder pb = toolProcess(command(), log);
             long t0 = System.nanoTime();
             Process p = pb.start();
             long peakKib = 0;
@@ -164,7 +159,22 @@ public final class MtmdCli {
                         + " another llama.cpp version, or not llama-mtmd-cli?); its output ends:\n" + tail(output));
     }
 
-    private static String tail(String output) {
+    /**
+     * A llama.cpp tool's process: no input, stdout and stderr together into {@code log}, and none of
+     * the environment variables that change its options behind the command line ({@code LLAMA_ARG_*}
+     * set a default for every option not given, {@code MTMD_*} add output).
+     */
+    static ProcessBuilder toolProcess(List<String> command, Path log) {
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("LLAMA_ARG_") || k.startsWith("MTMD_"));
+        return pb;
+    }
+
+    /** The last 15 lines of a tool's output. */
+    static String tail(String output) {
         String[] lines = output.strip().split("\n");
         int from = Math.max(0, lines.length - 15);
         return String.join("\n", java.util.Arrays.copyOfRange(lines, from, lines.length));
