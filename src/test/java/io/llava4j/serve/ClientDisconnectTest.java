@@ -158,18 +158,18 @@ class ClientDisconnectTest {
      * Regression: Jetty's idle timeout (30 s by default) failed a request whose connection stayed
      * silent that long, which cancelled it: every non-streamed answer, and every streamed prefill,
      * that took longer (a first question to a 7B model on a CPU does). With a 300 ms timeout, a
-     * non-streamed answer worked out over more than 1 s (the pool slows each piece down) is answered
-     * in full.
+     * non-streamed answer whose connection stays silent for 1.2 s (the pool holds the request back
+     * before answering it) is answered in full.
      */
     @Test
     void anAnswerThatTakesLongerThanTheIdleTimeoutIsAnsweredInFull() throws Exception {
-        Observed pool = new Observed(0, 5);
+        Observed pool = new Observed(0, 1200);
         ServeConfig config = ServeConfig.defaults().withIdleTimeout(Duration.ofMillis(300));
         try (ServerFixture f = new ServerFixture(List.of(), List.of(ServerFixture.MODEL), config, 1, 0)) {
             f.server.add(pool);
             long t0 = System.nanoTime();
-            try (Socket client = post(f, greedy("Tell me about the sea", 250))) {
-                assertAnswer(readResponse(client.getInputStream()), 250);
+            try (Socket client = post(f, greedy("Tell me about the sea", 20))) {
+                assertAnswer(readResponse(client.getInputStream()), 20);
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
             assertTrue(seconds > 1.0, "the answer took " + seconds + " s: not longer than the idle timeout");
@@ -265,15 +265,15 @@ class ClientDisconnectTest {
         final AtomicInteger pieces = new AtomicInteger();
 
         final BlockingQueue<GenerationResult> results = new LinkedBlockingQueue<>();
-        /** How long each piece is held back (ms), to make an answer slow. */
-        private final long pieceMillis;
+        /** How long each request is held back (ms) before it is answered, to make it slow. */
+        private final long delayMillis;
 
         Observed(int maxQueue) {
             this(maxQueue, 0);
         }
 
-        Observed(int maxQueue, long pieceMillis) {
-            this.pieceMillis = pieceMillis;
+        Observed(int maxQueue, long delayMillis) {
+            this.delayMillis = delayMillis;
             ContextOptions big = ContextOptions.defaults()
                     .withContextLength(4096)
                     .withThreads(2)
@@ -289,6 +289,13 @@ class ClientDisconnectTest {
         @Override
         public GenerationResult complete(
                 Completion completion, GenerationListener listener, Cancellation cancellation) {
+            if (delayMillis > 0) {
+                try {
+                    Thread.sleep(delayMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             AtomicBoolean first = new AtomicBoolean(true);
             GenerationResult r = pool.complete(
                     completion,
@@ -296,13 +303,6 @@ class ClientDisconnectTest {
                         @Override
                         public void onText(String piece) {
                             pieces.incrementAndGet();
-                            if (pieceMillis > 0) {
-                                try {
-                                    Thread.sleep(pieceMillis);
-                                } catch (InterruptedException e) {
-                                    Thread.currentThread().interrupt();
-                                }
-                            }
                             if (first.getAndSet(false)) {
                                 generating.release();
                             }
