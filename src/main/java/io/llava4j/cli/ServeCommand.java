@@ -33,6 +33,7 @@ import picocli.CommandLine.Spec;
             "Serve one or several models over HTTP with OpenAI's Chat Completions API (images included).",
             "Endpoints: POST /v1/chat/completions, GET /v1/models, GET /health, GET /metrics.",
             "Several models: --model for the first, --serve for each further one; requests pick one by its id.",
+            "--system is the system prompt of requests that send no system message (theirs wins).",
             "Without --model or --serve it serves the built-in demo pair with random weights."
         })
 final class ServeCommand implements Callable<Integer> {
@@ -157,7 +158,13 @@ final class ServeCommand implements Callable<Integer> {
                 if (!running.serve(
                         model,
                         () -> ModelServer.attach(
-                                server, model, s.id(), parallel, modelOptions.contextOptions(), maxQueue))) {
+                                server,
+                                model,
+                                s.id(),
+                                parallel,
+                                modelOptions.contextOptions(),
+                                maxQueue,
+                                modelOptions.system))) {
                     return 0; // stopped by a signal while loading
                 }
             }

@@ -28,7 +28,9 @@ import java.util.Set;
  * longer fits a sequence, its oldest turns are dropped ({@link ContextPolicy#DROP_OLDEST_TURNS}). A request takes the free chat whose turns share the longest prefix with its history:
  * OpenAI clients resend the whole conversation each turn, and that chat already holds it, so only
  * the new turns are evaluated (and its images are not encoded again). Requests that find every
- * chat busy wait in a queue of at most {@code maxQueue}; beyond that they are refused.
+ * chat busy wait in a queue of at most {@code maxQueue}; beyond that they are refused. A request
+ * without a system message gets the pool's default system prompt (the template's unless one was
+ * given).
  *
  * <p>Thread-safe. Owns its chats (closed by {@link #shutdown}), not the model.
  */
@@ -38,6 +40,7 @@ final class ChatPool implements CompletionEngine {
     private final EmbeddingCache imageCache;
     private final List<Slot> slots = new ArrayList<>();
     private final int maxQueue;
+    private final String defaultSystemPrompt;
     private int waiting;
     private int busy;
     private boolean closing;
@@ -57,16 +60,34 @@ final class ChatPool implements CompletionEngine {
 
     /**
      * Opens a group of {@code parallel} chats of {@code model}: one context of {@code parallel}
-     * sequences of {@code options.contextLength()} positions each.
+     * sequences of {@code options.contextLength()} positions each. Requests without a system
+     * message get the template's default system prompt.
      *
      * @param id the model id clients name
      * @throws Llava4jException if the context cannot be created
      */
     ChatPool(LlavaModel model, String id, int parallel, ContextOptions options, int maxQueue) {
+        this(model, id, parallel, options, maxQueue, null);
+    }
+
+    /**
+     * As {@link #ChatPool(LlavaModel, String, int, ContextOptions, int)}, with the system prompt
+     * of requests that carry none.
+     *
+     * @param defaultSystemPrompt null for the template's default, "" for none
+     */
+    ChatPool(
+            LlavaModel model,
+            String id,
+            int parallel,
+            ContextOptions options,
+            int maxQueue,
+            String defaultSystemPrompt) {
         if (parallel < 1 || maxQueue < 0) {
             throw new IllegalArgumentException("parallel must be >= 1 and maxQueue >= 0");
         }
         this.maxQueue = maxQueue;
+        this.defaultSystemPrompt = defaultSystemPrompt;
         this.group = model.newChatGroup(options, parallel);
         this.imageCache = model.embeddingCache();
         for (Chat chat : group.chats()) {
@@ -105,7 +126,12 @@ final class ChatPool implements CompletionEngine {
     }
 
     @Override
-    public GenerationResult complete(Completion completion, GenerationListener listener, Cancellation cancellation) {
+    public GenerationResult complete(Completion request, GenerationListener listener, Cancellation cancellation) {
+        // the default goes in before a chat is picked: a chat that holds a conversation under it
+        // is found again by the conversation's next request, which carries no system message either
+        Completion completion = request.systemPrompt() == null && defaultSystemPrompt != null
+                ? new Completion(defaultSystemPrompt, request.history(), request.settings())
+                : request;
         Slot slot = acquire(completion, cancellation);
         try {
             cancellation.onCancel(() -> cancelChat(slot.chat));

@@ -55,7 +55,7 @@ interface CompletionEngine extends AutoCloseable {
     /**
      * One request's conversation.
      *
-     * @param systemPrompt null for the template's default
+     * @param systemPrompt null for the engine's default (the template's unless the server was given one)
      * @param history alternating user and assistant messages, starting and ending with a user message
      */
     record Completion(String systemPrompt, List<Message> history, GenerationSettings settings) {

@@ -14,7 +14,8 @@ public final class ModelServer {
     /**
      * Opens {@code parallel} chats of {@code model} and starts answering requests for {@code id}
      * with them; the server owns them from then on (its {@link LlavaServer#close()} frees them),
-     * the caller keeps the model and closes it after the server.
+     * the caller keeps the model and closes it after the server. Requests without a system
+     * message get the template's default system prompt.
      *
      * @param id the model id clients send: one of {@link LlavaServer#modelIds()}
      * @param options each chat's context (its length is the context clients see)
@@ -25,9 +26,27 @@ public final class ModelServer {
      */
     public static void attach(
             LlavaServer server, LlavaModel model, String id, int parallel, ContextOptions options, int maxQueue) {
+        attach(server, model, id, parallel, options, maxQueue, null);
+    }
+
+    /**
+     * As {@link #attach(LlavaServer, LlavaModel, String, int, ContextOptions, int)}, with the
+     * system prompt of requests that carry no system message (a request's own system messages
+     * replace it).
+     *
+     * @param systemPrompt null for the template's default, "" for none
+     */
+    public static void attach(
+            LlavaServer server,
+            LlavaModel model,
+            String id,
+            int parallel,
+            ContextOptions options,
+            int maxQueue,
+            String systemPrompt) {
         if (!server.modelIds().contains(id)) {
             throw new IllegalArgumentException("'" + id + "' is none of the server's ids " + server.modelIds());
         }
-        server.add(new ChatPool(model, id, parallel, options, maxQueue));
+        server.add(new ChatPool(model, id, parallel, options, maxQueue, systemPrompt));
     }
 }
