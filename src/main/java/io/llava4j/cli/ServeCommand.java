@@ -5,6 +5,7 @@ import io.llava4j.serve.LlavaServer;
 import io.llava4j.serve.ModelServer;
 import io.llava4j.serve.ServeConfig;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -92,6 +93,17 @@ final class ServeCommand implements Callable<Integer> {
     String maxBody;
 
     @Option(
+            names = "--idle-timeout",
+            paramLabel = "DURATION",
+            defaultValue = "30s",
+            converter = DurationArg.Converter.class,
+            description = "How long a connection may stay silent while the server waits for its client (sending a"
+                    + " request, reading an answer) before it is closed, e.g. 30s, 2m, 500ms (default:"
+                    + " ${DEFAULT-VALUE}). An answer being worked out is never cut short by it, however long it"
+                    + " takes.")
+    Duration idleTimeout;
+
+    @Option(
             names = "--allow-local-urls",
             description = "Let image URLs reach loopback, private and link-local addresses (refused by default:"
                     + " clients could otherwise probe this machine's network).")
@@ -137,8 +149,7 @@ final class ServeCommand implements Callable<Integer> {
                     spec.commandLine(), "--alias names the --model's id; give a --serve model its id with alias=ID");
         }
         String key = apiKey != null ? apiKey : System.getenv(API_KEY_ENV);
-        ServeConfig config =
-                new ServeConfig(host, port, key, bodyLimit, allowLocalUrls, ServeConfig.DEFAULT_IDLE_TIMEOUT);
+        ServeConfig config = new ServeConfig(host, port, key, bodyLimit, allowLocalUrls, idleTimeout);
         List<Served> served = served(err);
 
         LlavaServer server =
