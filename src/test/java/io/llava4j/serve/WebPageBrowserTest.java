@@ -2,6 +2,7 @@ package io.llava4j.serve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.llava4j.conversation.LlavaModel;
@@ -23,14 +24,16 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The page at {@code /} in a real browser: Debian's chromium, headless, through chromedriver. It
  * uploads an image, asks, sees the streamed answer with its timings, stops a long answer, starts
- * a new chat. Screenshots go to {@code target/screenshots/}. Needs {@code chromium} and {@code
- * chromium-driver} (which {@code .ci/run} installs); their paths can be given with {@code
- * -Dllava4j.chromium} and {@code -Dllava4j.chromedriver}.
+ * a new chat; with two models served, it picks the second and is answered by it. Screenshots go
+ * to {@code target/screenshots/}. Needs {@code chromium} and {@code chromium-driver} (which
+ * {@code .ci/run} installs); their paths can be given with {@code -Dllava4j.chromium} and
+ * {@code -Dllava4j.chromedriver}.
  */
 class WebPageBrowserTest {
     @TempDir
@@ -152,6 +155,68 @@ class WebPageBrowserTest {
         browser.findElement(By.id("new-chat")).click();
         assertEquals(0, browser.findElements(By.cssSelector(".msg")).size());
         screenshot("new-chat");
+    }
+
+    /**
+     * A server of two models (the class's as {@code alpha}, a pair of other weights as
+     * {@code beta}): the picker lists both ids in the server's order, starting at the first; the
+     * question asked after picking the second is counted by the server under {@code beta} only,
+     * and the page shows {@code beta}'s answer, which is not {@code alpha}'s.
+     */
+    @Test
+    void thePickedModelAnswers() throws Exception {
+        TinyModels.Pair other = TinyModels.llava15(dir.resolve("beta"), 23);
+        String question = "Describe the sea in one sentence";
+        try (LlavaModel beta = LlavaModel.open(other.lm(), other.mmproj());
+                ServerFixture two = new ServerFixture(
+                        List.of(model, beta), List.of("alpha", "beta"), ServeConfig.defaults(), 1, 4)) {
+            browser.get(two.base.resolve("/").toString());
+            WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
+            wait.until(d -> d.findElements(By.cssSelector("#model option")).size() == 2);
+            WebElement element = browser.findElement(By.id("model"));
+            Select picker = new Select(element);
+            assertEquals(
+                    List.of("alpha", "beta"),
+                    picker.getOptions().stream()
+                            .map(o -> o.getAttribute("value"))
+                            .toList());
+            assertEquals("alpha", picker.getFirstSelectedOption().getAttribute("value"));
+            assertTrue(element.isEnabled(), "two models: the picker can be used");
+            picker.selectByValue("beta");
+
+            setValue("temperature", "0");
+            setValue("max_tokens", "8");
+            browser.findElement(By.id("prompt")).sendKeys(question);
+            browser.findElement(By.id("send")).click();
+            WebElement answer = wait.until(d -> done(d, 0));
+            assertTrue(
+                    List.of("stop", "length").contains(answer.getAttribute("data-done")),
+                    answer.getAttribute("data-done"));
+            String text = answer.findElement(By.className("text")).getText();
+            screenshot("two-models");
+
+            // the streamed response is counted once it has been written: wait for it
+            new WebDriverWait(browser, Duration.ofSeconds(10))
+                    .withMessage(() -> "no answer counted under beta:\n"
+                            + two.get("/metrics").body())
+                    .until(d -> ServerTest.series(two.get("/metrics").body(), answered("beta")) == 1);
+            assertEquals(0, ServerTest.series(two.get("/metrics").body(), answered("alpha")));
+            String betas = apiAnswer(two, "beta", question);
+            assertNotEquals(apiAnswer(two, "alpha", question), betas, "two weights, two greedy answers");
+            assertEquals(betas.strip(), text.strip());
+        }
+    }
+
+    /** The metrics series of {@code model}'s answered completions. */
+    private static String answered(String model) {
+        return "llava4j_requests_total{endpoint=\"/v1/chat/completions\",model=\"" + model + "\",status=\"200\"}";
+    }
+
+    /** {@code model}'s greedy answer of 8 tokens to {@code question}, asked over the API. */
+    private static String apiAnswer(ServerFixture on, String model, String question) {
+        return on.complete(ServerFixture.greedy(question, 8).put("model", model))
+                .at("/choices/0/message/content")
+                .asText();
     }
 
     /** Answer {@code index} once it has ended, else null. */
