@@ -11,13 +11,10 @@ import io.llava4j.sampling.StopDetector;
 import io.llava4j.sampling.Utf8Streamer;
 import io.llava4j.template.ChatTemplate;
 import io.llava4j.template.Message;
-import io.llava4j.template.PromptLayout;
 import io.llava4j.template.Role;
 import java.nio.FloatBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Objects;
@@ -32,7 +29,8 @@ import java.util.function.ToIntFunction;
  * Prompt} and has the sequence hold it: the longest prefix already held is kept and only the
  * rest is evaluated, so a follow-up question costs its own tokens and editing or truncating history
  * re-evaluates from the first change. An answer is kept as the tokens that were sampled, so the
- * next prompt continues from exactly what the cache holds (no detokenize-and-tokenize round trip).
+ * next prompt continues from exactly what the cache holds (no detokenize-and-tokenize round trip);
+ * answers before an edited or dropped turn stay as sampled too.
  * Images come from the model's {@link EmbeddingCache}: a picture seen before is not encoded again.
  *
  * <p>Image placement: see {@link Message}. A prompt with one image uses the model's full layout
@@ -62,8 +60,10 @@ public final class Chat implements AutoCloseable {
     private GenerationSettings settings = GenerationSettings.defaults();
     private ContextPolicy contextPolicy = ContextPolicy.FAIL;
     private GenerationResult last;
-    /** The last answered prompt with its answer's tokens; null when there is none to continue from. */
-    private Transcript transcript;
+    /** The answered prompts with their answers' tokens: what a prompt continues from. */
+    private final Transcripts transcripts = new Transcripts();
+    /** Tokens the next {@link #plan} takes instead of tokenizing, if it renders the same text; or null. */
+    private RenderedConversation prepared;
 
     private volatile boolean cancelRequested;
     private volatile boolean closed;
@@ -181,9 +181,43 @@ public final class Chat implements AutoCloseable {
                     Code.INVALID_ARGUMENT, "cannot keep " + count + " of " + turns.size() + " turns");
         }
         turns.subList(count, turns.size()).clear();
-        if (transcript != null && transcript.turns() > count) {
-            transcript = null;
-        }
+        transcripts.keepWithin(count);
+    }
+
+    /**
+     * KV positions {@link #generate} keeps after {@link #replaceConversation}{@code (conversation)}:
+     * the longest prefix of its prompt the cache holds, whatever turn or system prompt differs (unless
+     * turns are dropped for room). Reads what the chat holds, never its context (safe while other
+     * chats of its {@link ChatGroup} decode): compares held positions, and tokenizes the new turns
+     * only when the chat holds more than its last kept answer.
+     *
+     * @throws Llava4jException {@code INVALID_ARGUMENT} if {@code conversation} was rendered for
+     *     another model; {@code ILLEGAL_STATE} while generating
+     */
+    public int reusablePositions(RenderedConversation conversation) {
+        idle();
+        conversation.requireModel(model);
+        int common = RenderedConversation.commonTurns(turns, conversation.turns());
+        return conversation.keptBy(sequence, transcripts.within(common), vocab);
+    }
+
+    /**
+     * Makes {@code conversation}'s system prompt and turns this chat's, ready for {@link #generate}:
+     * the turns both share stay (answers as sampled), the others are replaced; generate then keeps
+     * {@link #reusablePositions} and evaluates the rest from {@code conversation}'s tokens.
+     *
+     * @throws Llava4jException {@code INVALID_ARGUMENT} if {@code conversation} was rendered for
+     *     another model; {@code ILLEGAL_STATE} while generating
+     */
+    public void replaceConversation(RenderedConversation conversation) {
+        idle();
+        conversation.requireModel(model);
+        List<Message> wanted = conversation.turns();
+        int common = RenderedConversation.commonTurns(turns, wanted);
+        truncate(common);
+        systemPrompt = conversation.systemPrompt();
+        turns.addAll(wanted.subList(common, wanted.size()));
+        prepared = conversation;
     }
 
     /** Drops the last turn (e.g. a question whose evaluation was cancelled); nothing if empty. */
@@ -318,7 +352,7 @@ public final class Chat implements AutoCloseable {
 
     /** What a saved conversation needs: turns, settings and the tokens of the last answer. */
     ChatFile.Snapshot snapshot() {
-        return new ChatFile.Snapshot(systemPrompt, settings, List.copyOf(turns), transcript);
+        return new ChatFile.Snapshot(systemPrompt, settings, List.copyOf(turns), transcripts.within(turns.size()));
     }
 
     /**
@@ -331,7 +365,8 @@ public final class Chat implements AutoCloseable {
         settings = saved.settings();
         turns.clear();
         turns.addAll(saved.turns());
-        transcript = saved.transcript();
+        transcripts.clear();
+        transcripts.add(saved.transcript());
         if (kv != null) {
             sequence.restore(kv.units(), kv.in(), kv.size());
         } else {
@@ -371,7 +406,7 @@ public final class Chat implements AutoCloseable {
                 return new Plan(rendered, images, prompt, dropped);
             }
             turns.subList(0, 2).clear();
-            transcript = null;
+            transcripts.clear();
             dropped += 2;
         }
     }
@@ -466,8 +501,8 @@ public final class Chat implements AutoCloseable {
         long t3 = System.nanoTime();
         String text = answer.toString();
         turns.add(Message.assistant(text));
-        transcript = Transcript.after(
-                rendered, prompt, sampled, answerTokens(sampled, count, text), text, turns, layout(images));
+        transcripts.add(Transcript.after(
+                rendered, prompt, vocab, sampled, count, text, turns, EmbeddingKey.Layout.of(images.size())));
         return new GenerationResult(
                 text,
                 finish,
@@ -484,30 +519,34 @@ public final class Chat implements AutoCloseable {
 
     /**
      * The prompt for {@code rendered}: the last transcript's units and the tokens of what follows
-     * its answer when the conversation continues it, else the whole rendering tokenized.
+     * its answer when the conversation continues it, else the whole rendering tokenized (or the
+     * tokens of the conversation {@link #replaceConversation} gave, if it renders alike).
      */
     private Prompt prompt(String rendered, List<ChatImage> images, GenerationListener listener) {
-        EmbeddingKey.Layout layout = layout(images);
+        EmbeddingKey.Layout layout = EmbeddingKey.Layout.of(images.size());
         List<Unit> units = new ArrayList<>();
-        String text = rendered;
         int firstImage = 0;
-        String continuation = transcript != null ? transcript.continuation(rendered, turns, layout) : null;
+        List<int[]> texts;
+        RenderedConversation given = prepared;
+        prepared = null; // its turns are the chat's only until the first plan
+        Transcript from = transcripts.within(turns.size());
+        String continuation = from != null ? from.continuation(rendered, turns, layout) : null;
         if (continuation != null) {
-            units.addAll(transcript.units());
-            text = continuation;
-            firstImage = transcript.images();
+            units.addAll(from.units());
+            firstImage = from.images();
+            texts = RenderedConversation.tokenize(vocab, continuation, images.size() - firstImage, false);
+        } else if (given != null && given.rendered().equals(rendered)) {
+            texts = given.texts();
+        } else {
+            texts = RenderedConversation.tokenize(vocab, rendered, images.size(), true);
         }
-        boolean fromStart = continuation == null;
-        PromptLayout parts = PromptLayout.of(text).requireImages(images.size() - firstImage);
-        for (PromptLayout.Part part : parts.parts()) {
-            if (part instanceof PromptLayout.Text t) {
-                int[] ids = vocab.tokenize(t.text(), fromStart && t.addBos(), true);
-                if (ids.length > 0) {
-                    units.add(new Unit.Tokens(ids));
-                }
-            } else if (part instanceof PromptLayout.Image slot) {
-                int index = firstImage + slot.index();
+        for (int i = 0; i < texts.size(); i++) {
+            if (i > 0) {
+                int index = firstImage + i - 1;
                 units.add(embed(images.get(index), layout, index, images.size(), listener));
+            }
+            if (texts.get(i).length > 0) {
+                units.add(new Unit.Tokens(texts.get(i)));
             }
         }
         return Prompt.of(units);
@@ -533,42 +572,12 @@ public final class Chat implements AutoCloseable {
         throw new IllegalStateException("image " + named.key().id() + " is in the transcript but in no turn");
     }
 
-    /**
-     * How many of the answer's tokens spell exactly its text: all of them, unless a stop string
-     * cut the text inside the tokens; then the tokens before it, or -1 if no boundary matches.
-     */
-    private int answerTokens(int[] sampled, int count, String text) {
-        // decoded as the streamer decodes: bytes that are not UTF-8 became U+FFFD in the text too
-        if (vocab.detokenize(Arrays.copyOf(sampled, count)).equals(text)) {
-            return count;
-        }
-        byte[] want = text.getBytes(StandardCharsets.UTF_8);
-        int at = 0;
-        int match = want.length == 0 ? 0 : -1;
-        for (int i = 0; i < count && at <= want.length; i++) {
-            byte[] piece = vocab.piece(sampled[i]);
-            if (at + piece.length > want.length
-                    || !Arrays.equals(piece, 0, piece.length, want, at, at + piece.length)) {
-                break;
-            }
-            at += piece.length;
-            if (at == want.length) {
-                match = i + 1;
-            }
-        }
-        return match < 0 ? -1 : match;
-    }
-
     private List<ChatImage> allImages() {
         List<ChatImage> images = new ArrayList<>();
         for (Message t : turns) {
             images.addAll(t.images());
         }
         return images;
-    }
-
-    private static EmbeddingKey.Layout layout(List<ChatImage> images) {
-        return images.size() > 1 ? EmbeddingKey.Layout.MULTI : EmbeddingKey.Layout.SINGLE;
     }
 
     private static long millis(long nanos) {

@@ -21,7 +21,12 @@ public record EmbeddingKey(String imageSha256, String mmprojIdentity, Layout lay
         /** The only image of the prompt: the model's full layout (anyres tiles and merge). */
         SINGLE,
         /** One of several: one crop per image (LLaVA-NeXT's multi-image path). */
-        MULTI
+        MULTI;
+
+        /** The layout of each image of a prompt with {@code images} images. */
+        static Layout of(int images) {
+            return images > 1 ? MULTI : SINGLE;
+        }
     }
 
     public EmbeddingKey {

@@ -12,6 +12,7 @@ import io.llava4j.model.LanguageModel;
 import io.llava4j.model.ModelFileCheck;
 import io.llava4j.model.ModelOptions;
 import io.llava4j.nativeio.SharedHandle;
+import io.llava4j.template.Message;
 import io.llava4j.template.ModelFacts;
 import io.llava4j.template.TemplateChoice;
 import io.llava4j.template.TemplateSelector;
@@ -20,6 +21,7 @@ import io.llava4j.vision.ImageEmbedder.EncodeProgress;
 import io.llava4j.vision.MmprojConfig;
 import io.llava4j.vision.VisionEncoder;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -230,6 +232,25 @@ public final class LlavaModel implements AutoCloseable {
     public TemplateChoice template() {
         checkOpen();
         return template;
+    }
+
+    /**
+     * Renders a conversation with this model's template and tokenizes it, its images named but not
+     * encoded: see {@link RenderedConversation}. Touches no context.
+     *
+     * @param systemPrompt null for the template's default, "" for none
+     * @param turns user and assistant turns, alternating, starting and ending with a question
+     * @throws Llava4jException {@code INVALID_ARGUMENT} if the template cannot render the turns
+     *     (see {@link io.llava4j.template.ChatTemplate#render}) or they have images and the model
+     *     has no mmproj
+     */
+    public RenderedConversation render(String systemPrompt, List<Message> turns) {
+        checkOpen();
+        if (embedder == null && turns.stream().anyMatch(m -> !m.images().isEmpty())) {
+            throw new Llava4jException(
+                    Code.INVALID_ARGUMENT, lmName + " was opened without an mmproj: it cannot see images");
+        }
+        return RenderedConversation.of(this, systemPrompt, turns);
     }
 
     /**

@@ -286,6 +286,36 @@ final class Sequence implements AutoCloseable {
         }
     }
 
+    /**
+     * How many of {@code tokens} this sequence holds from position {@code at} on, counted from
+     * their start (0 when {@code at} is not held).
+     */
+    int heldTokens(int at, int[] tokens) {
+        int n = Math.min(tokens.length, held - at);
+        for (int i = 0; i < n; i++) {
+            if (ids[at + i] != tokens[i]) {
+                return i;
+            }
+        }
+        return Math.max(0, n);
+    }
+
+    /**
+     * The positions of the image this sequence holds at position {@code at} if it is {@code key}'s
+     * (a key fixes how many positions an image spans), else 0.
+     */
+    int heldImage(int at, EmbeddingKey key) {
+        for (HeldImage h : images) {
+            if (h.start() == at) {
+                return h.image().key().equals(key) ? h.image().positions() : 0;
+            }
+            if (h.start() > at) {
+                break;
+            }
+        }
+        return 0;
+    }
+
     /** Positions of the longest prefix of {@code units} that this sequence holds. */
     private int commonPrefix(List<Unit> units) {
         int pos = 0;

@@ -1,6 +1,8 @@
 package io.llava4j.conversation;
 
+import io.llava4j.model.Vocabulary;
 import io.llava4j.template.Message;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -25,17 +27,19 @@ record Transcript(String rendered, List<Unit> units, String answer, int turns, i
     /**
      * The transcript after an answer, or null if its tokens do not spell its text.
      *
-     * @param answerTokens how many of {@code sampled} spell {@code answer} exactly, -1 if none do
+     * @param sampled the answer's tokens, {@code count} of them
      */
     static Transcript after(
             String rendered,
             Prompt prompt,
+            Vocabulary vocab,
             int[] sampled,
-            int answerTokens,
+            int count,
             String answer,
             List<Message> turns,
             EmbeddingKey.Layout layout) {
-        if (answerTokens < 0 || answer.isEmpty()) {
+        int answerTokens = answer.isEmpty() ? -1 : answerTokens(vocab, sampled, count, answer);
+        if (answerTokens < 0) {
             return null;
         }
         List<Unit> units = new ArrayList<>(prompt.units().size() + 1);
@@ -70,5 +74,31 @@ record Transcript(String rendered, List<Unit> units, String answer, int turns, i
             at++;
         }
         return rendered.startsWith(answer, at) ? rendered.substring(at + answer.length()) : null;
+    }
+
+    /**
+     * How many of the answer's tokens spell exactly its text: all of them, unless a stop string
+     * cut the text inside the tokens; then the tokens before it, or -1 if no boundary matches.
+     */
+    private static int answerTokens(Vocabulary vocab, int[] sampled, int count, String text) {
+        // decoded as the streamer decodes: bytes that are not UTF-8 became U+FFFD in the text too
+        if (vocab.detokenize(Arrays.copyOf(sampled, count)).equals(text)) {
+            return count;
+        }
+        byte[] want = text.getBytes(StandardCharsets.UTF_8);
+        int at = 0;
+        int match = want.length == 0 ? 0 : -1;
+        for (int i = 0; i < count && at <= want.length; i++) {
+            byte[] piece = vocab.piece(sampled[i]);
+            if (at + piece.length > want.length
+                    || !Arrays.equals(piece, 0, piece.length, want, at, at + piece.length)) {
+                break;
+            }
+            at += piece.length;
+            if (at == want.length) {
+                match = i + 1;
+            }
+        }
+        return match < 0 ? -1 : match;
     }
 }

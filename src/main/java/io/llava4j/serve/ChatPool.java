@@ -10,11 +10,9 @@ import io.llava4j.conversation.FinishReason;
 import io.llava4j.conversation.GenerationListener;
 import io.llava4j.conversation.GenerationResult;
 import io.llava4j.conversation.LlavaModel;
-import io.llava4j.image.ChatImage;
+import io.llava4j.conversation.RenderedConversation;
 import io.llava4j.model.ContextOptions;
 import io.llava4j.template.ChatTemplate;
-import io.llava4j.template.Message;
-import io.llava4j.template.Role;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -25,17 +23,25 @@ import java.util.Set;
  * A {@link CompletionEngine} over the {@code parallel} {@link Chat}s of a {@link ChatGroup}: their
  * KV caches are sequences of one context, and the chats that answer at the same time are decoded
  * together, one batch per step (each request runs its chat on its own thread). When a history no
- * longer fits a sequence, its oldest turns are dropped ({@link ContextPolicy#DROP_OLDEST_TURNS}). A request takes the free chat whose turns share the longest prefix with its history:
- * OpenAI clients resend the whole conversation each turn, and that chat already holds it, so only
- * the new turns are evaluated (and its images are not encoded again). Requests that find every
- * chat busy wait in a queue of at most {@code maxQueue}; beyond that they are refused. A request
- * without a system message gets the pool's default system prompt (the template's unless one was
- * given).
+ * longer fits a sequence, its oldest turns are dropped ({@link ContextPolicy#DROP_OLDEST_TURNS}).
+ *
+ * <p>OpenAI clients resend the whole conversation each turn, so a request takes the free chat that
+ * already holds most of it: its conversation is rendered and tokenized once ({@link
+ * RenderedConversation}), and each free chat counts the KV positions of its cache that the prompt
+ * begins with ({@link Chat#reusablePositions}: tokens by id, images by content), whatever turn or
+ * system prompt differs; the chat keeps those and evaluates the rest (images it holds are not
+ * encoded again). Taking a chat discards the rest of what it holds, so a chat that would keep less
+ * than half of it counts as keeping nothing: a new conversation that shares only a system prompt
+ * with another takes an empty or the least recently used chat rather than the other's. Among chats
+ * that keep as much, the least recently used is taken. Requests that find every chat busy wait in a
+ * queue of at most {@code maxQueue}; beyond that they are refused. A request without a system
+ * message gets the pool's default system prompt (the template's unless one was given).
  *
  * <p>Thread-safe. Owns its chats (closed by {@link #shutdown}), not the model.
  */
 final class ChatPool implements CompletionEngine {
     private final ModelInfo info;
+    private final LlavaModel model;
     private final ChatGroup group;
     private final EmbeddingCache imageCache;
     private final List<Slot> slots = new ArrayList<>();
@@ -88,6 +94,7 @@ final class ChatPool implements CompletionEngine {
         }
         this.maxQueue = maxQueue;
         this.defaultSystemPrompt = defaultSystemPrompt;
+        this.model = model;
         this.group = model.newChatGroup(options, parallel);
         this.imageCache = model.embeddingCache();
         for (Chat chat : group.chats()) {
@@ -132,10 +139,12 @@ final class ChatPool implements CompletionEngine {
         Completion completion = request.systemPrompt() == null && defaultSystemPrompt != null
                 ? new Completion(defaultSystemPrompt, request.history(), request.settings())
                 : request;
-        Slot slot = acquire(completion, cancellation);
+        // rendered and tokenized once, outside the lock; compared with every free chat under it
+        RenderedConversation conversation = model.render(completion.systemPrompt(), completion.history());
+        Slot slot = acquire(conversation, cancellation);
         try {
             cancellation.onCancel(() -> cancelChat(slot.chat));
-            return run(slot.chat, completion, listener, cancellation);
+            return run(slot.chat, conversation, completion, listener, cancellation);
         } finally {
             cancellation.onCancel(null);
             release(slot);
@@ -143,18 +152,12 @@ final class ChatPool implements CompletionEngine {
     }
 
     private GenerationResult run(
-            Chat chat, Completion completion, GenerationListener listener, Cancellation cancellation) {
-        List<Message> history = completion.history();
-        int common = commonTurns(chat.turns(), history);
-        chat.truncate(common);
-        chat.setSystemPrompt(completion.systemPrompt());
-        for (Message m : history.subList(common, history.size())) {
-            if (m.role() == Role.USER) {
-                chat.addUser(m.text(), m.images());
-            } else {
-                chat.addAssistant(m.text());
-            }
-        }
+            Chat chat,
+            RenderedConversation conversation,
+            Completion completion,
+            GenerationListener listener,
+            Cancellation cancellation) {
+        chat.replaceConversation(conversation);
         if (cancellation.isCancelled()) {
             throw new Llava4jException(Code.CANCELLED, "cancelled before generation");
         }
@@ -188,34 +191,7 @@ final class ChatPool implements CompletionEngine {
         return r;
     }
 
-    /** How many leading turns two histories share (images compared by content). */
-    static int commonTurns(List<Message> held, List<Message> wanted) {
-        int n = Math.min(held.size(), wanted.size());
-        for (int i = 0; i < n; i++) {
-            if (!sameTurn(held.get(i), wanted.get(i))) {
-                return i;
-            }
-        }
-        return n;
-    }
-
-    private static boolean sameTurn(Message a, Message b) {
-        if (a.role() != b.role()
-                || !a.text().equals(b.text())
-                || a.images().size() != b.images().size()) {
-            return false;
-        }
-        for (int i = 0; i < a.images().size(); i++) {
-            ChatImage x = a.images().get(i);
-            ChatImage y = b.images().get(i);
-            if (!x.sha256().equals(y.sha256())) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private synchronized Slot acquire(Completion completion, Cancellation cancellation) {
+    private synchronized Slot acquire(RenderedConversation conversation, Cancellation cancellation) {
         checkOpen();
         if (free() == null) {
             if (waiting >= maxQueue) {
@@ -241,16 +217,16 @@ final class ChatPool implements CompletionEngine {
             }
         }
         Slot best = null;
-        int bestCommon = -1;
+        int bestKept = -1;
         for (Slot s : slots) {
             if (s.busy) {
                 continue;
             }
-            int common = sameSystem(s.chat, completion) ? commonTurns(s.chat.turns(), completion.history()) : 0;
-            // most turns in common; among equals the least recently used, to keep recent caches
-            if (common > bestCommon || (common == bestCommon && s.lastUsed < best.lastUsed)) {
+            int kept = worth(s.chat.reusablePositions(conversation), s.chat.positions());
+            // most positions kept; among equals the least recently used, to keep recent caches
+            if (kept > bestKept || (kept == bestKept && s.lastUsed < best.lastUsed)) {
                 best = s;
-                bestCommon = common;
+                bestKept = kept;
             }
         }
         best.busy = true;
@@ -260,8 +236,13 @@ final class ChatPool implements CompletionEngine {
         return best;
     }
 
-    private static boolean sameSystem(Chat chat, Completion completion) {
-        return Objects.equals(chat.systemPrompt(), completion.systemPrompt());
+    /**
+     * What keeping {@code kept} of the {@code held} positions of a chat is worth when choosing one:
+     * {@code kept}, or 0 when it would discard more than it keeps (likely another client's
+     * conversation, which that client's next request would have to evaluate again).
+     */
+    static int worth(int kept, int held) {
+        return kept >= held - kept ? kept : 0;
     }
 
     private synchronized void release(Slot slot) {

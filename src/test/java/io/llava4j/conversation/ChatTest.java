@@ -245,6 +245,55 @@ class ChatTest {
     }
 
     @Test
+    void aConversationReplacingTheTurnsKeepsWhatReusablePositionsSays() {
+        try (Chat chat = model.newChat(context())) {
+            chat.addUser("What is in the image?", List.of(image(0)));
+            GenerationResult first = chat.generate(greedy(6), GenerationListener.none());
+            chat.addUser("And the colour?");
+            chat.generate(greedy(6), GenerationListener.none());
+            List<io.llava4j.template.Message> turns = chat.turns();
+
+            // the last question edited at its end: the image (compared by content) and the first
+            // answer as sampled stay, and the question up to the edit
+            List<io.llava4j.template.Message> edited =
+                    List.of(turns.get(0), turns.get(1), io.llava4j.template.Message.user("And the colour, roughly?"));
+            RenderedConversation conversation = model.render(null, edited);
+            int predicted = chat.reusablePositions(conversation);
+            chat.replaceConversation(conversation);
+            assertEquals(describe(edited), describe(chat.turns()));
+            GenerationResult r = chat.generate(greedy(6), GenerationListener.none());
+            assertEquals(predicted, r.reusedPositions());
+            assertTrue(predicted > first.promptPositions(), "reused " + predicted);
+
+            // another system prompt comes first: only the template's start matches, whatever follows
+            RenderedConversation other = model.render("Answer in French.", edited);
+            predicted = chat.reusablePositions(other);
+            chat.replaceConversation(other);
+            assertEquals("Answer in French.", chat.systemPrompt());
+            r = chat.generate(greedy(6), GenerationListener.none());
+            assertEquals(predicted, r.reusedPositions());
+            assertTrue(predicted < 576, "the image comes after the system prompt: " + predicted);
+        }
+    }
+
+    @Test
+    void aConversationRenderedForAnotherModelIsRefused() {
+        TinyModels.Pair pair = TinyModels.llava15(dir.resolve("other"), 42);
+        try (LlavaModel other = LlavaModel.open(pair.lm(), pair.mmproj());
+                Chat chat = model.newChat(context())) {
+            RenderedConversation c = other.render(null, List.of(io.llava4j.template.Message.user("Hi")));
+            assertEquals(
+                    Llava4jException.Code.INVALID_ARGUMENT,
+                    assertThrows(Llava4jException.class, () -> chat.reusablePositions(c))
+                            .code());
+            assertEquals(
+                    Llava4jException.Code.INVALID_ARGUMENT,
+                    assertThrows(Llava4jException.class, () -> chat.replaceConversation(c))
+                            .code());
+        }
+    }
+
+    @Test
     void editingAnEarlierTurnReusesThePrefixBeforeIt() {
         try (Chat chat = model.newChat(context())) {
             chat.addUser("What is in the image?", List.of(image(0)));
