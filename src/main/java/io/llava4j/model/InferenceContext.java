@@ -3,6 +3,7 @@ package io.llava4j.model;
 import io.llava4j.Llava4jException;
 import io.llava4j.Llava4jException.Code;
 import io.llava4j.nativeio.CallGuard;
+import io.llava4j.nativeio.ComputeThread;
 import io.llava4j.nativeio.NativeErrors;
 import io.llava4j.nativeio.NativeLog;
 import io.llava4j.nativeio.SharedHandle;
@@ -72,6 +73,10 @@ public final class InferenceContext implements AutoCloseable {
 
     private long logitsAddress;
     private FloatBuffer logitsView;
+    /** The batch being decoded, and the task that decodes it: made once, so a decode allocates nothing. */
+    private llama_batch computing;
+
+    private final ComputeThread.Task decodeTask = this::decodeComputing;
 
     InferenceContext(LanguageModel model, ContextOptions options, int sequenceCount) {
         this.model = model;
@@ -332,7 +337,7 @@ public final class InferenceContext implements AutoCloseable {
             if (cancelRequested) {
                 throw new Llava4jException(Code.CANCELLED, "decoding a step: cancelled");
             }
-            int status = LlamaLib.llama_decode(handle, tokenBatch);
+            int status = compute(tokenBatch);
             decodes++;
             if (status != 0) {
                 for (int i = 0; i < n; i++) {
@@ -735,8 +740,27 @@ public final class InferenceContext implements AutoCloseable {
     /** Clears a cancel request left from before this call; every public decode starts with it. */
     private void startCall() {
         cancelRequested = false;
-        NativeLog.setCancelState(cancelState);
         LlamaLib.llava4j_cancel_set(cancelFlag, 0);
+    }
+
+    /** {@code llama_decode} of {@code batch}, on the process's compute thread (see {@link ComputeThread}). */
+    private int compute(llama_batch batch) {
+        computing = batch;
+        try {
+            return ComputeThread.run(decodeTask);
+        } finally {
+            computing = null;
+        }
+    }
+
+    /** Runs on the compute thread: its log lines are the ones a cancel makes expected. */
+    private int decodeComputing() {
+        NativeLog.setCancelState(cancelState);
+        try {
+            return LlamaLib.llama_decode(handle, computing);
+        } finally {
+            NativeLog.setCancelState(null);
+        }
     }
 
     private void run(llama_batch batch, KvSequence seq, int n, String what) {
@@ -744,7 +768,7 @@ public final class InferenceContext implements AutoCloseable {
             throw new Llava4jException(Code.CANCELLED, what + ": cancelled");
         }
         seq.logitsIndex = -1;
-        int status = LlamaLib.llama_decode(handle, batch);
+        int status = compute(batch);
         decodes++;
         if (status != 0) {
             // Whatever llama.cpp kept (earlier batches, or a partial one) defines the position.

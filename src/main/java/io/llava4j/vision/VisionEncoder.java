@@ -5,6 +5,7 @@ import io.llava4j.Llava4jException.Code;
 import io.llava4j.gguf.GgufFile;
 import io.llava4j.model.ModelFileCheck;
 import io.llava4j.nativeio.CallGuard;
+import io.llava4j.nativeio.ComputeThread;
 import io.llava4j.nativeio.NativeErrors;
 import io.llava4j.nativeio.NativeLibrary;
 import io.llava4j.nativeio.NativeStrings;
@@ -169,9 +170,14 @@ public final class VisionEncoder implements AutoCloseable {
             float[] out = new float[Math.multiplyExact(n[0], embeddingWidth)];
             try (FloatPointer in = new FloatPointer(pixels);
                     FloatPointer result = new FloatPointer(out.length)) {
-                NativeErrors.checkShim(
-                        LlamaLib.llava4j_clip_encode(handle, threads, in, width, height, result, out.length),
-                        path + ": encoding a " + width + "x" + height + " image");
+                // on the compute thread, like every decode (see ComputeThread); the shim's error
+                // message is that thread's, so it is read there
+                ComputeThread.run(() -> {
+                    NativeErrors.checkShim(
+                            LlamaLib.llava4j_clip_encode(handle, threads, in, width, height, result, out.length),
+                            path + ": encoding a " + width + "x" + height + " image");
+                    return 0;
+                });
                 result.get(out);
             }
             return out;
