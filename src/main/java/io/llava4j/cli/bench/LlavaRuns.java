@@ -107,32 +107,43 @@ public final class LlavaRuns {
     }
 
     /**
-     * {@code count} chats of one {@link ChatGroup} of {@code llava}, each on its own thread, asking
-     * the question at the same moment. The image should be in the model's cache already (the
-     * streams scenario measures generation, not encoding).
+     * Opens the {@code count} chats of one {@link ChatGroup} of {@code llava} that {@link
+     * #streams(ChatGroup)} asks in every round.
      */
-    public StreamsSample streams(LlavaModel llava, int count) throws InterruptedException {
-        try (ChatGroup group = llava.newChatGroup(context, count)) {
-            List<Chat> chats = group.chats();
-            for (Chat chat : chats) {
-                chat.setSystemPrompt(system);
-                chat.addUser(prompt, List.of(image));
-            }
-            return StreamsRound.run(
-                    count,
-                    settings.maxTokens(),
-                    "bench-stream",
-                    (k, clock) -> chats.get(k)
-                            .generate(settings, new GenerationListener() {
-                                @Override
-                                public void onText(String piece) {
-                                    if (!piece.isEmpty()) {
-                                        clock.piece();
-                                    }
-                                }
-                            })
-                            .generatedTokens());
+    public ChatGroup streamsGroup(LlavaModel llava, int count) {
+        ChatGroup group = llava.newChatGroup(context, count);
+        for (Chat chat : group.chats()) {
+            chat.setSystemPrompt(system);
         }
+        return group;
+    }
+
+    /**
+     * Each chat of {@code group}, on its own thread, asks the question at the same moment, as a new
+     * conversation: its turns are forgotten first, so what its KV cache still holds of the same
+     * prompt from the round before is kept (as a server's slot keeps it for a repeated request) and
+     * only the rest is evaluated. The image should be in the model's cache already.
+     */
+    public StreamsSample streams(ChatGroup group) throws InterruptedException {
+        List<Chat> chats = group.chats();
+        for (Chat chat : chats) {
+            chat.clear();
+            chat.addUser(prompt, List.of(image));
+        }
+        return StreamsRound.run(
+                chats.size(),
+                settings.maxTokens(),
+                "bench-stream",
+                (k, clock) -> chats.get(k)
+                        .generate(settings, new GenerationListener() {
+                            @Override
+                            public void onText(String piece) {
+                                if (!piece.isEmpty()) {
+                                    clock.piece();
+                                }
+                            }
+                        })
+                        .generatedTokens());
     }
 
     private static double peakMib() {

@@ -183,12 +183,12 @@ final class PhaseRows {
                 false,
                 summary(samples, s -> Summary.of(boxed(s.firstTokenMs())).median()),
                 c ? summary(theirs, s -> Summary.of(boxed(s.firstTokenMs())).median()) : null,
-                false,
-                "median over the chats of a round; llava4j: the image is in the cache already, each round a new"
-                        + " chat"
+                true,
+                "median over the chats of a round; each round repeats the same question in the same chats,"
+                        + " whose KV caches keep the prompt from the round before"
                         + (c
-                                ? "; llama-server: HTTP included, each request carries the image (its slots"
-                                        + " keep the last prompt, so a repeated one is mostly reused; no ratio)"
+                                ? "; llama-server: HTTP included, each request carries the image (its slots keep"
+                                        + " the last prompt the same way)"
                                 : ""));
         report.row(
                 k + "_generated_tokens",

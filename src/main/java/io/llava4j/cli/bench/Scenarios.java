@@ -1,6 +1,7 @@
 package io.llava4j.cli.bench;
 
 import io.llava4j.conversation.Chat;
+import io.llava4j.conversation.ChatGroup;
 import io.llava4j.conversation.GenerationListener;
 import io.llava4j.conversation.GenerationSettings;
 import io.llava4j.conversation.LlavaModel;
@@ -93,8 +94,10 @@ public final class Scenarios {
 
     /**
      * For each count, rounds of that many concurrent chats of one model (loaded once; the image is
-     * encoded once before the rounds, so they measure evaluation and generation); with {@code other}
-     * (null: none) a round of that server after each of ours.
+     * encoded once before the rounds, so they measure evaluation and generation), each round asking
+     * the same question again in the same chats, as clients repeating a request to a server; with
+     * {@code other} (null: none) a round of that server after each of ours. The warm-up rounds
+     * evaluate the whole prompt, the measured ones what the previous round's answer displaced.
      */
     public void streams(
             BenchReport report,
@@ -114,9 +117,10 @@ public final class Scenarios {
             for (int count : counts) {
                 List<StreamsSample> samples = new ArrayList<>();
                 List<StreamsSample> theirs = new ArrayList<>();
-                try (LlamaServer server = other != null ? other.start(count) : null) {
+                try (ChatGroup group = runs.streamsGroup(llava, count);
+                        LlamaServer server = other != null ? other.start(count) : null) {
                     for (int i = 0; i < warmup + reps; i++) {
-                        StreamsSample s = runs.streams(llava, count);
+                        StreamsSample s = runs.streams(group);
                         String line = String.format(
                                 Locale.ROOT,
                                 "%d streams: %d tokens, %.1f tok/s together",
