@@ -51,6 +51,8 @@ final class DisconnectWatch implements Callback, AutoCloseable {
     private boolean registered;
     /** Guarded by this. */
     private boolean closed;
+    /** Readable wake-ups in a row with nothing to read; guarded by this. */
+    private int emptyWakes;
 
     private DisconnectWatch(SocketChannelEndPoint endPoint, Cancellation cancellation) {
         this.endPoint = endPoint;
@@ -87,7 +89,7 @@ final class DisconnectWatch implements Callback, AutoCloseable {
     }
 
     private synchronized void register() {
-        if (endPoint == null) {
+        if (endPoint == null || closed) {
             return;
         }
         // before the call: the callback may run (and clear it) before tryFillInterested returns
@@ -98,14 +100,26 @@ final class DisconnectWatch implements Callback, AutoCloseable {
         }
     }
 
-    /** The socket is readable: cancels unless what is there is more request bytes. */
+    /**
+     * The socket is readable: cancels unless what is there is more request bytes. A readiness
+     * with nothing to read is believed the second time in a row only: an end of stream or a reset
+     * stays readable, so the selector reports it again at once, while a readiness left over from
+     * the request's own bytes (already read by Jetty) does not come back. Believing the first one
+     * cancelled an occasional request on a healthy keep-alive connection.
+     */
     @Override
     public void succeeded() {
+        boolean again;
         synchronized (this) {
             registered = false;
             if (closed || bytesReady()) {
                 return;
             }
+            again = ++emptyWakes < 2;
+        }
+        if (again) {
+            register();
+            return;
         }
         cancellation.cancel();
     }
