@@ -458,6 +458,7 @@ public final class Chat implements AutoCloseable {
             listener.onText(piece);
         });
         Utf8Streamer streamer = new Utf8Streamer(detector::offer);
+        Vocabulary.PieceSink toStreamer = streamer::accept;
         ToIntFunction<FloatBuffer> sample = sampler::sample;
         prompt.forEachToken(sampler::accept);
         int[] sampled = new int[Math.max(1, Math.min(settings.maxTokens(), sequence.capacity()))];
@@ -477,7 +478,7 @@ public final class Chat implements AutoCloseable {
             }
             sampler.accept(token);
             sampled[count++] = token;
-            streamer.accept(vocab.piece(token));
+            vocab.piece(token, toStreamer);
             if (detector.stopped()) {
                 finish = FinishReason.STOP;
                 break;

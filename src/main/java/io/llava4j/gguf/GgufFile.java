@@ -208,7 +208,10 @@ public final class GgufFile {
         return requireType(key, GgufValueType.BOOL).asBoolean();
     }
 
-    /** An ARRAY&lt;STRING&gt; value, unmodifiable. */
+    /**
+     * An ARRAY&lt;STRING&gt; value, as an unmodifiable list that decodes an element each time one
+     * is read ({@link GgufValue#asStringList}).
+     */
     public List<String> getStringArray(String key) {
         return requireArray(key, GgufValueType.STRING).asStringList();
     }

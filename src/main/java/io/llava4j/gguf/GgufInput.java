@@ -3,13 +3,10 @@ package io.llava4j.gguf;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.CharBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 /**
  * A bounded, buffered little-endian reader over a file channel for GGUF headers. It knows the file
@@ -19,15 +16,13 @@ import java.nio.file.Path;
  */
 final class GgufInput {
     private static final int BUFFER_SIZE = 1 << 16;
+    /** The largest Java array that every VM allocates. */
+    static final int MAX_ARRAY_BYTES = Integer.MAX_VALUE - 8;
 
     private final Path path;
     private final FileChannel channel;
     private final long size;
     private final ByteBuffer buf = ByteBuffer.allocate(BUFFER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-    private final CharsetDecoder utf8 = StandardCharsets.UTF_8
-            .newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT);
     /** File offset of {@code buf[0]}. */
     private long bufStart;
 
@@ -118,28 +113,32 @@ final class GgufInput {
 
     /** Reads {@code n} bytes; the caller has checked {@code n} against {@link #remaining()}. */
     byte[] bytes(int n, String what) throws IOException {
+        byte[] out = new byte[n];
+        readFully(out, 0, n, what);
+        return out;
+    }
+
+    /** Reads {@code n} bytes into {@code dst[off, off + n)}. */
+    private void readFully(byte[] dst, int off, int n, String what) throws IOException {
         if (n <= BUFFER_SIZE) {
             ensure(n, what);
-            byte[] out = new byte[n];
-            buf.get(out);
-            return out;
+            buf.get(dst, off, n);
+            return;
         }
         if (remaining() < n) {
             throw truncated(what, n);
         }
-        byte[] out = new byte[n];
         int have = buf.remaining();
-        buf.get(out, 0, have);
+        buf.get(dst, off, have);
         long pos = position();
-        ByteBuffer dst = ByteBuffer.wrap(out, have, n - have);
-        while (dst.hasRemaining()) {
-            if (channel.read(dst, pos + dst.position() - have) < 0) {
+        ByteBuffer rest = ByteBuffer.wrap(dst, off + have, n - have);
+        while (rest.hasRemaining()) {
+            if (channel.read(rest, pos + rest.position() - off - have) < 0) {
                 throw truncated(what + " (the file shrank while being read)", n);
             }
         }
         bufStart = pos + n - have;
         buf.clear().limit(0);
-        return out;
     }
 
     /**
@@ -149,18 +148,70 @@ final class GgufInput {
      * would silently replace the bytes).
      */
     String string(String what) throws IOException {
-        long len = u64(what + " length");
+        int len = stringLength(u64(what + " length"), what);
+        byte[] b = bytes(len, what);
+        if (!Utf8.isWellFormed(b, 0, len)) {
+            throw fail(what + " is not valid UTF-8 (offset " + (position() - len) + ")");
+        }
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    private int stringLength(long len, String what) {
         if (len < 0 || len > remaining() || len > GgufReader.MAX_STRING_BYTES) {
             throw fail(what + " has length " + Long.toUnsignedString(len) + " but only " + remaining()
                     + " bytes are left (at offset " + position() + "): the file is truncated or corrupt");
         }
-        byte[] b = bytes((int) len, what);
-        try {
-            CharBuffer chars = utf8.reset().decode(ByteBuffer.wrap(b));
-            return chars.toString();
-        } catch (CharacterCodingException e) {
-            throw fail(what + " is not valid UTF-8 (offset " + (position() - len) + ")");
+        return (int) len;
+    }
+
+    /**
+     * The elements of a STRING array, each read and checked as {@link #string} does, packed as they
+     * arrive: no {@code String} is made. The caller has checked {@code n} against the bytes left (at
+     * least 8 per element), which bounds the bytes to allocate.
+     *
+     * @param what the array, as in {@code "key 'x'"}; errors name {@code "element i of " + what}
+     */
+    PackedStrings strings(int n, String what) throws IOException {
+        if (n == 0) {
+            return PackedStrings.EMPTY;
         }
+        long mostBytes = Math.min(remaining() - 8L * n, MAX_ARRAY_BYTES);
+        byte[] utf8 = new byte[(int) Math.min(mostBytes, 8L * n)]; // 8: a guess that fits most vocabularies
+        int[] offsets = new int[n + 1];
+        int end = 0;
+        for (int i = 0; i < n; i++) {
+            long rawLen = buf.remaining() >= 8 ? buf.getLong() : u64(element(i, what) + " length");
+            int len = rawLen >= 0 && rawLen <= buf.remaining() ? (int) rawLen : stringLength(rawLen, element(i, what));
+            if (len > utf8.length - end) {
+                long needed = (long) end + len;
+                if (needed > mostBytes) {
+                    throw fail(
+                            mostBytes == MAX_ARRAY_BYTES
+                                    ? what + " has more than " + MAX_ARRAY_BYTES
+                                            + " bytes of strings, more than one Java array holds"
+                                    : element(i, what) + " has length " + len
+                                            + " but the bytes left cannot hold it and the " + (n - i - 1)
+                                            + " elements after it: the file is truncated or corrupt");
+                }
+                utf8 = Arrays.copyOf(utf8, (int) Math.max(needed, Math.min(2L * utf8.length, mostBytes)));
+            }
+            if (len <= buf.remaining()) {
+                buf.get(utf8, end, len);
+            } else {
+                readFully(utf8, end, len, element(i, what));
+            }
+            if (!Utf8.isWellFormed(utf8, end, end + len)) {
+                throw fail(element(i, what) + " is not valid UTF-8 (offset " + (position() - len) + ")");
+            }
+            end += len;
+            offsets[i + 1] = end;
+        }
+        return new PackedStrings(end == utf8.length ? utf8 : Arrays.copyOf(utf8, end), offsets);
+    }
+
+    /** Built only for messages, so that reading an element allocates nothing. */
+    private static String element(int i, String what) {
+        return "element " + i + " of " + what;
     }
 
     /** Moves to an absolute offset at or after the current one, within the file. */

@@ -82,8 +82,17 @@ final class GgufOutput {
     /** A GGUF string: u64 length + UTF-8 bytes. */
     void string(String s) throws IOException {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        i64(b.length);
-        bytes(b);
+        string(b, 0, b.length);
+    }
+
+    /** A GGUF string already encoded: {@code utf8[off, off + len)}. */
+    void string(byte[] utf8, int off, int len) throws IOException {
+        i64(len);
+        if (len <= buf.remaining()) {
+            buf.put(utf8, off, len);
+        } else {
+            bytes(ByteBuffer.wrap(utf8, off, len));
+        }
     }
 
     /** Writes zero bytes up to the next multiple of {@code alignment}. */

@@ -91,11 +91,8 @@ final class GgufValueIO {
                 for (int i = 0; i < n; i++) a[i] = in.u8(w) != 0;
                 return a;
             }
-            case STRING: {
-                String[] a = new String[n];
-                for (int i = 0; i < n; i++) a[i] = in.string("element " + i + " of " + what);
-                return a;
-            }
+            case STRING:
+                return in.strings(n, what);
             default:
                 throw new AssertionError(t);
         }
@@ -133,7 +130,10 @@ final class GgufValueIO {
                 for (boolean x : (boolean[]) a) out.u8(x ? 1 : 0);
             }
             case STRING -> {
-                for (String x : (String[]) a) out.string(x);
+                PackedStrings strings = (PackedStrings) a;
+                for (int i = 0; i < strings.size(); i++) {
+                    out.string(strings.utf8(), strings.start(i), strings.byteLength(i));
+                }
             }
             default -> throw new AssertionError(t);
         }
