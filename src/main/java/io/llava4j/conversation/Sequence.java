@@ -316,32 +316,14 @@ final class Sequence implements AutoCloseable {
         return 0;
     }
 
-    /** Positions of the longest prefix of {@code units} that this sequence holds. */
+    /**
+     * Positions of the longest prefix of {@code units} that this sequence holds, compared as {@link
+     * Chat#reusablePositions} compares them ({@link HeldPrefix}).
+     */
     private int commonPrefix(List<Unit> units) {
-        int pos = 0;
-        int image = 0;
-        for (Unit u : units) {
-            if (u instanceof Unit.Tokens t) {
-                for (int id : t.ids()) {
-                    if (pos >= held || ids[pos] != id) {
-                        return pos;
-                    }
-                    pos++;
-                }
-            } else {
-                Unit.Image img = (Unit.Image) u;
-                while (image < images.size() && images.get(image).start() < pos) {
-                    image++;
-                }
-                if (image >= images.size()
-                        || images.get(image).start() != pos
-                        || !images.get(image).image().sameAs(img)) {
-                    return pos;
-                }
-                pos += img.positions();
-            }
-        }
-        return pos;
+        HeldPrefix prefix = new HeldPrefix(this);
+        prefix.units(units);
+        return prefix.position();
     }
 
     /** Where the prompt's last unit starts: that unit is always evaluated (its logits start the answer). */
